@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Throwaway container engines for tests, benchmarks and `make run`.
+#
+#   scripts/engines.sh start  podman|docker DIR   start (idempotent), import busybox; prints the host URL
+#   scripts/engines.sh stop   podman|docker DIR   stop and wait until it is gone
+#   scripts/engines.sh host   podman|docker DIR   print the host URL
+#   scripts/engines.sh demo   podman|docker DIR   create a few demo containers
+#   scripts/engines.sh destroy podman|docker DIR  remove all containers, then stop
+#   scripts/engines.sh cli    podman|docker DIR ARGS...  run the engine's own CLI against it
+#
+# Everything (storage, run roots, sockets, logs) lives under DIR, so several engines can run side
+# by side and nothing touches the machine's own engines. Settings verified on this machine kind:
+# Podman needs runc + cgroupfs + explicit ulimits (no CAP_SYS_RESOURCE); dockerd runs without
+# iptables or a bridge, with vfs storage. Containers use network mode `none`.
+set -euo pipefail
+
+cmd=${1:?usage: engines.sh start|stop|host|demo podman|docker DIR}
+kind=${2:?engine kind}
+dir=${3:?directory}
+mkdir -p "$dir/$kind"
+dir=$(cd "$dir" && pwd)
+d="$dir/$kind"
+
+log() { echo "engines.sh: $*" >&2; }
+
+podman_env() {
+  export CONTAINERS_CONF="$d/containers.conf" CONTAINERS_STORAGE_CONF="$d/storage.conf"
+}
+
+host() { echo "unix://$d/$kind.sock"; }
+
+cli() {
+  case $kind in
+    podman) podman_env; podman --url "$(host)" "$@" ;;
+    docker) DOCKER_API_VERSION=1.41 docker -H "$(host)" "$@" ;;
+  esac
+}
+
+alive() { [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; }
+
+busybox_tar() {
+  local tar="$dir/busybox.tar"
+  if [ ! -f "$tar" ]; then
+    local bb
+    bb=$(command -v busybox || true)
+    [ -n "$bb" ] || { log "busybox not found (apt-get install busybox-static)"; exit 3; }
+    local root
+    root=$(mktemp -d "$dir/rootfs.XXXX")
+    mkdir -p "$root/bin" "$root/tmp"
+    cp "$bb" "$root/bin/busybox"
+    for c in sh sleep true false echo ls cat kill trap; do ln -sf busybox "$root/bin/$c"; done
+    tar -C "$root" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+    rm -rf "$root"
+  fi
+  echo "$tar"
+}
+
+wait_socket() {
+  for _ in $(seq 200); do
+    if [ -S "$d/$kind.sock" ] && cli version >/dev/null 2>&1; then return 0; fi
+    alive || { log "$kind exited; see $d/log"; tail -5 "$d/log" >&2; exit 1; }
+    sleep 0.1
+  done
+  log "$kind did not answer within 20 s; see $d/log"; exit 1
+}
+
+start() {
+  if alive; then host; return 0; fi
+  rm -f "$d/$kind.sock"
+  case $kind in
+    podman)
+      command -v podman >/dev/null || { log "podman not installed"; exit 3; }
+      cat > "$d/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]
+netns = "none"
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$d/events.log"
+CONF
+      cat > "$d/storage.conf" <<CONF
+[storage]
+driver = "vfs"
+graphroot = "$d/root"
+runroot = "$d/runroot"
+CONF
+      podman_env
+      setsid podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
+        system service --time=0 "$(host)" >>"$d/log" 2>&1 &
+      echo $! > "$d/pid"
+      ;;
+    docker)
+      command -v dockerd >/dev/null || { log "dockerd not installed"; exit 3; }
+      # dockerd refuses to start while an earlier instance's pid file exists.
+      for _ in $(seq 100); do [ -f "$d/docker.pid" ] || break; sleep 0.1; done
+      setsid dockerd --host "$(host)" --data-root "$d/data" --exec-root "$d/exec" \
+        --pidfile "$d/docker.pid" --iptables=false --ip6tables=false --bridge=none \
+        --storage-driver=vfs --default-ulimit nofile=1024:1024 --default-ulimit nproc=1000:1000 \
+        >>"$d/log" 2>&1 &
+      echo $! > "$d/pid"
+      ;;
+    *) log "unknown engine kind $kind"; exit 2 ;;
+  esac
+  wait_socket
+  if ! cli image inspect busybox:latest >/dev/null 2>&1 && ! cli image inspect localhost/busybox:latest >/dev/null 2>&1; then
+    cli import "$(busybox_tar)" busybox:latest >/dev/null
+  fi
+  host
+}
+
+stop() {
+  if alive; then
+    local pid
+    pid=$(cat "$d/pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$d/pid"
+  if [ "$kind" = docker ]; then
+    for _ in $(seq 200); do [ -f "$d/docker.pid" ] || break; sleep 0.05; done
+  fi
+}
+
+# Removes every container (their processes outlive a stopped Podman service), then stops.
+destroy() {
+  if alive; then
+    local ids
+    ids=$(cli ps -aq 2>/dev/null || true)
+    [ -z "$ids" ] || cli rm -f $ids >/dev/null 2>&1 || true
+  fi
+  stop
+}
+
+demo() {
+  for n in web db cache; do
+    cli create --name "demo-$n" --network none busybox:latest sleep 86400 >/dev/null 2>&1 || true
+  done
+  cli start demo-web demo-db >/dev/null 2>&1 || true
+}
+
+case $cmd in
+  start) start ;;
+  stop) stop ;;
+  destroy) destroy ;;
+  host) host ;;
+  demo) demo ;;
+  cli) shift 3; cli "$@" ;;
+  *) log "unknown command $cmd"; exit 2 ;;
+esac

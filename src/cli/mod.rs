@@ -1,0 +1,75 @@
+//! The `skiff` command line: argument definitions and the subcommands.
+//!
+//! Each subcommand writes to a `std::io::Write` it is given, so tests run it against real engines
+//! and read what a user would see. `src/main.rs` only parses arguments and maps the outcome to an
+//! exit code.
+
+mod ps;
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand};
+
+use crate::engine::discovery::{self, DiscoveredEngine, DiscoveryContext};
+use crate::engine::Endpoint;
+use crate::settings::Settings;
+
+/// Skiff: every container of every engine on this machine.
+#[derive(Debug, Parser)]
+#[command(name = "skiff", version, about)]
+pub struct Cli {
+    /// Engine endpoint (`unix:///path`, `tcp://host:port`, `npipe:////./pipe/NAME`). Repeatable; when
+    /// given, replaces discovery.
+    #[arg(long = "host", global = true, value_name = "URL")]
+    pub hosts: Vec<Endpoint>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List containers of every engine.
+    Ps {
+        /// Include stopped containers.
+        #[arg(short, long)]
+        all: bool,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a command ended, for the exit code. Errors the user should read were already printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// Some engine could not be reached or an action failed (exit code 1).
+    Failure,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Ps { all, json } => {
+            let engines = resolve_engines(&cli.hosts)?;
+            ps::run(&engines, all, json, out, err).await
+        }
+    }
+}
+
+/// The engines a command works on: `--host` flags, or discovery (see
+/// [`crate::engine::discovery`] for the precedence).
+pub fn resolve_engines(hosts: &[Endpoint]) -> anyhow::Result<Vec<DiscoveredEngine>> {
+    let settings = if hosts.is_empty() {
+        Settings::load()?
+    } else {
+        Settings::default()
+    };
+    let found = discovery::discover(hosts, &DiscoveryContext::current(), &settings);
+    if found.is_empty() {
+        anyhow::bail!(
+            "no container engine found (looked at DOCKER_HOST, CONTAINER_HOST, the Podman and Docker sockets); start Podman or Docker, or pass --host URL"
+        );
+    }
+    Ok(found)
+}

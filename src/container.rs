@@ -1,0 +1,152 @@
+//! The container summary: one row of the list, whichever engine it comes from.
+//!
+//! It is built from the engine's own list payload (`GET /containers/json`), not from `inspect`, so
+//! a full list costs one request per engine. Fields the UI groups by (pod, compose project) come
+//! from labels both engines set.
+
+use std::collections::HashMap;
+
+use bollard::models::ContainerSummary as EngineSummary;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Label Docker Compose (and podman-compose) put on every container of a project.
+const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
+
+/// A container as Skiff shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "Container.ts")]
+pub struct Container {
+    /// Full engine id (64 hex characters).
+    pub id: String,
+    /// Name without the leading slash Docker puts on it.
+    pub name: String,
+    pub image: String,
+    /// The engine's lowercase state: created, running, paused, restarting, exited, removing, dead.
+    pub state: String,
+    /// Human status as the engine words it ("Up 3 seconds", "Exited (0) 2 minutes ago").
+    pub status: String,
+    /// Id of the engine the container lives in (e.g. `podman`, `docker`).
+    pub engine: String,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: i64,
+    /// Published ports, formatted `host_ip:public->private/proto` or `private/proto`.
+    pub ports: Vec<String>,
+    /// Pod name (Podman) when the container belongs to one.
+    pub pod: Option<String>,
+    /// Compose project when the container was created by compose.
+    pub project: Option<String>,
+    /// True while an action Skiff sent is waiting for the engine's confirming event.
+    pub pending: bool,
+}
+
+impl Container {
+    /// Builds a row from the engine's list payload.
+    ///
+    /// Returns `None` when the payload has no id: such an entry cannot be tracked, and inventing an
+    /// id would create a phantom row that never goes away.
+    #[must_use]
+    pub fn from_summary(engine: &str, summary: EngineSummary) -> Option<Self> {
+        let id = summary.id?;
+        let name = summary
+            .names
+            .as_ref()
+            .and_then(|names| names.first())
+            .map_or_else(
+                || short_id(&id).to_owned(),
+                |n| n.trim_start_matches('/').to_owned(),
+            );
+        let labels: HashMap<String, String> = summary.labels.unwrap_or_default();
+        let state = summary
+            .state
+            .map(|s| s.to_string().to_lowercase())
+            .unwrap_or_default();
+        let ports = summary
+            .ports
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                let proto = p.typ.map_or_else(|| "tcp".to_owned(), |t| t.to_string());
+                match p.public_port {
+                    Some(public) => format!(
+                        "{}:{public}->{}/{proto}",
+                        p.ip.as_deref().unwrap_or("0.0.0.0"),
+                        p.private_port
+                    ),
+                    None => format!("{}/{proto}", p.private_port),
+                }
+            })
+            .collect();
+        Some(Self {
+            name,
+            image: summary.image.unwrap_or_default(),
+            state,
+            status: summary.status.unwrap_or_default(),
+            engine: engine.to_owned(),
+            created: summary.created.unwrap_or_default(),
+            ports,
+            pod: labels
+                .get("io.podman.pod.name")
+                .cloned()
+                .filter(|p| !p.is_empty()),
+            project: labels.get(COMPOSE_PROJECT_LABEL).cloned(),
+            pending: false,
+            id,
+        })
+    }
+
+    /// The 12-character id engines print in their own `ps`.
+    #[must_use]
+    pub fn short_id(&self) -> &str {
+        short_id(&self.id)
+    }
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::ContainerSummaryStateEnum;
+
+    #[test]
+    fn name_loses_the_leading_slash_and_state_is_lowercase() {
+        let summary = EngineSummary {
+            id: Some("0123456789abcdef".into()),
+            names: Some(vec!["/web".into()]),
+            image: Some("busybox".into()),
+            state: Some(ContainerSummaryStateEnum::RUNNING),
+            status: Some("Up 3 seconds".into()),
+            ..Default::default()
+        };
+        let c = Container::from_summary("docker", summary).unwrap();
+        assert_eq!(c.name, "web");
+        assert_eq!(c.state, "running");
+        assert_eq!(c.engine, "docker");
+        assert_eq!(c.short_id(), "0123456789ab");
+    }
+
+    #[test]
+    fn a_summary_without_id_is_refused_not_invented() {
+        assert!(Container::from_summary("docker", EngineSummary::default()).is_none());
+    }
+
+    #[test]
+    fn compose_and_pod_labels_become_groups() {
+        let labels = HashMap::from([
+            (COMPOSE_PROJECT_LABEL.to_owned(), "shop".to_owned()),
+            ("io.podman.pod.name".to_owned(), "pod1".to_owned()),
+        ]);
+        let summary = EngineSummary {
+            id: Some("abc".into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        let c = Container::from_summary("podman", summary).unwrap();
+        assert_eq!(c.project.as_deref(), Some("shop"));
+        assert_eq!(c.pod.as_deref(), Some("pod1"));
+        assert_eq!(c.name, "abc");
+    }
+}

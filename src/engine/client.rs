@@ -1,0 +1,222 @@
+//! A connected engine: bollard underneath, plus what `/version` told us about it.
+
+use std::fmt;
+
+use bollard::{ClientVersion, Docker};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::error::MIN_API_VERSION;
+use super::{Endpoint, EngineError};
+use crate::container::Container;
+
+/// Seconds a request may take to answer (headers only: streams are not cut by this).
+///
+/// Short on purpose: a desktop app that waits two minutes (bollard's default) for a hung engine
+/// looks frozen. Long streams (`/events`) are unaffected, bollard applies the timeout to the
+/// response head only.
+const REQUEST_TIMEOUT_S: u64 = 15;
+
+/// The newest API version Skiff asks for. Engines answer with their own maximum and we use the
+/// lower of the two.
+const MAX_API_VERSION: (u32, u32) = (1, 43);
+
+/// Which engine answers on an endpoint, from its `/version` components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "EngineKind.ts")]
+pub enum EngineKind {
+    Docker,
+    Podman,
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Docker => "docker",
+            Self::Podman => "podman",
+        })
+    }
+}
+
+/// A reachable engine.
+#[derive(Debug, Clone)]
+pub struct EngineClient {
+    id: String,
+    endpoint: Endpoint,
+    docker: Docker,
+    kind: EngineKind,
+    version: String,
+    api_version: (u32, u32),
+}
+
+impl EngineClient {
+    /// Connects and negotiates the API version.
+    ///
+    /// Negotiation happens by hand because bollard puts a version in every path and Docker
+    /// refuses a path version outside `[MinAPIVersion, ApiVersion]` with a 400: we ask at 1.41 (spoken
+    /// by every engine from Docker 20.10 / Podman 3 on), and when the engine says that is too old
+    /// (Docker 25+ can raise its minimum) we retry once at the minimum it names.
+    pub async fn connect(id: &str, endpoint: &Endpoint) -> Result<Self, EngineError> {
+        let mut asked = (1, 41);
+        let mut retried = false;
+        loop {
+            let docker = open(endpoint, asked)?;
+            match docker.version().await {
+                Ok(v) => {
+                    let server = v
+                        .api_version
+                        .as_deref()
+                        .and_then(parse_api_version)
+                        .ok_or_else(|| EngineError::Protocol {
+                            endpoint: endpoint.clone(),
+                            detail: "`/version` has no ApiVersion".to_owned(),
+                        })?;
+                    if server < MIN_API_VERSION {
+                        return Err(EngineError::Incompatible {
+                            endpoint: endpoint.clone(),
+                            found: format!("{}.{}", server.0, server.1),
+                        });
+                    }
+                    let api_version = server.min(MAX_API_VERSION);
+                    let is_podman = v.components.iter().flatten().any(|c| c.name.to_lowercase().contains("podman"))
+                        || v.platform.as_ref().is_some_and(|p| p.name.to_lowercase().contains("podman"));
+                    return Ok(Self {
+                        id: id.to_owned(),
+                        endpoint: endpoint.clone(),
+                        docker: open(endpoint, api_version)?,
+                        kind: if is_podman { EngineKind::Podman } else { EngineKind::Docker },
+                        version: v.version.unwrap_or_default(),
+                        api_version,
+                    });
+                }
+                Err(err) => {
+                    let classified = EngineError::from_bollard(endpoint, &err);
+                    if let (false, bollard::errors::Error::DockerResponseServerError { message, .. }) =
+                        (retried, &err)
+                    {
+                        if let Some(min) = minimum_named_in(message) {
+                            asked = min;
+                            retried = true;
+                            continue;
+                        }
+                    }
+                    return Err(classified);
+                }
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    #[must_use]
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+    #[must_use]
+    pub fn kind(&self) -> EngineKind {
+        self.kind
+    }
+    /// The engine's own version string (e.g. `4.3.1`, `20.10.24+dfsg1`).
+    #[must_use]
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+    #[must_use]
+    pub fn api_version(&self) -> String {
+        format!("{}.{}", self.api_version.0, self.api_version.1)
+    }
+    /// The bollard handle, for the parts of the core that stream or act.
+    #[must_use]
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Lists containers (`all` includes stopped ones), newest first as the engines return them.
+    pub async fn list_containers(&self, all: bool) -> Result<Vec<Container>, EngineError> {
+        let options = bollard::query_parameters::ListContainersOptionsBuilder::default()
+            .all(all)
+            .build();
+        let summaries = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| EngineError::from_bollard(&self.endpoint, &e))?;
+        Ok(summaries
+            .into_iter()
+            .filter_map(|s| Container::from_summary(&self.id, s))
+            .collect())
+    }
+}
+
+fn open(endpoint: &Endpoint, (major, minor): (u32, u32)) -> Result<Docker, EngineError> {
+    let version = ClientVersion {
+        major_version: major as usize,
+        minor_version: minor as usize,
+    };
+    let result = match endpoint {
+        #[cfg(unix)]
+        Endpoint::Unix(path) => {
+            Docker::connect_with_unix(&path.to_string_lossy(), REQUEST_TIMEOUT_S, &version)
+        }
+        #[cfg(not(unix))]
+        Endpoint::Unix(path) => {
+            return Err(EngineError::SocketMissing {
+                endpoint: endpoint.clone(),
+                path: path.display().to_string(),
+            })
+        }
+        Endpoint::Tcp(addr) => {
+            Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_S, &version)
+        }
+        #[cfg(windows)]
+        Endpoint::NamedPipe(pipe) => Docker::connect_with_named_pipe(pipe, REQUEST_TIMEOUT_S, &version),
+        #[cfg(not(windows))]
+        Endpoint::NamedPipe(_) => {
+            return Err(EngineError::Incompatible {
+                endpoint: endpoint.clone(),
+                found: "named pipes exist only on Windows".to_owned(),
+            })
+        }
+    };
+    result.map_err(|e| EngineError::from_bollard(endpoint, &e))
+}
+
+/// Parses `1.41` into `(1, 41)`.
+fn parse_api_version(s: &str) -> Option<(u32, u32)> {
+    let (major, minor) = s.trim().split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// Docker words a too-old client as "client version 1.41 is too old. Minimum supported API
+/// version is 1.44, please upgrade your client to a newer version".
+fn minimum_named_in(message: &str) -> Option<(u32, u32)> {
+    let lower = message.to_lowercase();
+    let rest = &lower[lower.find("minimum supported api version is ")? + 33..];
+    let token: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    parse_api_version(token.trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_parse_and_compare() {
+        assert_eq!(parse_api_version("1.41"), Some((1, 41)));
+        assert!(parse_api_version("1.9").unwrap() < MIN_API_VERSION);
+        assert_eq!(parse_api_version("x"), None);
+    }
+
+    #[test]
+    fn the_minimum_is_read_from_a_too_old_answer() {
+        let msg = "client version 1.41 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version";
+        assert_eq!(minimum_named_in(msg), Some((1, 44)));
+        assert_eq!(minimum_named_in("no such thing"), None);
+    }
+}

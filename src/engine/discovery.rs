@@ -1,0 +1,397 @@
+//! Which engines this machine has.
+//!
+//! # Precedence
+//!
+//! Engines are collected in this order; when two entries reach the same endpoint, the earlier one
+//! wins (and gives the engine its id):
+//!
+//! 1. `--host URL` flags. When any is given, nothing else is considered: the user said exactly
+//!    which engines to use.
+//! 2. Endpoints configured in `settings.json`, under the names the user gave them.
+//! 3. `DOCKER_HOST`, then `CONTAINER_HOST` (Podman's equivalent). Configured and environment
+//!    endpoints are kept even while their socket is absent: the user asked for them, so they show
+//!    as "not running" rather than vanish.
+//! 4. Well-known sockets of the platform, kept only when they exist:
+//!    - Linux: rootless Podman (`$XDG_RUNTIME_DIR/podman/podman.sock`), rootful Podman
+//!      (`/run/podman/podman.sock`), Docker Desktop for Linux (`~/.docker/desktop/docker.sock`),
+//!      Docker (`/var/run/docker.sock`).
+//!    - macOS: Docker Desktop (`~/.docker/run/docker.sock`, `/var/run/docker.sock`), Colima,
+//!      OrbStack, Rancher Desktop, and `podman machine`'s forwarded socket.
+//!    - Windows: the named pipes `docker_engine` and `podman-machine-default`.
+//!
+//! The pure part ([`candidates`]) takes a [`DiscoveryContext`] so that macOS and Windows paths
+//! are tested on Linux with fixture directories.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::Endpoint;
+use crate::settings::Settings;
+
+/// The operating system whose well-known paths apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+impl Os {
+    #[must_use]
+    pub fn current() -> Self {
+        if cfg!(target_os = "macos") {
+            Self::MacOs
+        } else if cfg!(windows) {
+            Self::Windows
+        } else {
+            Self::Linux
+        }
+    }
+}
+
+/// Everything discovery reads from the machine, gathered once so tests can supply their own.
+#[derive(Debug, Clone)]
+pub struct DiscoveryContext {
+    pub os: Os,
+    pub vars: HashMap<String, String>,
+    pub home: Option<PathBuf>,
+    /// `$XDG_RUNTIME_DIR`, or `/run/user/$UID` when unset (Linux).
+    pub runtime_dir: Option<PathBuf>,
+    /// `$TMPDIR` on macOS, where `podman machine` puts its API socket.
+    pub tmp_dir: Option<PathBuf>,
+}
+
+impl DiscoveryContext {
+    /// Reads the current process's environment.
+    #[must_use]
+    pub fn current() -> Self {
+        let vars: HashMap<String, String> = ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "TMPDIR"]
+            .into_iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_owned(), v)))
+            .collect();
+        let runtime_dir = vars
+            .get("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .or_else(|| current_uid().map(|uid| PathBuf::from(format!("/run/user/{uid}"))));
+        Self {
+            os: Os::current(),
+            tmp_dir: vars.get("TMPDIR").map(PathBuf::from),
+            home: dirs::home_dir(),
+            runtime_dir,
+            vars,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    // The owner of /proc/self is the process's uid; this avoids an `unsafe` libc call.
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+#[cfg(not(unix))]
+fn current_uid() -> Option<u32> {
+    None
+}
+
+/// Where an engine entry came from; decides whether it is kept while its socket is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscoverySource {
+    Flag,
+    Settings,
+    DockerHostEnv,
+    ContainerHostEnv,
+    WellKnown,
+}
+
+impl DiscoverySource {
+    /// Whether the user named this endpoint (kept even when absent).
+    #[must_use]
+    pub fn is_explicit(self) -> bool {
+        !matches!(self, Self::WellKnown)
+    }
+}
+
+/// One engine to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiscoveredEngine {
+    pub id: String,
+    #[serde(serialize_with = "crate::engine::discovery::serialize_display")]
+    pub endpoint: Endpoint,
+    pub source: DiscoverySource,
+}
+
+pub(crate) fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
+    value: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
+/// The well-known endpoints of a platform, in precedence order, with their ids.
+#[must_use]
+pub fn well_known(ctx: &DiscoveryContext) -> Vec<(&'static str, Endpoint)> {
+    let home = |rel: &str| ctx.home.as_ref().map(|h| Endpoint::Unix(h.join(rel)));
+    let mut out: Vec<(&'static str, Option<Endpoint>)> = Vec::new();
+    match ctx.os {
+        Os::Linux => {
+            out.push((
+                "podman",
+                ctx.runtime_dir
+                    .as_ref()
+                    .map(|d| Endpoint::Unix(d.join("podman/podman.sock"))),
+            ));
+            out.push(("podman-rootful", Some(Endpoint::Unix("/run/podman/podman.sock".into()))));
+            out.push(("docker-desktop", home(".docker/desktop/docker.sock")));
+            out.push(("docker", Some(Endpoint::Unix("/var/run/docker.sock".into()))));
+        }
+        Os::MacOs => {
+            out.push(("docker-desktop", home(".docker/run/docker.sock")));
+            out.push(("docker", Some(Endpoint::Unix("/var/run/docker.sock".into()))));
+            out.push(("colima", home(".colima/default/docker.sock")));
+            out.push(("colima", home(".config/colima/default/docker.sock")));
+            out.push(("orbstack", home(".orbstack/run/docker.sock")));
+            out.push(("rancher-desktop", home(".rd/docker.sock")));
+            out.push((
+                "podman-machine",
+                home(".local/share/containers/podman/machine/podman.sock"),
+            ));
+            out.push((
+                "podman-machine",
+                home(".local/share/containers/podman/machine/qemu/podman.sock"),
+            ));
+            out.push((
+                "podman-machine",
+                ctx.tmp_dir
+                    .as_ref()
+                    .map(|t| Endpoint::Unix(t.join("podman/podman-machine-default-api.sock"))),
+            ));
+        }
+        Os::Windows => {
+            out.push(("docker", Some(Endpoint::NamedPipe("//./pipe/docker_engine".into()))));
+            out.push((
+                "podman-machine",
+                Some(Endpoint::NamedPipe("//./pipe/podman-machine-default".into())),
+            ));
+        }
+    }
+    out.into_iter().filter_map(|(id, e)| e.map(|e| (id, e))).collect()
+}
+
+/// All candidates in precedence order, before the existence check and de-duplication.
+#[must_use]
+pub fn candidates(ctx: &DiscoveryContext, settings: &Settings) -> Vec<DiscoveredEngine> {
+    let mut out = Vec::new();
+    for configured in settings.endpoints.iter().filter(|e| e.enabled) {
+        match configured.url.parse::<Endpoint>() {
+            Ok(endpoint) => out.push(DiscoveredEngine {
+                id: configured.name.clone(),
+                endpoint,
+                source: DiscoverySource::Settings,
+            }),
+            Err(err) => tracing::warn!(name = %configured.name, %err, "ignoring configured endpoint"),
+        }
+    }
+    for (var, source) in [
+        ("DOCKER_HOST", DiscoverySource::DockerHostEnv),
+        ("CONTAINER_HOST", DiscoverySource::ContainerHostEnv),
+    ] {
+        let Some(value) = ctx.vars.get(var).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        match value.parse::<Endpoint>() {
+            Ok(endpoint) => out.push(DiscoveredEngine {
+                id: endpoint.guess_id().to_owned(),
+                endpoint,
+                source,
+            }),
+            Err(err) => tracing::warn!(%var, %err, "ignoring engine address from the environment"),
+        }
+    }
+    for (id, endpoint) in well_known(ctx) {
+        out.push(DiscoveredEngine {
+            id: id.to_owned(),
+            endpoint,
+            source: DiscoverySource::WellKnown,
+        });
+    }
+    out
+}
+
+/// Engines from `--host` flags, with ids guessed from their addresses.
+#[must_use]
+pub fn from_flags(hosts: &[Endpoint]) -> Vec<DiscoveredEngine> {
+    dedupe(
+        hosts
+            .iter()
+            .map(|endpoint| DiscoveredEngine {
+                id: endpoint.guess_id().to_owned(),
+                endpoint: endpoint.clone(),
+                source: DiscoverySource::Flag,
+            })
+            .collect(),
+        |_| true,
+    )
+}
+
+/// The engines to use, following the precedence documented at the top of this module.
+#[must_use]
+pub fn discover(hosts: &[Endpoint], ctx: &DiscoveryContext, settings: &Settings) -> Vec<DiscoveredEngine> {
+    if !hosts.is_empty() {
+        return from_flags(hosts);
+    }
+    dedupe(candidates(ctx, settings), |e| match &e.endpoint {
+        Endpoint::Unix(path) => path.exists(),
+        // Named pipes and TCP cannot be checked without connecting: keep them (Windows only lists
+        // the two well-known pipes, and a missing one shows as not running).
+        _ => true,
+    })
+}
+
+/// Drops well-known entries that do not exist, drops repeated endpoints (earlier wins), and makes
+/// ids unique (`docker`, `docker-2`).
+pub fn dedupe(
+    all: Vec<DiscoveredEngine>,
+    exists: impl Fn(&DiscoveredEngine) -> bool,
+) -> Vec<DiscoveredEngine> {
+    let mut seen_endpoints: Vec<Endpoint> = Vec::new();
+    let mut out: Vec<DiscoveredEngine> = Vec::new();
+    for mut engine in all {
+        if !engine.source.is_explicit() && !exists(&engine) {
+            continue;
+        }
+        let key = canonical(&engine.endpoint);
+        if seen_endpoints.contains(&key) {
+            continue;
+        }
+        seen_endpoints.push(key);
+        let base = engine.id.clone();
+        let mut n = 1;
+        while out.iter().any(|e| e.id == engine.id) {
+            n += 1;
+            engine.id = format!("{base}-{n}");
+        }
+        out.push(engine);
+    }
+    out
+}
+
+/// `/var/run/docker.sock` and `/run/docker.sock` are one socket on most distributions.
+fn canonical(endpoint: &Endpoint) -> Endpoint {
+    match endpoint {
+        Endpoint::Unix(path) => Endpoint::Unix(
+            std::fs::canonicalize(path).unwrap_or_else(|_| canonical_parent(path)),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// For a socket that does not exist yet, canonicalize its directory so that two spellings of the
+/// same absent path still compare equal.
+fn canonical_parent(path: &Path) -> PathBuf {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => std::fs::canonicalize(parent)
+            .map_or_else(|_| path.to_path_buf(), |p| p.join(name)),
+        _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::EndpointSetting;
+
+    fn ctx(os: Os, home: &Path) -> DiscoveryContext {
+        DiscoveryContext {
+            os,
+            vars: HashMap::new(),
+            home: Some(home.to_path_buf()),
+            runtime_dir: Some(home.join("run")),
+            tmp_dir: Some(home.join("tmp")),
+        }
+    }
+
+    fn touch(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"").unwrap();
+    }
+
+    fn ids(engines: &[DiscoveredEngine]) -> Vec<&str> {
+        engines.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    fn exists(e: &DiscoveredEngine) -> bool {
+        e.endpoint.socket_path().is_some_and(Path::exists)
+    }
+
+    #[test]
+    fn linux_rootless_podman_comes_before_docker_desktop() {
+        let dir = tempfile::tempdir().unwrap();
+        touch(&dir.path().join("run/podman/podman.sock"));
+        touch(&dir.path().join(".docker/desktop/docker.sock"));
+        let found = dedupe(candidates(&ctx(Os::Linux, dir.path()), &Settings::default()), exists);
+        assert_eq!(ids(&found), ["podman", "docker-desktop"]);
+    }
+
+    #[test]
+    fn macos_finds_colima_orbstack_rancher_and_podman_machine() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in [
+            ".colima/default/docker.sock",
+            ".orbstack/run/docker.sock",
+            ".rd/docker.sock",
+            "tmp/podman/podman-machine-default-api.sock",
+            ".docker/run/docker.sock",
+        ] {
+            touch(&dir.path().join(rel));
+        }
+        let found = dedupe(candidates(&ctx(Os::MacOs, dir.path()), &Settings::default()), exists);
+        assert_eq!(
+            ids(&found),
+            ["docker-desktop", "colima", "orbstack", "rancher-desktop", "podman-machine"]
+        );
+    }
+
+    #[test]
+    fn windows_lists_both_named_pipes() {
+        let dir = tempfile::tempdir().unwrap();
+        let found = dedupe(candidates(&ctx(Os::Windows, dir.path()), &Settings::default()), |_| true);
+        assert_eq!(ids(&found), ["docker", "podman-machine"]);
+        assert_eq!(found[0].endpoint.to_string(), "npipe:////./pipe/docker_engine");
+    }
+
+    #[test]
+    fn env_and_settings_are_kept_while_absent_and_win_over_well_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("run/podman/podman.sock");
+        touch(&sock);
+        let mut c = ctx(Os::Linux, dir.path());
+        c.vars.insert("DOCKER_HOST".into(), format!("unix://{}", sock.display()));
+        c.vars.insert("CONTAINER_HOST".into(), "unix:///nowhere/podman.sock".into());
+        let settings = Settings {
+            endpoints: vec![EndpointSetting {
+                name: "lab".into(),
+                url: "tcp://10.1.2.3:2375".into(),
+                enabled: true,
+            }],
+            ..Settings::default()
+        };
+        let found = dedupe(candidates(&c, &settings), exists);
+        // DOCKER_HOST names the rootless socket, so the well-known entry is a duplicate; the
+        // absent CONTAINER_HOST stays because the user set it.
+        assert_eq!(ids(&found), ["lab", "podman", "podman-2"]);
+        assert_eq!(found[1].source, DiscoverySource::DockerHostEnv);
+        assert_eq!(found[2].endpoint.to_string(), "unix:///nowhere/podman.sock");
+    }
+
+    #[test]
+    fn flags_replace_everything_else() {
+        let hosts: Vec<Endpoint> = vec!["unix:///a/docker.sock".parse().unwrap(), "unix:///b/docker.sock".parse().unwrap()];
+        let found = discover(&hosts, &ctx(Os::Linux, Path::new("/nonexistent")), &Settings::default());
+        assert_eq!(ids(&found), ["docker", "docker-2"]);
+    }
+}

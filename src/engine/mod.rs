@@ -1,0 +1,16 @@
+//! Engines: where they live, how to reach one, and how to tell why it cannot be reached.
+//!
+//! - [`endpoint`]: the address of an engine (`unix://`, `tcp://`, `npipe://`), parsed once.
+//! - [`discovery`]: which engines this machine has, in a documented precedence order.
+//! - [`client`]: a connected engine (bollard underneath), with its kind and API version.
+//! - [`error`]: every failure classified into a [`FailureKind`] that decides the retry policy.
+
+pub mod client;
+pub mod discovery;
+pub mod endpoint;
+pub mod error;
+
+pub use client::{EngineClient, EngineKind};
+pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
+pub use endpoint::{Endpoint, EndpointParseError};
+pub use error::{EngineError, FailureKind};

@@ -1,0 +1,21 @@
+//! Skiff core: everything a container manager needs that works without a desktop around it.
+//!
+//! The desktop shell (`src-tauri/`) and the `skiff` CLI are thin adapters onto this crate; neither
+//! holds domain logic. Nothing here depends on Tauri, wry or WebKit.
+//!
+//! # Layout
+//!
+//! - [`engine`]: where engines live and how to talk to one: endpoints, discovery (with its
+//!   documented precedence), the bollard client, and failure classification.
+//! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
+//! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
+//! - [`ipc`]: payload types shared with the UI, generated into TypeScript with ts-rs.
+//! - [`cli`]: the `skiff` subcommands, written against `std::io::Write` so tests can run them.
+//!
+//! Deliberately *not* here: windows, trays, notifications, anything that needs a display.
+
+pub mod cli;
+pub mod container;
+pub mod engine;
+pub mod ipc;
+pub mod settings;

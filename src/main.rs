@@ -1,0 +1,30 @@
+//! The `skiff` CLI binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use skiff::cli::{self, Cli, Outcome};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Logs go to stderr, quiet by default: the CLI's stdout is for data (tables, JSON lines).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SKIFF_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr();
+    match cli::run(cli, &mut out, &mut err).await {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failure) => ExitCode::FAILURE,
+        Err(e) => {
+            // One line, no backtrace: the chain of causes joined, as users read it.
+            eprintln!("skiff: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! `settings.json`: the one settings file the CLI and the desktop app share.
+//!
+//! It lives in the platform config directory (`$XDG_CONFIG_HOME/skiff` on Linux,
+//! `~/Library/Application Support/skiff` on macOS, `%APPDATA%\skiff` on Windows), or in
+//! `$SKIFF_CONFIG_DIR` when set (tests use temp dirs).
+//!
+//! Keys this version does not know are kept and written back, so an older Skiff never erases a
+//! newer one's settings. A malformed file is an error, never silently replaced by defaults: the
+//! user's endpoints would be lost on the next save.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A user-configured engine endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "EndpointSetting.ts")]
+pub struct EndpointSetting {
+    /// The engine id shown everywhere (e.g. `lab-docker`).
+    pub name: String,
+    /// `unix:///path`, `tcp://host:port` or `npipe:////./pipe/NAME`.
+    pub url: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Everything the user can set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export_to = "Settings.ts")]
+pub struct Settings {
+    pub endpoints: Vec<EndpointSetting>,
+    /// Telemetry consent: `None` until the user answers, which means off.
+    pub telemetry: Option<bool>,
+    /// `light`, `dark` or `system`.
+    pub theme: String,
+    /// Keys written by other versions of Skiff, preserved as they are.
+    #[serde(flatten)]
+    #[ts(skip)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            endpoints: Vec::new(),
+            telemetry: None,
+            theme: "system".to_owned(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+/// Why the settings could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid settings JSON ({source}); fix or remove it")]
+    Malformed {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no config directory: set SKIFF_CONFIG_DIR")]
+    NoConfigDir,
+}
+
+/// The directory holding `settings.json`.
+pub fn config_dir() -> Result<PathBuf, SettingsError> {
+    if let Some(dir) = std::env::var_os("SKIFF_CONFIG_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::config_dir()
+        .map(|d| d.join("skiff"))
+        .ok_or(SettingsError::NoConfigDir)
+}
+
+impl Settings {
+    /// Loads `settings.json` from [`config_dir`]; a missing file gives the defaults.
+    pub fn load() -> Result<Self, SettingsError> {
+        Self::load_from(&config_dir()?.join("settings.json"))
+    }
+
+    pub fn load_from(path: &Path) -> Result<Self, SettingsError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| SettingsError::Malformed {
+                path: path.to_owned(),
+                source,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(SettingsError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    pub fn save(&self) -> Result<PathBuf, SettingsError> {
+        let path = config_dir()?.join("settings.json");
+        self.save_to(&path)?;
+        Ok(path)
+    }
+
+    /// Writes atomically (temp file + rename): a crash or a full disk mid-write leaves the old
+    /// file intact instead of a truncated one.
+    pub fn save_to(&self, path: &Path) -> Result<(), SettingsError> {
+        let write_err = |source| SettingsError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let body = serde_json::to_vec_pretty(self).expect("settings serialize");
+        std::fs::write(&tmp, body).map_err(write_err)?;
+        std::fs::rename(&tmp, path).map_err(write_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_gives_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::load_from(&dir.path().join("settings.json")).unwrap();
+        assert_eq!(s, Settings::default());
+    }
+
+    #[test]
+    fn unknown_keys_survive_a_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, r#"{"theme":"dark","future_key":{"a":1}}"#).unwrap();
+        let s = Settings::load_from(&path).unwrap();
+        assert_eq!(s.theme, "dark");
+        s.save_to(&path).unwrap();
+        let raw: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(raw["future_key"]["a"], 1);
+    }
+
+    #[test]
+    fn a_malformed_file_is_an_error_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, "{ not json").unwrap();
+        let err = Settings::load_from(&path).unwrap_err();
+        assert!(matches!(err, SettingsError::Malformed { .. }));
+        assert!(err.to_string().contains("settings.json"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+    }
+}

@@ -1,0 +1,98 @@
+//! `skiff ps` against real engines: it lists exactly what the engine's own `ps -a` lists.
+
+mod support;
+
+use std::process::Command;
+
+use support::{Kind, TestEngine};
+
+fn skiff(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(args)
+        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
+        .output()
+        .expect("run skiff")
+}
+
+fn ps_json_matches_engine_ps(kind: Kind) {
+    let Some(engine) = TestEngine::start(kind) else { return };
+    let running = engine.create("ps-running", true);
+    let _stopped = engine.create("ps-created", false);
+
+    let out = skiff(&["ps", "--all", "--json", "--host", engine.host()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let mut listed: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap().to_owned(), r["name"].as_str().unwrap().to_owned()))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, engine.ps_all());
+
+    let row = rows.iter().find(|r| r["id"] == running.as_str()).unwrap();
+    assert_eq!(row["name"], "ps-running", "no leading slash");
+    assert_eq!(row["state"], "running");
+    assert_eq!(row["engine"], kind.as_str());
+    assert!(row["image"].as_str().unwrap().contains("busybox"));
+    assert!(row["status"].as_str().unwrap().starts_with("Up"));
+
+    // Without --all only the running one is listed.
+    let out = skiff(&["ps", "--json", "--host", engine.host()]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], running.as_str());
+}
+
+#[test]
+fn ps_json_lists_what_podman_ps_lists() {
+    ps_json_matches_engine_ps(Kind::Podman);
+}
+
+#[test]
+fn ps_json_lists_what_docker_ps_lists() {
+    ps_json_matches_engine_ps(Kind::Docker);
+}
+
+#[test]
+fn ps_merges_engines_in_one_table() {
+    let (Some(podman), Some(docker)) = (TestEngine::start(Kind::Podman), TestEngine::start(Kind::Docker)) else {
+        return;
+    };
+    podman.create("from-podman", true);
+    docker.create("from-docker", true);
+    let out = skiff(&["ps", "--host", podman.host(), "--host", docker.host()]);
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.starts_with("ENGINE"), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("podman") && l.contains("from-podman")), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("docker") && l.contains("from-docker")), "{table}");
+}
+
+#[test]
+fn an_unreachable_engine_is_one_clear_line_and_exit_code_1() {
+    let out = skiff(&["ps", "--host", "unix:///nonexistent/skiff/docker.sock"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("unix:///nonexistent/skiff/docker.sock"), "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
+}
+
+#[test]
+fn a_bad_host_url_is_rejected_before_connecting() {
+    let out = skiff(&["ps", "--host", "ssh://example"]);
+    assert_eq!(out.status.code(), Some(2), "clap usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported endpoint scheme"));
+}
+
+#[test]
+fn a_stopped_engine_is_reported_as_not_running() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else { return };
+    engine.stop();
+    let out = skiff(&["ps", "--host", engine.host()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(engine.host()), "{stderr}");
+    assert!(stderr.contains("is the engine running"), "{stderr}");
+}

@@ -1,0 +1,146 @@
+//! Real engines for integration tests.
+//!
+//! [`TestEngine::start`] runs `scripts/engines.sh` to start a throwaway Podman service or Docker
+//! Engine whose storage, sockets and logs all live in a temp dir, with a busybox image imported.
+//! Tests can stop and restart it mid-test (fault injection) and drive it with its own CLI.
+//!
+//! When an engine cannot start on this machine the test is skipped with a printed reason, unless
+//! `SKIFF_REQUIRE_ENGINES=1` (set by `make test` and CI), where a missing engine fails the test.
+#![allow(dead_code)] // Each test binary uses a different part of the harness.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Podman,
+    Docker,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Podman => "podman",
+            Kind::Docker => "docker",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct TestEngine {
+    pub kind: Kind,
+    dir: tempfile::TempDir,
+    host: String,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/engines.sh")
+}
+
+impl TestEngine {
+    /// Starts a throwaway engine, or returns `None` (after printing why) when it cannot run here.
+    pub fn start(kind: Kind) -> Option<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("skiff-engine-")
+            .tempdir()
+            .expect("temp dir");
+        let out = Command::new(script())
+            .args(["start", kind.as_str()])
+            .arg(dir.path())
+            .output()
+            .expect("run scripts/engines.sh");
+        if !out.status.success() {
+            let why = format!(
+                "{} cannot start here: {}",
+                kind.as_str(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            assert!(
+                std::env::var("SKIFF_REQUIRE_ENGINES").as_deref() != Ok("1"),
+                "{why}"
+            );
+            eprintln!("SKIPPED: {why}");
+            return None;
+        }
+        let host = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Some(Self { kind, dir, host })
+    }
+
+    /// `unix:///…/podman.sock`
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn socket_path(&self) -> PathBuf {
+        PathBuf::from(self.host.trim_start_matches("unix://"))
+    }
+
+    fn script(&self, cmd: &str) -> Output {
+        Command::new(script())
+            .args([cmd, self.kind.as_str()])
+            .arg(self.dir.path())
+            .output()
+            .expect("run scripts/engines.sh")
+    }
+
+    /// Stops the engine (its containers survive on Podman; Docker stops them).
+    pub fn stop(&self) {
+        let out = self.script("stop");
+        assert!(out.status.success(), "stop: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Starts it again after [`TestEngine::stop`], on the same storage.
+    pub fn restart(&self) {
+        let out = self.script("start");
+        assert!(out.status.success(), "start: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Runs the engine's own CLI against it; panics with its stderr on failure.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = self.try_cli(args);
+        assert!(
+            out.status.success(),
+            "{} {args:?}: {}",
+            self.kind.as_str(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn try_cli(&self, args: &[&str]) -> Output {
+        Command::new(script())
+            .args(["cli", self.kind.as_str()])
+            .arg(self.dir.path())
+            .args(args)
+            .output()
+            .expect("run engine cli")
+    }
+
+    /// Creates a container with network mode `none`; returns its full id.
+    pub fn create(&self, name: &str, start: bool) -> String {
+        let id = self.cli(&["create", "--name", name, "--network", "none", "busybox:latest", "sleep", "86400"]);
+        if start {
+            self.cli(&["start", name]);
+        }
+        id
+    }
+
+    /// `ps -a` as (id, name) pairs, sorted by id.
+    pub fn ps_all(&self) -> Vec<(String, String)> {
+        let out = self.cli(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"]);
+        let mut rows: Vec<(String, String)> = out
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(id, name)| (id.to_owned(), name.to_owned()))
+            .collect();
+        rows.sort();
+        rows
+    }
+}
+
+impl Drop for TestEngine {
+    fn drop(&mut self) {
+        // Container processes outlive a stopped Podman service: remove them first.
+        let _ = self.script("destroy");
+    }
+}
