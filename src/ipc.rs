@@ -6,11 +6,13 @@
 
 use std::path::Path;
 
+use serde::Serialize;
 use ts_rs::{Config, ExportError, TS};
 
 pub use crate::container::Container;
 pub use crate::engine::client::EngineKind;
 pub use crate::engine::error::{ErrorInfo, FailureKind};
+pub use crate::engine::listing::{ContainerList, EngineFailure};
 pub use crate::settings::{EndpointSetting, Settings};
 
 /// Writes every IPC type (and what it depends on) into `dir`.
@@ -23,5 +25,49 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     ErrorInfo::export_all(&cfg)?;
     EngineKind::export_all(&cfg)?;
     Settings::export_all(&cfg)?;
+    ContainerList::export_all(&cfg)?;
+    IpcError::export_all(&cfg)?;
     Ok(())
+}
+
+/// What a failed command returns to the UI: a kind it can switch on, and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export_to = "IpcError.ts")]
+pub struct IpcError {
+    pub kind: IpcErrorKind,
+    pub message: String,
+}
+
+/// The classes of command failure. Engine failures keep their engine class so the UI can tell
+/// `permission_denied` from `not_running`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "IpcErrorKind.ts")]
+pub enum IpcErrorKind {
+    /// An argument failed validation (bad id, name, URL or path).
+    InvalidArgument,
+    /// `settings.json` could not be read or written.
+    Settings,
+    /// No engine could be found or reached.
+    Engine,
+}
+
+impl IpcError {
+    #[must_use]
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self {
+            kind: IpcErrorKind::InvalidArgument,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::settings::SettingsError> for IpcError {
+    fn from(e: crate::settings::SettingsError) -> Self {
+        Self {
+            kind: IpcErrorKind::Settings,
+            message: e.to_string(),
+        }
+    }
 }

@@ -7,6 +7,8 @@
 //!
 //! - [`engine`]: where engines live and how to talk to one: endpoints, discovery (with its
 //!   documented precedence), the bollard client, and failure classification.
+//! - [`reconnect`]: backoff policy and socket watching: *when* to try an engine again.
+//! - [`watcher`]: one engine's connection state machine: connect, stream, relist, reconnect.
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
 //! - [`ipc`]: payload types shared with the UI, generated into TypeScript with ts-rs.
@@ -18,4 +20,6 @@ pub mod cli;
 pub mod container;
 pub mod engine;
 pub mod ipc;
+pub mod reconnect;
 pub mod settings;
+pub mod watcher;

@@ -10,9 +10,8 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
-use crate::engine::discovery::{self, DiscoveredEngine, DiscoveryContext};
+use crate::engine::discovery::{self, DiscoveredEngine};
 use crate::engine::Endpoint;
-use crate::settings::Settings;
 
 /// Skiff: every container of every engine on this machine.
 #[derive(Debug, Parser)]
@@ -20,7 +19,8 @@ use crate::settings::Settings;
 pub struct Cli {
     /// Engine endpoint (`unix:///path`, `tcp://host:port`, `npipe:////./pipe/NAME`). Repeatable; when
     /// given, replaces discovery.
-    #[arg(long = "host", global = true, value_name = "URL")]
+    /// Also read from `SKIFF_HOST` (comma-separated).
+    #[arg(long = "host", global = true, value_name = "URL", env = "SKIFF_HOST", value_delimiter = ',')]
     pub hosts: Vec<Endpoint>,
     #[command(subcommand)]
     pub command: Command,
@@ -60,16 +60,5 @@ pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
 /// The engines a command works on: `--host` flags, or discovery (see
 /// [`crate::engine::discovery`] for the precedence).
 pub fn resolve_engines(hosts: &[Endpoint]) -> anyhow::Result<Vec<DiscoveredEngine>> {
-    let settings = if hosts.is_empty() {
-        Settings::load()?
-    } else {
-        Settings::default()
-    };
-    let found = discovery::discover(hosts, &DiscoveryContext::current(), &settings);
-    if found.is_empty() {
-        anyhow::bail!(
-            "no container engine found (looked at DOCKER_HOST, CONTAINER_HOST, the Podman and Docker sockets); start Podman or Docker, or pass --host URL"
-        );
-    }
-    Ok(found)
+    Ok(discovery::resolve(hosts)?)
 }

@@ -3,11 +3,9 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use futures_util::future::join_all;
-
 use super::Outcome;
 use crate::container::Container;
-use crate::engine::{DiscoveredEngine, EngineClient, EngineError};
+use crate::engine::{list_everywhere, DiscoveredEngine};
 
 pub(super) async fn run(
     engines: &[DiscoveredEngine],
@@ -16,24 +14,21 @@ pub(super) async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    // Engines are asked concurrently: one slow engine must not delay the others' rows.
-    let results = join_all(engines.iter().map(|e| async move {
-        let client = EngineClient::connect(&e.id, &e.endpoint).await?;
-        client.list_containers(all).await
-    }))
-    .await;
-
-    let mut rows: Vec<Container> = Vec::new();
-    let mut outcome = Outcome::Success;
-    for (engine, result) in engines.iter().zip(results) {
-        match result {
-            Ok(list) => rows.extend(list),
-            Err(e) => {
-                outcome = Outcome::Failure;
-                writeln!(err, "skiff: cannot reach engine {}: {}", engine.id, one_line(&e))?;
-            }
-        }
+    let list = list_everywhere(engines, all).await;
+    let outcome = if list.failures.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    for failure in &list.failures {
+        writeln!(
+            err,
+            "skiff: cannot reach engine {}: {}",
+            failure.engine,
+            failure.error.message.replace('\n', " ")
+        )?;
     }
+    let rows = list.containers;
 
     if json {
         serde_json::to_writer(&mut *out, &rows)?;
@@ -42,10 +37,6 @@ pub(super) async fn run(
         write_table(&rows, out)?;
     }
     Ok(outcome)
-}
-
-fn one_line(e: &EngineError) -> String {
-    e.to_string().replace('\n', " ")
 }
 
 fn write_table(rows: &[Container], out: &mut dyn Write) -> std::io::Result<()> {

@@ -5,7 +5,7 @@
 //! Engines are collected in this order; when two entries reach the same endpoint, the earlier one
 //! wins (and gives the engine its id):
 //!
-//! 1. `--host URL` flags. When any is given, nothing else is considered: the user said exactly
+//! 1. `--host URL` flags (or `SKIFF_HOST`, comma-separated). When any is given, nothing else is considered: the user said exactly
 //!    which engines to use.
 //! 2. Endpoints configured in `settings.json`, under the names the user gave them.
 //! 3. `DOCKER_HOST`, then `CONTAINER_HOST` (Podman's equivalent). Configured and environment
@@ -250,6 +250,43 @@ pub fn discover(hosts: &[Endpoint], ctx: &DiscoveryContext, settings: &Settings)
         // the two well-known pipes, and a missing one shows as not running).
         _ => true,
     })
+}
+
+/// Why no engine list could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    #[error(transparent)]
+    Settings(#[from] crate::settings::SettingsError),
+    #[error("no container engine found (looked at DOCKER_HOST, CONTAINER_HOST, the Podman and Docker sockets); start Podman or Docker, or pass --host URL")]
+    NoEngine,
+    #[error("SKIFF_HOST: {0}")]
+    BadHostVariable(#[from] super::EndpointParseError),
+}
+
+/// The engines to use on this machine now: `hosts` (flags), or settings + environment +
+/// well-known sockets, following the precedence documented at the top of this module.
+pub fn resolve(hosts: &[Endpoint]) -> Result<Vec<DiscoveredEngine>, DiscoveryError> {
+    let settings = if hosts.is_empty() {
+        Settings::load()?
+    } else {
+        Settings::default()
+    };
+    let found = discover(hosts, &DiscoveryContext::current(), &settings);
+    if found.is_empty() {
+        return Err(DiscoveryError::NoEngine);
+    }
+    Ok(found)
+}
+
+/// `SKIFF_HOST` (comma-separated endpoints), the environment form of `--host` for programs that
+/// take no flags (the desktop app, its end-to-end tests).
+pub fn hosts_from_env() -> Result<Vec<Endpoint>, DiscoveryError> {
+    Ok(std::env::var("SKIFF_HOST")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Drops well-known entries that do not exist, drops repeated endpoints (earlier wins), and makes

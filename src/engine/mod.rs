@@ -4,13 +4,18 @@
 //! - [`discovery`]: which engines this machine has, in a documented precedence order.
 //! - [`client`]: a connected engine (bollard underneath), with its kind and API version.
 //! - [`error`]: every failure classified into a [`FailureKind`] that decides the retry policy.
+//! - [`events`]: the `/events` stream, read line by line with bounded memory.
+//! - [`listing`]: one container list across engines, listed concurrently.
 
 pub mod client;
 pub mod discovery;
 pub mod endpoint;
 pub mod error;
+pub mod events;
+pub mod listing;
 
 pub use client::{EngineClient, EngineKind};
 pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use endpoint::{Endpoint, EndpointParseError};
-pub use error::{EngineError, FailureKind};
+pub use error::{EngineError, ErrorInfo, FailureKind};
+pub use listing::{list_everywhere, ContainerList, EngineFailure};

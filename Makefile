@@ -1,0 +1,53 @@
+# Skiff: the two commands a fresh Debian/Ubuntu machine needs are `make run` and `make test`.
+# Both install what is missing first (apt packages, npm packages, tauri-driver).
+SHELL := /bin/bash
+export CARGO_TERM_COLOR ?= never
+TARGET := $(or $(CARGO_TARGET_DIR),target)
+
+.PHONY: run test deps ui desktop check test-rust test-ui test-e2e bindings icons fmt clean-engines
+
+## make run: build and start Skiff (starts a demo Podman service if no engine is reachable).
+run:
+	scripts/deps.sh run
+	$(MAKE) ui
+	cargo build -p skiff -p skiff-desktop
+	scripts/run.sh
+
+## make test: every check and test: fmt, clippy, Rust (real engines), UI, end-to-end.
+test:
+	scripts/deps.sh test
+	$(MAKE) check
+	$(MAKE) test-rust
+	$(MAKE) test-ui
+	$(MAKE) test-e2e
+
+ui:
+	cd ui && npm run build
+
+check:
+	cargo fmt --all -- --check
+	$(MAKE) ui
+	cargo clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run check
+
+# SKIFF_REQUIRE_ENGINES: a test that cannot start Podman or Docker fails instead of skipping.
+test-rust:
+	SKIFF_REQUIRE_ENGINES=1 cargo test --workspace
+
+test-ui:
+	cd ui && npm test
+
+test-e2e: ui
+	cargo build -p skiff-desktop
+	tests/e2e/run.sh
+
+## make bindings: regenerate the committed TypeScript bindings from the Rust IPC types.
+bindings:
+	-cargo test -p skiff --test bindings --quiet
+
+## make icons: regenerate app and tray icons from icons/skiff.svg.
+icons:
+	scripts/icons.sh
+
+fmt:
+	cargo fmt --all

@@ -1,0 +1,408 @@
+//! The engine's `/events` stream, read line by line.
+//!
+//! Skiff reads this stream with its own small HTTP client (hyper) instead of bollard's typed
+//! stream, for three reasons:
+//! - bollard parses into an enum of event types that lacks Podman's `pod` events, and one
+//!   unknown value would end the stream;
+//! - a malformed or oversized line must cost one counted error, not the connection or unbounded
+//!   memory: lines are capped at [`MAX_LINE`] bytes and skipped past when longer;
+//! - the stream is known to be open when the response head arrives, which is when the registry
+//!   may list without missing an event (list after watch, as kube-runtime does).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use bytes::{Buf, BytesMut};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use serde::Deserialize;
+
+use super::{Endpoint, EngineError};
+
+/// Longest event line accepted. Real events are well under 4 KiB (labels included); anything
+/// longer is garbage and is skipped up to the next newline without being kept in memory.
+pub const MAX_LINE: usize = 1024 * 1024;
+
+/// One engine event, with the fields the registry needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    /// `container`, `pod`, `image`, … (lowercase, as the engine sends it).
+    pub typ: String,
+    /// `create`, `start`, `die`, `health_status: healthy`, `exec_start: sh`, …
+    pub action: String,
+    pub id: String,
+    pub attributes: HashMap<String, String>,
+    /// Engine time of the event, nanoseconds since the epoch.
+    pub time_nano: i64,
+}
+
+impl RawEvent {
+    #[must_use]
+    pub fn attribute(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).map(String::as_str)
+    }
+}
+
+/// What can go wrong with one item of the stream.
+#[derive(Debug, thiserror::Error)]
+pub enum EventStreamError {
+    /// The connection failed or ended: the stream is over.
+    #[error(transparent)]
+    Disconnected(EngineError),
+    /// One line could not be parsed; the stream goes on.
+    #[error("malformed event ({len} bytes): {detail}")]
+    Malformed { len: usize, detail: String },
+    /// One line was longer than [`MAX_LINE`] and was skipped; the stream goes on.
+    #[error("event line longer than {MAX_LINE} bytes skipped")]
+    LineTooLong,
+}
+
+impl EventStreamError {
+    /// Whether the stream can still be read after this error.
+    #[must_use]
+    pub fn is_recoverable(&self) -> bool {
+        !matches!(self, Self::Disconnected(_))
+    }
+}
+
+#[derive(Deserialize)]
+struct WireEvent {
+    #[serde(rename = "Type", default)]
+    typ: String,
+    #[serde(rename = "Action", default)]
+    action: String,
+    #[serde(rename = "Actor", default)]
+    actor: WireActor,
+    #[serde(default)]
+    id: String,
+    #[serde(rename = "timeNano", default)]
+    time_nano: i64,
+    #[serde(default)]
+    time: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct WireActor {
+    #[serde(rename = "ID", default)]
+    id: String,
+    #[serde(rename = "Attributes", default)]
+    attributes: HashMap<String, String>,
+}
+
+/// Parses one line of the stream.
+pub fn parse_line(line: &[u8]) -> Result<RawEvent, EventStreamError> {
+    let wire: WireEvent = serde_json::from_slice(line).map_err(|e| EventStreamError::Malformed {
+        len: line.len(),
+        detail: e.to_string(),
+    })?;
+    let id = if wire.actor.id.is_empty() { wire.id } else { wire.actor.id };
+    if id.is_empty() || wire.action.is_empty() {
+        return Err(EventStreamError::Malformed {
+            len: line.len(),
+            detail: "event without id or action".to_owned(),
+        });
+    }
+    Ok(RawEvent {
+        typ: wire.typ.to_lowercase(),
+        action: wire.action,
+        id,
+        attributes: wire.actor.attributes,
+        time_nano: if wire.time_nano != 0 {
+            wire.time_nano
+        } else {
+            wire.time.saturating_mul(1_000_000_000)
+        },
+    })
+}
+
+/// Splits a byte stream into lines, skipping (and reporting) lines over [`MAX_LINE`].
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    buf: BytesMut,
+    /// Inside an oversized line: drop bytes until the next newline.
+    skipping: bool,
+}
+
+impl LineSplitter {
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// The next complete item, if the buffer holds one.
+    pub fn next_item(&mut self) -> Option<Result<RawEvent, EventStreamError>> {
+        loop {
+            let Some(pos) = self.buf.iter().position(|b| *b == b'\n') else {
+                if self.buf.len() > MAX_LINE {
+                    // Keep memory bounded: forget the oversized prefix, remember to drop the
+                    // rest of the line when its newline arrives.
+                    self.buf.advance(self.buf.len());
+                    self.skipping = true;
+                }
+                return None;
+            };
+            let line = self.buf.split_to(pos + 1);
+            if std::mem::take(&mut self.skipping) {
+                return Some(Err(EventStreamError::LineTooLong));
+            }
+            let line = line.strip_suffix(b"\n").unwrap_or(&line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if line.len() > MAX_LINE {
+                return Some(Err(EventStreamError::LineTooLong));
+            }
+            return Some(parse_line(line));
+        }
+    }
+}
+
+/// An open `/events` stream.
+#[derive(Debug)]
+pub struct EventStream {
+    endpoint: Endpoint,
+    body: Incoming,
+    lines: LineSplitter,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        // The connection task would otherwise keep the socket open until the engine closes it.
+        self.driver.abort();
+    }
+}
+
+/// Options of the stream request.
+#[derive(Debug, Clone, Default)]
+pub struct EventsQuery {
+    /// Replay events since this engine time (nanoseconds), to fill a gap after a reconnect.
+    pub since_nanos: Option<i64>,
+    /// Only these event types (`container`, `pod`); all when empty.
+    pub types: Vec<&'static str>,
+}
+
+impl EventsQuery {
+    fn path(&self, api_version: &str) -> String {
+        let mut query = Vec::new();
+        if let Some(since) = self.since_nanos {
+            // Both engines accept `seconds.nanoseconds`.
+            query.push(format!(
+                "since={}.{:09}",
+                since.div_euclid(1_000_000_000),
+                since.rem_euclid(1_000_000_000)
+            ));
+        }
+        if !self.types.is_empty() {
+            let filters = serde_json::json!({ "type": self.types });
+            query.push(format!("filters={}", percent_encode(&filters.to_string())));
+        }
+        let mut path = format!("/v{api_version}/events");
+        if !query.is_empty() {
+            path.push('?');
+            path.push_str(&query.join("&"));
+        }
+        path
+    }
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+impl EventStream {
+    /// Opens the stream; returns once the engine has answered with its response head, so events
+    /// from this moment on will be delivered.
+    pub async fn open(endpoint: &Endpoint, api_version: &str, query: &EventsQuery) -> Result<Self, EngineError> {
+        let io_err = |e: std::io::Error| EngineError::from_io(endpoint.clone(), &e);
+        let (sender, driver) = match endpoint {
+            #[cfg(unix)]
+            Endpoint::Unix(path) => {
+                let stream = tokio::net::UnixStream::connect(path).await.map_err(io_err)?;
+                handshake(endpoint, stream).await?
+            }
+            Endpoint::Tcp(addr) => {
+                let stream = tokio::net::TcpStream::connect(addr).await.map_err(io_err)?;
+                stream.set_nodelay(true).map_err(io_err)?;
+                handshake(endpoint, stream).await?
+            }
+            #[cfg(windows)]
+            Endpoint::NamedPipe(pipe) => {
+                let name = pipe.replace('/', "\\");
+                let stream = tokio::net::windows::named_pipe::ClientOptions::new()
+                    .open(&name)
+                    .map_err(io_err)?;
+                handshake(endpoint, stream).await?
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                return Err(EngineError::Incompatible {
+                    endpoint: endpoint.clone(),
+                    found: "endpoint type not supported on this platform".to_owned(),
+                })
+            }
+        };
+        let mut sender = sender;
+        let request = hyper::Request::get(query.path(api_version))
+            .header(hyper::header::HOST, "skiff")
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .expect("static request is valid");
+        let response = sender.send_request(request).await.map_err(|e| EngineError::Transient {
+            endpoint: endpoint.clone(),
+            detail: format!("events request failed: {e}"),
+        });
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => {
+                driver.abort();
+                return Err(e);
+            }
+        };
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.into_body().collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            driver.abort();
+            let message = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+            return Err(EngineError::from_bollard(
+                endpoint,
+                &bollard::errors::Error::DockerResponseServerError {
+                    status_code: status.as_u16(),
+                    message,
+                },
+            ));
+        }
+        Ok(Self {
+            endpoint: endpoint.clone(),
+            body: response.into_body(),
+            lines: LineSplitter::default(),
+            driver,
+        })
+    }
+
+    /// The next event or error; `None` never happens: the end of the stream is reported as
+    /// [`EventStreamError::Disconnected`], since for a watcher an ended stream is a disconnect.
+    pub async fn next(&mut self) -> Result<RawEvent, EventStreamError> {
+        loop {
+            if let Some(item) = self.lines.next_item() {
+                return item;
+            }
+            match self.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.lines.push(&data);
+                    }
+                }
+                Some(Err(e)) => {
+                    return Err(EventStreamError::Disconnected(EngineError::Transient {
+                        endpoint: self.endpoint.clone(),
+                        detail: format!("events stream broke: {e}"),
+                    }))
+                }
+                None => {
+                    return Err(EventStreamError::Disconnected(EngineError::Transient {
+                        endpoint: self.endpoint.clone(),
+                        detail: "events stream ended".to_owned(),
+                    }))
+                }
+            }
+        }
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+
+async fn handshake<S>(endpoint: &Endpoint, stream: S) -> Result<(Sender, tokio::task::JoinHandle<()>), EngineError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .map_err(|e| EngineError::Transient {
+            endpoint: endpoint.clone(),
+            detail: format!("HTTP handshake failed: {e}"),
+        })?;
+    let driver = tokio::spawn(async move {
+        // The error, if any, reaches the reader as a body error.
+        let _ = conn.await;
+    });
+    Ok((sender, driver))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PODMAN_DIE: &str = r#"{"status":"die","id":"1da0","from":"localhost/busybox:latest","Type":"container","Action":"die","Actor":{"ID":"1da0","Attributes":{"containerExitCode":"137","exitCode":"137","image":"localhost/busybox:latest","name":"ev1","podId":""}},"scope":"local","time":1795440344,"timeNano":1795440344686503614}"#;
+
+    #[test]
+    fn a_podman_event_parses_with_its_attributes() {
+        let e = parse_line(PODMAN_DIE.as_bytes()).unwrap();
+        assert_eq!(e.typ, "container");
+        assert_eq!(e.action, "die");
+        assert_eq!(e.id, "1da0");
+        assert_eq!(e.attribute("name"), Some("ev1"));
+        assert_eq!(e.attribute("exitCode"), Some("137"));
+        assert_eq!(e.time_nano, 1_795_440_344_686_503_614);
+    }
+
+    #[test]
+    fn lines_split_across_chunks_and_blank_lines_are_skipped() {
+        let mut s = LineSplitter::default();
+        let (a, b) = PODMAN_DIE.split_at(40);
+        s.push(a.as_bytes());
+        assert!(s.next_item().is_none());
+        s.push(b.as_bytes());
+        s.push(b"\n\r\n");
+        assert!(s.next_item().unwrap().is_ok());
+        assert!(s.next_item().is_none());
+    }
+
+    #[test]
+    fn garbage_costs_one_error_and_the_next_event_still_parses() {
+        let mut s = LineSplitter::default();
+        s.push(b"{not json}\n");
+        s.push(PODMAN_DIE.as_bytes());
+        s.push(b"\n");
+        assert!(matches!(s.next_item(), Some(Err(EventStreamError::Malformed { .. }))));
+        assert!(s.next_item().unwrap().is_ok());
+    }
+
+    #[test]
+    fn a_10_mb_line_is_skipped_with_bounded_memory() {
+        let mut s = LineSplitter::default();
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..160 {
+            s.push(&chunk);
+            assert!(s.next_item().is_none());
+            assert!(s.buf.capacity() <= 4 * MAX_LINE, "buffer stays bounded");
+        }
+        s.push(b"\n");
+        s.push(PODMAN_DIE.as_bytes());
+        s.push(b"\n");
+        assert!(matches!(s.next_item(), Some(Err(EventStreamError::LineTooLong))));
+        assert_eq!(s.next_item().unwrap().unwrap().action, "die");
+    }
+
+    #[test]
+    fn the_query_carries_since_with_nanoseconds_and_url_encoded_filters() {
+        let q = EventsQuery {
+            since_nanos: Some(1_795_440_344_000_000_123),
+            types: vec!["container"],
+        };
+        assert_eq!(
+            q.path("1.41"),
+            "/v1.41/events?since=1795440344.000000123&filters=%7B%22type%22%3A%5B%22container%22%5D%7D"
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! One list across engines, for `skiff ps` and the desktop app's first paint.
+
+use futures_util::future::join_all;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::error::ErrorInfo;
+use super::{DiscoveredEngine, EngineClient};
+use crate::container::Container;
+
+/// Containers of every engine that answered, and why the others did not.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export_to = "ContainerList.ts")]
+pub struct ContainerList {
+    pub containers: Vec<Container>,
+    pub failures: Vec<EngineFailure>,
+}
+
+/// An engine that could not be listed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "EngineFailure.ts")]
+pub struct EngineFailure {
+    pub engine: String,
+    pub endpoint: String,
+    pub error: ErrorInfo,
+}
+
+/// Lists every engine concurrently: one slow or dead engine must not delay the others' rows.
+pub async fn list_everywhere(engines: &[DiscoveredEngine], all: bool) -> ContainerList {
+    let results = join_all(engines.iter().map(|e| async move {
+        let client = EngineClient::connect(&e.id, &e.endpoint).await?;
+        client.list_containers(all).await
+    }))
+    .await;
+    let mut list = ContainerList::default();
+    for (engine, result) in engines.iter().zip(results) {
+        match result {
+            Ok(rows) => list.containers.extend(rows),
+            Err(e) => list.failures.push(EngineFailure {
+                engine: engine.id.clone(),
+                endpoint: engine.endpoint.to_string(),
+                error: e.info(),
+            }),
+        }
+    }
+    list
+}

@@ -1,0 +1,106 @@
+// A minimal W3C WebDriver client over fetch, enough to drive the real Skiff window through
+// tauri-driver + WebKitWebDriver. No npm dependency: the protocol is a handful of JSON requests.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start(base, application, env = {}) {
+    const res = await request(base, "POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application, env } } },
+    });
+    return new Session(base, res.sessionId);
+  }
+
+  cmd(method, path, body) {
+    return request(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async findAll(css) {
+    const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return els.map((e) => Object.values(e)[0]);
+  }
+
+  async attribute(el, name) {
+    return this.cmd("GET", `/element/${el}/attribute/${name}`);
+  }
+
+  async text(el) {
+    return this.cmd("GET", `/element/${el}/text`);
+  }
+
+  async click(el) {
+    return this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  async execute(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /** Polls `probe` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+  async waitFor(what, probe, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < deadline) {
+      try {
+        last = await probe();
+        if (last) return last;
+      } catch (e) {
+        last = e;
+      }
+      await sleep(200);
+    }
+    throw new Error(`timed out waiting for ${what} (last: ${last})`);
+  }
+
+  async screenshot(path) {
+    const b64 = await this.cmd("GET", "/screenshot");
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, Buffer.from(b64, "base64"));
+  }
+
+  async close() {
+    await this.cmd("DELETE", "").catch(() => {});
+  }
+}
+
+async function request(base, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok || (json.value && json.value.error)) {
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
+  }
+  return json.value;
+}
+
+/** Starts tauri-driver on a free-ish port and waits until it answers. */
+export async function startDriver({ port, nativePort, env }) {
+  const child = spawn(
+    "tauri-driver",
+    ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
+    { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${base}/status`);
+      if (res.ok) return { child, base };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  child.kill();
+  throw new Error("tauri-driver did not start");
+}
