@@ -9,8 +9,10 @@
 //!   documented precedence), the bollard client, and failure classification.
 //! - [`reconnect`]: backoff policy and socket watching: *when* to try an engine again.
 //! - [`watcher`]: one engine's connection state machine: connect, stream, relist, reconnect.
+//! - [`registry`]: the container sets of all engines, applied from the watchers, as deltas.
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
+//! - [`shutdown`]: the shutdown signal every long-running part takes as a parameter.
 //! - [`ipc`]: payload types shared with the UI, generated into TypeScript with ts-rs.
 //! - [`cli`]: the `skiff` subcommands, written against `std::io::Write` so tests can run them.
 //!
@@ -21,5 +23,7 @@ pub mod container;
 pub mod engine;
 pub mod ipc;
 pub mod reconnect;
+pub mod registry;
 pub mod settings;
+pub mod shutdown;
 pub mod watcher;

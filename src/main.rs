@@ -11,6 +11,7 @@ async fn main() -> ExitCode {
     // Logs go to stderr, quiet by default: the CLI's stdout is for data (tables, JSON lines).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SKIFF_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
@@ -18,7 +19,14 @@ async fn main() -> ExitCode {
         .init();
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
-    match cli::run(cli, &mut out, &mut err).await {
+    let (trigger, shutdown) = skiff::shutdown::channel();
+    tokio::spawn(async move {
+        // Ctrl-C ends `watch` cleanly (exit 0); one-shot commands finish before it matters.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            trigger.fire();
+        }
+    });
+    match cli::run(cli, shutdown, &mut out, &mut err).await {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::FAILURE,
         Err(e) => {

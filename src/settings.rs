@@ -39,6 +39,8 @@ pub struct Settings {
     pub telemetry: Option<bool>,
     /// `light`, `dark` or `system`.
     pub theme: String,
+    /// Reconnect backoff (environment variables override it).
+    pub backoff: crate::reconnect::BackoffPolicy,
     /// Keys written by other versions of Skiff, preserved as they are.
     #[serde(flatten)]
     #[ts(skip)]
@@ -51,6 +53,7 @@ impl Default for Settings {
             endpoints: Vec::new(),
             telemetry: None,
             theme: "system".to_owned(),
+            backoff: crate::reconnect::BackoffPolicy::default(),
             extra: serde_json::Map::new(),
         }
     }
@@ -96,10 +99,12 @@ impl Settings {
 
     pub fn load_from(path: &Path) -> Result<Self, SettingsError> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| SettingsError::Malformed {
-                path: path.to_owned(),
-                source,
-            }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|source| SettingsError::Malformed {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(source) => Err(SettingsError::Read {
                 path: path.to_owned(),
@@ -150,7 +155,8 @@ mod tests {
         let s = Settings::load_from(&path).unwrap();
         assert_eq!(s.theme, "dark");
         s.save_to(&path).unwrap();
-        let raw: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let raw: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(raw["future_key"]["a"], 1);
     }
 

@@ -24,7 +24,11 @@ fn committed_typescript_bindings_match_the_rust_types() {
     let generated = tempfile::tempdir().unwrap();
     skiff::ipc::export_bindings(generated.path()).expect("export bindings");
     let want = read_dir(generated.path());
-    assert!(want.contains_key("Container.ts"), "exported: {:?}", want.keys());
+    assert!(
+        want.contains_key("Container.ts"),
+        "exported: {:?}",
+        want.keys()
+    );
 
     let committed_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/ipc/bindings");
     let have = read_dir(&committed_dir);

@@ -15,16 +15,27 @@ fn skiff(args: &[&str]) -> std::process::Output {
 }
 
 fn ps_json_matches_engine_ps(kind: Kind) {
-    let Some(engine) = TestEngine::start(kind) else { return };
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
     let running = engine.create("ps-running", true);
     let _stopped = engine.create("ps-created", false);
 
     let out = skiff(&["ps", "--all", "--json", "--host", engine.host()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("a JSON array");
     let mut listed: Vec<(String, String)> = rows
         .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_owned(), r["name"].as_str().unwrap().to_owned()))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["name"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     listed.sort();
     assert_eq!(listed, engine.ps_all());
@@ -55,7 +66,10 @@ fn ps_json_lists_what_docker_ps_lists() {
 
 #[test]
 fn ps_merges_engines_in_one_table() {
-    let (Some(podman), Some(docker)) = (TestEngine::start(Kind::Podman), TestEngine::start(Kind::Docker)) else {
+    let (Some(podman), Some(docker)) = (
+        TestEngine::start(Kind::Podman),
+        TestEngine::start(Kind::Docker),
+    ) else {
         return;
     };
     podman.create("from-podman", true);
@@ -64,8 +78,18 @@ fn ps_merges_engines_in_one_table() {
     assert!(out.status.success());
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.starts_with("ENGINE"), "{table}");
-    assert!(table.lines().any(|l| l.starts_with("podman") && l.contains("from-podman")), "{table}");
-    assert!(table.lines().any(|l| l.starts_with("docker") && l.contains("from-docker")), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("podman") && l.contains("from-podman")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("docker") && l.contains("from-docker")),
+        "{table}"
+    );
 }
 
 #[test]
@@ -74,7 +98,10 @@ fn an_unreachable_engine_is_one_clear_line_and_exit_code_1() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("unix:///nonexistent/skiff/docker.sock"), "{stderr}");
+    assert!(
+        stderr.contains("unix:///nonexistent/skiff/docker.sock"),
+        "{stderr}"
+    );
     assert!(stderr.contains("does not exist"), "{stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"));
 }
@@ -88,7 +115,9 @@ fn a_bad_host_url_is_rejected_before_connecting() {
 
 #[test]
 fn a_stopped_engine_is_reported_as_not_running() {
-    let Some(engine) = TestEngine::start(Kind::Podman) else { return };
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
     engine.stop();
     let out = skiff(&["ps", "--host", engine.host()]);
     assert_eq!(out.status.code(), Some(1));

@@ -4,7 +4,10 @@
 //! and read what a user would see. `src/main.rs` only parses arguments and maps the outcome to an
 //! exit code.
 
+mod engines;
+pub mod lines;
 mod ps;
+mod watch;
 
 use std::io::Write;
 
@@ -12,6 +15,9 @@ use clap::{Parser, Subcommand};
 
 use crate::engine::discovery::{self, DiscoveredEngine};
 use crate::engine::Endpoint;
+use crate::settings::Settings;
+use crate::shutdown::Shutdown;
+use crate::watcher::WatcherConfig;
 
 /// Skiff: every container of every engine on this machine.
 #[derive(Debug, Parser)]
@@ -20,7 +26,13 @@ pub struct Cli {
     /// Engine endpoint (`unix:///path`, `tcp://host:port`, `npipe:////./pipe/NAME`). Repeatable; when
     /// given, replaces discovery.
     /// Also read from `SKIFF_HOST` (comma-separated).
-    #[arg(long = "host", global = true, value_name = "URL", env = "SKIFF_HOST", value_delimiter = ',')]
+    #[arg(
+        long = "host",
+        global = true,
+        value_name = "URL",
+        env = "SKIFF_HOST",
+        value_delimiter = ','
+    )]
     pub hosts: Vec<Endpoint>,
     #[command(subcommand)]
     pub command: Command,
@@ -37,6 +49,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show each engine's connection state.
+    Engines {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Follow engines and containers as JSON lines until interrupted.
+    Watch {
+        /// Print JSON lines (the only format).
+        #[arg(long, default_value_t = true)]
+        json: bool,
+    },
 }
 
 /// How a command ended, for the exit code. Errors the user should read were already printed.
@@ -48,13 +72,27 @@ pub enum Outcome {
 }
 
 /// Runs a parsed command line.
-pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Outcome> {
+pub async fn run(
+    cli: Cli,
+    shutdown: Shutdown,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let engines = resolve_engines(&cli.hosts)?;
     match cli.command {
-        Command::Ps { all, json } => {
-            let engines = resolve_engines(&cli.hosts)?;
-            ps::run(&engines, all, json, out, err).await
-        }
+        Command::Ps { all, json } => ps::run(&engines, all, json, out, err).await,
+        Command::Engines { json } => engines::run(&engines, &watcher_config()?, json, out).await,
+        Command::Watch { json: _ } => watch::run(&engines, &watcher_config()?, shutdown, out).await,
     }
+}
+
+/// The watcher timings: product defaults, backoff from settings then environment.
+fn watcher_config() -> anyhow::Result<WatcherConfig> {
+    let settings = Settings::load()?;
+    Ok(WatcherConfig {
+        backoff: settings.backoff.with_env(),
+        ..WatcherConfig::default()
+    })
 }
 
 /// The engines a command works on: `--host` flags, or discovery (see

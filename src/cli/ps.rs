@@ -43,7 +43,16 @@ fn write_table(rows: &[Container], out: &mut dyn Write) -> std::io::Result<()> {
     let headers = ["ENGINE", "CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS"];
     let cells: Vec<[&str; 6]> = rows
         .iter()
-        .map(|c| [c.engine.as_str(), c.short_id(), &c.name, &c.image, &c.state, &c.status])
+        .map(|c| {
+            [
+                c.engine.as_str(),
+                c.short_id(),
+                &c.name,
+                &c.image,
+                &c.state,
+                &c.status,
+            ]
+        })
         .collect();
     let mut widths = headers.map(str::len);
     for row in &cells {

@@ -79,21 +79,33 @@ impl EngineClient {
                         });
                     }
                     let api_version = server.min(MAX_API_VERSION);
-                    let is_podman = v.components.iter().flatten().any(|c| c.name.to_lowercase().contains("podman"))
-                        || v.platform.as_ref().is_some_and(|p| p.name.to_lowercase().contains("podman"));
+                    let is_podman = v
+                        .components
+                        .iter()
+                        .flatten()
+                        .any(|c| c.name.to_lowercase().contains("podman"))
+                        || v.platform
+                            .as_ref()
+                            .is_some_and(|p| p.name.to_lowercase().contains("podman"));
                     return Ok(Self {
                         id: id.to_owned(),
                         endpoint: endpoint.clone(),
                         docker: open(endpoint, api_version)?,
-                        kind: if is_podman { EngineKind::Podman } else { EngineKind::Docker },
+                        kind: if is_podman {
+                            EngineKind::Podman
+                        } else {
+                            EngineKind::Docker
+                        },
                         version: v.version.unwrap_or_default(),
                         api_version,
                     });
                 }
                 Err(err) => {
                     let classified = EngineError::from_bollard(endpoint, &err);
-                    if let (false, bollard::errors::Error::DockerResponseServerError { message, .. }) =
-                        (retried, &err)
+                    if let (
+                        false,
+                        bollard::errors::Error::DockerResponseServerError { message, .. },
+                    ) = (retried, &err)
                     {
                         if let Some(min) = minimum_named_in(message) {
                             asked = min;
@@ -172,7 +184,9 @@ fn open(endpoint: &Endpoint, (major, minor): (u32, u32)) -> Result<Docker, Engin
             Docker::connect_with_http(&format!("tcp://{addr}"), REQUEST_TIMEOUT_S, &version)
         }
         #[cfg(windows)]
-        Endpoint::NamedPipe(pipe) => Docker::connect_with_named_pipe(pipe, REQUEST_TIMEOUT_S, &version),
+        Endpoint::NamedPipe(pipe) => {
+            Docker::connect_with_named_pipe(pipe, REQUEST_TIMEOUT_S, &version)
+        }
         #[cfg(not(windows))]
         Endpoint::NamedPipe(_) => {
             return Err(EngineError::Incompatible {

@@ -67,10 +67,11 @@ impl DiscoveryContext {
     /// Reads the current process's environment.
     #[must_use]
     pub fn current() -> Self {
-        let vars: HashMap<String, String> = ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "TMPDIR"]
-            .into_iter()
-            .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_owned(), v)))
-            .collect();
+        let vars: HashMap<String, String> =
+            ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "TMPDIR"]
+                .into_iter()
+                .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_owned(), v)))
+                .collect();
         let runtime_dir = vars
             .get("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
@@ -145,13 +146,22 @@ pub fn well_known(ctx: &DiscoveryContext) -> Vec<(&'static str, Endpoint)> {
                     .as_ref()
                     .map(|d| Endpoint::Unix(d.join("podman/podman.sock"))),
             ));
-            out.push(("podman-rootful", Some(Endpoint::Unix("/run/podman/podman.sock".into()))));
+            out.push((
+                "podman-rootful",
+                Some(Endpoint::Unix("/run/podman/podman.sock".into())),
+            ));
             out.push(("docker-desktop", home(".docker/desktop/docker.sock")));
-            out.push(("docker", Some(Endpoint::Unix("/var/run/docker.sock".into()))));
+            out.push((
+                "docker",
+                Some(Endpoint::Unix("/var/run/docker.sock".into())),
+            ));
         }
         Os::MacOs => {
             out.push(("docker-desktop", home(".docker/run/docker.sock")));
-            out.push(("docker", Some(Endpoint::Unix("/var/run/docker.sock".into()))));
+            out.push((
+                "docker",
+                Some(Endpoint::Unix("/var/run/docker.sock".into())),
+            ));
             out.push(("colima", home(".colima/default/docker.sock")));
             out.push(("colima", home(".config/colima/default/docker.sock")));
             out.push(("orbstack", home(".orbstack/run/docker.sock")));
@@ -172,14 +182,21 @@ pub fn well_known(ctx: &DiscoveryContext) -> Vec<(&'static str, Endpoint)> {
             ));
         }
         Os::Windows => {
-            out.push(("docker", Some(Endpoint::NamedPipe("//./pipe/docker_engine".into()))));
+            out.push((
+                "docker",
+                Some(Endpoint::NamedPipe("//./pipe/docker_engine".into())),
+            ));
             out.push((
                 "podman-machine",
-                Some(Endpoint::NamedPipe("//./pipe/podman-machine-default".into())),
+                Some(Endpoint::NamedPipe(
+                    "//./pipe/podman-machine-default".into(),
+                )),
             ));
         }
     }
-    out.into_iter().filter_map(|(id, e)| e.map(|e| (id, e))).collect()
+    out.into_iter()
+        .filter_map(|(id, e)| e.map(|e| (id, e)))
+        .collect()
 }
 
 /// All candidates in precedence order, before the existence check and de-duplication.
@@ -193,7 +210,9 @@ pub fn candidates(ctx: &DiscoveryContext, settings: &Settings) -> Vec<Discovered
                 endpoint,
                 source: DiscoverySource::Settings,
             }),
-            Err(err) => tracing::warn!(name = %configured.name, %err, "ignoring configured endpoint"),
+            Err(err) => {
+                tracing::warn!(name = %configured.name, %err, "ignoring configured endpoint")
+            }
         }
     }
     for (var, source) in [
@@ -240,7 +259,11 @@ pub fn from_flags(hosts: &[Endpoint]) -> Vec<DiscoveredEngine> {
 
 /// The engines to use, following the precedence documented at the top of this module.
 #[must_use]
-pub fn discover(hosts: &[Endpoint], ctx: &DiscoveryContext, settings: &Settings) -> Vec<DiscoveredEngine> {
+pub fn discover(
+    hosts: &[Endpoint],
+    ctx: &DiscoveryContext,
+    settings: &Settings,
+) -> Vec<DiscoveredEngine> {
     if !hosts.is_empty() {
         return from_flags(hosts);
     }
@@ -320,9 +343,9 @@ pub fn dedupe(
 /// `/var/run/docker.sock` and `/run/docker.sock` are one socket on most distributions.
 fn canonical(endpoint: &Endpoint) -> Endpoint {
     match endpoint {
-        Endpoint::Unix(path) => Endpoint::Unix(
-            std::fs::canonicalize(path).unwrap_or_else(|_| canonical_parent(path)),
-        ),
+        Endpoint::Unix(path) => {
+            Endpoint::Unix(std::fs::canonicalize(path).unwrap_or_else(|_| canonical_parent(path)))
+        }
         other => other.clone(),
     }
 }
@@ -331,8 +354,9 @@ fn canonical(endpoint: &Endpoint) -> Endpoint {
 /// same absent path still compare equal.
 fn canonical_parent(path: &Path) -> PathBuf {
     match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => std::fs::canonicalize(parent)
-            .map_or_else(|_| path.to_path_buf(), |p| p.join(name)),
+        (Some(parent), Some(name)) => {
+            std::fs::canonicalize(parent).map_or_else(|_| path.to_path_buf(), |p| p.join(name))
+        }
         _ => path.to_path_buf(),
     }
 }
@@ -370,7 +394,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         touch(&dir.path().join("run/podman/podman.sock"));
         touch(&dir.path().join(".docker/desktop/docker.sock"));
-        let found = dedupe(candidates(&ctx(Os::Linux, dir.path()), &Settings::default()), exists);
+        let found = dedupe(
+            candidates(&ctx(Os::Linux, dir.path()), &Settings::default()),
+            exists,
+        );
         assert_eq!(ids(&found), ["podman", "docker-desktop"]);
     }
 
@@ -386,19 +413,34 @@ mod tests {
         ] {
             touch(&dir.path().join(rel));
         }
-        let found = dedupe(candidates(&ctx(Os::MacOs, dir.path()), &Settings::default()), exists);
+        let found = dedupe(
+            candidates(&ctx(Os::MacOs, dir.path()), &Settings::default()),
+            exists,
+        );
         assert_eq!(
             ids(&found),
-            ["docker-desktop", "colima", "orbstack", "rancher-desktop", "podman-machine"]
+            [
+                "docker-desktop",
+                "colima",
+                "orbstack",
+                "rancher-desktop",
+                "podman-machine"
+            ]
         );
     }
 
     #[test]
     fn windows_lists_both_named_pipes() {
         let dir = tempfile::tempdir().unwrap();
-        let found = dedupe(candidates(&ctx(Os::Windows, dir.path()), &Settings::default()), |_| true);
+        let found = dedupe(
+            candidates(&ctx(Os::Windows, dir.path()), &Settings::default()),
+            |_| true,
+        );
         assert_eq!(ids(&found), ["docker", "podman-machine"]);
-        assert_eq!(found[0].endpoint.to_string(), "npipe:////./pipe/docker_engine");
+        assert_eq!(
+            found[0].endpoint.to_string(),
+            "npipe:////./pipe/docker_engine"
+        );
     }
 
     #[test]
@@ -407,8 +449,12 @@ mod tests {
         let sock = dir.path().join("run/podman/podman.sock");
         touch(&sock);
         let mut c = ctx(Os::Linux, dir.path());
-        c.vars.insert("DOCKER_HOST".into(), format!("unix://{}", sock.display()));
-        c.vars.insert("CONTAINER_HOST".into(), "unix:///nowhere/podman.sock".into());
+        c.vars
+            .insert("DOCKER_HOST".into(), format!("unix://{}", sock.display()));
+        c.vars.insert(
+            "CONTAINER_HOST".into(),
+            "unix:///nowhere/podman.sock".into(),
+        );
         let settings = Settings {
             endpoints: vec![EndpointSetting {
                 name: "lab".into(),
@@ -427,8 +473,15 @@ mod tests {
 
     #[test]
     fn flags_replace_everything_else() {
-        let hosts: Vec<Endpoint> = vec!["unix:///a/docker.sock".parse().unwrap(), "unix:///b/docker.sock".parse().unwrap()];
-        let found = discover(&hosts, &ctx(Os::Linux, Path::new("/nonexistent")), &Settings::default());
+        let hosts: Vec<Endpoint> = vec![
+            "unix:///a/docker.sock".parse().unwrap(),
+            "unix:///b/docker.sock".parse().unwrap(),
+        ];
+        let found = discover(
+            &hosts,
+            &ctx(Os::Linux, Path::new("/nonexistent")),
+            &Settings::default(),
+        );
         assert_eq!(ids(&found), ["docker", "docker-2"]);
     }
 }

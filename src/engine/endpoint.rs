@@ -103,7 +103,9 @@ impl Endpoint {
     pub fn guess_id(&self) -> &'static str {
         let text = self.to_string().to_lowercase();
         if text.contains("podman") {
-            if text == "unix:///run/podman/podman.sock" || text == "unix:///var/run/podman/podman.sock" {
+            if text == "unix:///run/podman/podman.sock"
+                || text == "unix:///var/run/podman/podman.sock"
+            {
                 "podman-rootful"
             } else {
                 "podman"
@@ -141,7 +143,10 @@ mod tests {
     #[test]
     fn short_named_pipe_form_is_accepted() {
         let e: Endpoint = "npipe://./pipe/podman-machine-default".parse().unwrap();
-        assert_eq!(e, Endpoint::NamedPipe("//./pipe/podman-machine-default".into()));
+        assert_eq!(
+            e,
+            Endpoint::NamedPipe("//./pipe/podman-machine-default".into())
+        );
     }
 
     #[test]

@@ -222,7 +222,12 @@ impl EngineError {
 
     fn from_status(endpoint: Endpoint, status: u16, message: &str) -> Self {
         let lower = message.to_lowercase();
-        if status == 400 && lower.contains("version") && (lower.contains("too new") || lower.contains("too old") || lower.contains("not supported")) {
+        if status == 400
+            && lower.contains("version")
+            && (lower.contains("too new")
+                || lower.contains("too old")
+                || lower.contains("not supported"))
+        {
             return Self::Incompatible {
                 endpoint,
                 found: message.to_owned(),
@@ -278,7 +283,10 @@ mod tests {
         let kinds = [
             (io::ErrorKind::ConnectionRefused, FailureKind::NotRunning),
             (io::ErrorKind::NotFound, FailureKind::NotRunning),
-            (io::ErrorKind::PermissionDenied, FailureKind::PermissionDenied),
+            (
+                io::ErrorKind::PermissionDenied,
+                FailureKind::PermissionDenied,
+            ),
             (io::ErrorKind::ConnectionReset, FailureKind::Transient),
             (io::ErrorKind::UnexpectedEof, FailureKind::Transient),
         ];
@@ -286,7 +294,11 @@ mod tests {
             let wrapped = bollard::errors::Error::IOError {
                 err: io::Error::new(io_kind, "x"),
             };
-            assert_eq!(EngineError::from_bollard(&ep(), &wrapped).kind(), want, "{io_kind:?}");
+            assert_eq!(
+                EngineError::from_bollard(&ep(), &wrapped).kind(),
+                want,
+                "{io_kind:?}"
+            );
         }
     }
 
@@ -294,7 +306,9 @@ mod tests {
     fn permission_denied_stops_retrying_and_names_a_remedy() {
         let e = EngineError::from_io(ep(), &io::Error::from(io::ErrorKind::PermissionDenied));
         assert!(!e.kind().retries());
-        assert!(e.remedy().unwrap().contains("docker group") || e.remedy().unwrap().contains("usermod"));
+        assert!(
+            e.remedy().unwrap().contains("docker group") || e.remedy().unwrap().contains("usermod")
+        );
     }
 
     #[test]
@@ -314,7 +328,10 @@ mod tests {
         assert_eq!(status(403, "no"), FailureKind::PermissionDenied);
         assert_eq!(status(404, "page not found"), FailureKind::Protocol);
         assert_eq!(
-            status(400, "client version 1.53 is too new. Maximum supported API version is 1.39"),
+            status(
+                400,
+                "client version 1.53 is too new. Maximum supported API version is 1.39"
+            ),
             FailureKind::Incompatible
         );
     }

@@ -91,11 +91,16 @@ struct WireActor {
 
 /// Parses one line of the stream.
 pub fn parse_line(line: &[u8]) -> Result<RawEvent, EventStreamError> {
-    let wire: WireEvent = serde_json::from_slice(line).map_err(|e| EventStreamError::Malformed {
-        len: line.len(),
-        detail: e.to_string(),
-    })?;
-    let id = if wire.actor.id.is_empty() { wire.id } else { wire.actor.id };
+    let wire: WireEvent =
+        serde_json::from_slice(line).map_err(|e| EventStreamError::Malformed {
+            len: line.len(),
+            detail: e.to_string(),
+        })?;
+    let id = if wire.actor.id.is_empty() {
+        wire.id
+    } else {
+        wire.actor.id
+    };
     if id.is_empty() || wire.action.is_empty() {
         return Err(EventStreamError::Malformed {
             len: line.len(),
@@ -221,12 +226,18 @@ fn percent_encode(s: &str) -> String {
 impl EventStream {
     /// Opens the stream; returns once the engine has answered with its response head, so events
     /// from this moment on will be delivered.
-    pub async fn open(endpoint: &Endpoint, api_version: &str, query: &EventsQuery) -> Result<Self, EngineError> {
+    pub async fn open(
+        endpoint: &Endpoint,
+        api_version: &str,
+        query: &EventsQuery,
+    ) -> Result<Self, EngineError> {
         let io_err = |e: std::io::Error| EngineError::from_io(endpoint.clone(), &e);
         let (sender, driver) = match endpoint {
             #[cfg(unix)]
             Endpoint::Unix(path) => {
-                let stream = tokio::net::UnixStream::connect(path).await.map_err(io_err)?;
+                let stream = tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(io_err)?;
                 handshake(endpoint, stream).await?
             }
             Endpoint::Tcp(addr) => {
@@ -255,10 +266,13 @@ impl EventStream {
             .header(hyper::header::HOST, "skiff")
             .body(http_body_util::Empty::<bytes::Bytes>::new())
             .expect("static request is valid");
-        let response = sender.send_request(request).await.map_err(|e| EngineError::Transient {
-            endpoint: endpoint.clone(),
-            detail: format!("events request failed: {e}"),
-        });
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| EngineError::Transient {
+                endpoint: endpoint.clone(),
+                detail: format!("events request failed: {e}"),
+            });
         let response = match response {
             Ok(r) => r,
             Err(e) => {
@@ -268,7 +282,12 @@ impl EventStream {
         };
         let status = response.status();
         if !status.is_success() {
-            let body = response.into_body().collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .unwrap_or_default();
             driver.abort();
             let message = serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
@@ -322,16 +341,20 @@ impl EventStream {
 
 type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
 
-async fn handshake<S>(endpoint: &Endpoint, stream: S) -> Result<(Sender, tokio::task::JoinHandle<()>), EngineError>
+async fn handshake<S>(
+    endpoint: &Endpoint,
+    stream: S,
+) -> Result<(Sender, tokio::task::JoinHandle<()>), EngineError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .map_err(|e| EngineError::Transient {
-            endpoint: endpoint.clone(),
-            detail: format!("HTTP handshake failed: {e}"),
-        })?;
+    let (sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| EngineError::Transient {
+                endpoint: endpoint.clone(),
+                detail: format!("HTTP handshake failed: {e}"),
+            })?;
     let driver = tokio::spawn(async move {
         // The error, if any, reaches the reader as a body error.
         let _ = conn.await;
@@ -374,7 +397,10 @@ mod tests {
         s.push(b"{not json}\n");
         s.push(PODMAN_DIE.as_bytes());
         s.push(b"\n");
-        assert!(matches!(s.next_item(), Some(Err(EventStreamError::Malformed { .. }))));
+        assert!(matches!(
+            s.next_item(),
+            Some(Err(EventStreamError::Malformed { .. }))
+        ));
         assert!(s.next_item().unwrap().is_ok());
     }
 
@@ -390,7 +416,10 @@ mod tests {
         s.push(b"\n");
         s.push(PODMAN_DIE.as_bytes());
         s.push(b"\n");
-        assert!(matches!(s.next_item(), Some(Err(EventStreamError::LineTooLong))));
+        assert!(matches!(
+            s.next_item(),
+            Some(Err(EventStreamError::LineTooLong))
+        ));
         assert_eq!(s.next_item().unwrap().unwrap().action, "die");
     }
 

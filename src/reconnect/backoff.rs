@@ -51,7 +51,9 @@ impl BackoffPolicy {
             let raw = std::env::var(name).ok()?;
             raw.trim()
                 .parse()
-                .inspect_err(|_| tracing::warn!(%name, %raw, "ignoring: not a number of milliseconds"))
+                .inspect_err(
+                    |_| tracing::warn!(%name, %raw, "ignoring: not a number of milliseconds"),
+                )
                 .ok()
         };
         if let Some(v) = read("SKIFF_BACKOFF_INITIAL_MS") {
@@ -167,7 +169,10 @@ mod tests {
             attempts += 1;
         }
         assert!(attempts <= 130, "{attempts} attempts");
-        assert!(attempts >= 110, "the cap is reached, not overshot: {attempts}");
+        assert!(
+            attempts >= 110,
+            "the cap is reached, not overshot: {attempts}"
+        );
     }
 
     #[test]

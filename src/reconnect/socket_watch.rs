@@ -42,7 +42,11 @@ impl SocketWatch {
             // socket, or a directory on the way to it); `Notify` stores one permit, so a burst of
             // events costs one wake-up, never a queue.
             if let Ok(event) = res {
-                if event.paths.is_empty() || event.paths.iter().any(|p| target.starts_with(p) || p.starts_with(target.parent().unwrap_or(&target))) {
+                if event.paths.is_empty()
+                    || event.paths.iter().any(|p| {
+                        target.starts_with(p) || p.starts_with(target.parent().unwrap_or(&target))
+                    })
+                {
                     waker.notify_one();
                 }
             }

@@ -152,7 +152,12 @@ struct Watcher {
 }
 
 impl Watcher {
-    fn new(spec: EngineSpec, config: WatcherConfig, controls: mpsc::Receiver<Control>, out: mpsc::Sender<WatchEvent>) -> Self {
+    fn new(
+        spec: EngineSpec,
+        config: WatcherConfig,
+        controls: mpsc::Receiver<Control>,
+        out: mpsc::Sender<WatchEvent>,
+    ) -> Self {
         let status = EngineStatus {
             engine: spec.id.clone(),
             endpoint: spec.endpoint.to_string(),
@@ -201,10 +206,14 @@ impl Watcher {
                 if !self.set_state(EngineState::Disabled, None).await {
                     return;
                 }
-                let Some(next) = self.wait_while_disabled().await else { return };
+                let Some(next) = self.wait_while_disabled().await else {
+                    return;
+                };
                 trigger = next;
             }
-            if self.outage.is_none() && !self.set_state(EngineState::Connecting, Some(trigger)).await {
+            if self.outage.is_none()
+                && !self.set_state(EngineState::Connecting, Some(trigger)).await
+            {
                 return;
             }
             match self.session(trigger).await {
@@ -223,7 +232,10 @@ impl Watcher {
     /// Records a failure, publishes the state, and waits as its class says. Returns what
     /// triggered the next attempt, or `None` when the watcher must end.
     async fn after_failure(&mut self, failure: Failure) -> Option<AttemptTrigger> {
-        let Failure { error, connected_for } = failure;
+        let Failure {
+            error,
+            connected_for,
+        } = failure;
         if connected_for.is_some_and(|d| d >= self.config.backoff.healthy_after()) {
             self.backoff.reset();
         }
@@ -242,7 +254,11 @@ impl Watcher {
         let attempt = self.outage.as_ref().map_or(0, |o| o.attempts);
         tracing::debug!(engine = %self.spec.id, attempt, kind = kind.as_str(), error = %error, "engine attempt failed");
 
-        let socket = self.spec.endpoint.socket_path().map(std::path::Path::to_path_buf);
+        let socket = self
+            .spec
+            .endpoint
+            .socket_path()
+            .map(std::path::Path::to_path_buf);
         if self.watch.is_none() {
             if let Some(path) = &socket {
                 self.watch = SocketWatch::new(path)
@@ -252,18 +268,37 @@ impl Watcher {
         }
 
         if !kind.retries() {
-            if !self.set_state(EngineState::Unavailable { error: error.info() }, None).await {
+            if !self
+                .set_state(
+                    EngineState::Unavailable {
+                        error: error.info(),
+                    },
+                    None,
+                )
+                .await
+            {
                 return None;
             }
             // Only a change of the socket (chmod, chown, recreation) or the user can fix this.
-            return self.wait(None, WaitFor::SocketChange, AttemptTrigger::Timer).await;
+            return self
+                .wait(None, WaitFor::SocketChange, AttemptTrigger::Timer)
+                .await;
         }
 
-        let absent_and_watched = self.watch.is_some() && socket.as_ref().is_some_and(|p| !p.exists());
+        let absent_and_watched =
+            self.watch.is_some() && socket.as_ref().is_some_and(|p| !p.exists());
         let (delay, wait_for, timer_trigger) = if absent_and_watched {
-            (self.config.safety_check, WaitFor::SocketAppear, AttemptTrigger::SafetyCheck)
+            (
+                self.config.safety_check,
+                WaitFor::SocketAppear,
+                AttemptTrigger::SafetyCheck,
+            )
         } else {
-            let wait_for = if self.watch.is_some() { WaitFor::SocketChange } else { WaitFor::Nothing };
+            let wait_for = if self.watch.is_some() {
+                WaitFor::SocketChange
+            } else {
+                WaitFor::Nothing
+            };
             (self.backoff.next_delay(), wait_for, AttemptTrigger::Timer)
         };
         let state = EngineState::Reconnecting {
@@ -278,7 +313,12 @@ impl Watcher {
     }
 
     /// Waits for the timer, the socket, or the user. `None` means the output closed.
-    async fn wait(&mut self, delay: Option<Duration>, wait_for: WaitFor, timer_trigger: AttemptTrigger) -> Option<AttemptTrigger> {
+    async fn wait(
+        &mut self,
+        delay: Option<Duration>,
+        wait_for: WaitFor,
+        timer_trigger: AttemptTrigger,
+    ) -> Option<AttemptTrigger> {
         let sleep = async {
             match delay {
                 Some(d) => tokio::time::sleep(d).await,
@@ -335,7 +375,11 @@ impl Watcher {
         loop {
             match EngineClient::connect(&self.spec.id, &self.spec.endpoint).await {
                 Ok(client) => return Ok(client),
-                Err(e) if trigger == AttemptTrigger::Socket && e.kind().retries() && Instant::now() < deadline => {
+                Err(e)
+                    if trigger == AttemptTrigger::Socket
+                        && e.kind().retries()
+                        && Instant::now() < deadline =>
+                {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => return Err(e),
@@ -350,7 +394,8 @@ impl Watcher {
             since_nanos: self.cursor,
             types: self.config.event_types.clone(),
         };
-        let mut stream = EventStream::open(&self.spec.endpoint, &client.api_version(), &query).await?;
+        let mut stream =
+            EventStream::open(&self.spec.endpoint, &client.api_version(), &query).await?;
 
         if let Some(outage) = self.outage.take() {
             self.status.reconnects += 1;
@@ -400,7 +445,10 @@ impl Watcher {
         }
         ok = ok && self.emit(WatchEvent::InitDone).await;
         for event in buffered {
-            self.cursor = Some(self.cursor.map_or(event.time_nano, |c| c.max(event.time_nano)));
+            self.cursor = Some(
+                self.cursor
+                    .map_or(event.time_nano, |c| c.max(event.time_nano)),
+            );
             let item = if event.time_nano < list_started {
                 WatchEvent::History(event)
             } else {
@@ -417,7 +465,12 @@ impl Watcher {
 
     /// Follows the live stream until it fails, the engine stops answering pings, or the user
     /// disables the engine.
-    async fn follow(&mut self, client: &EngineClient, stream: &mut EventStream, connected_at: Instant) -> Result<SessionEnd, Failure> {
+    async fn follow(
+        &mut self,
+        client: &EngineClient,
+        stream: &mut EventStream,
+        connected_at: Instant,
+    ) -> Result<SessionEnd, Failure> {
         let failed = |error: EngineError| Failure {
             error,
             connected_for: Some(connected_at.elapsed()),

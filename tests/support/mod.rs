@@ -86,13 +86,21 @@ impl TestEngine {
     /// Stops the engine (its containers survive on Podman; Docker stops them).
     pub fn stop(&self) {
         let out = self.script("stop");
-        assert!(out.status.success(), "stop: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Starts it again after [`TestEngine::stop`], on the same storage.
     pub fn restart(&self) {
         let out = self.script("start");
-        assert!(out.status.success(), "start: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Runs the engine's own CLI against it; panics with its stderr on failure.
@@ -118,7 +126,16 @@ impl TestEngine {
 
     /// Creates a container with network mode `none`; returns its full id.
     pub fn create(&self, name: &str, start: bool) -> String {
-        let id = self.cli(&["create", "--name", name, "--network", "none", "busybox:latest", "sleep", "86400"]);
+        let id = self.cli(&[
+            "create",
+            "--name",
+            name,
+            "--network",
+            "none",
+            "busybox:latest",
+            "sleep",
+            "86400",
+        ]);
         if start {
             self.cli(&["start", name]);
         }

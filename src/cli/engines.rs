@@ -1,0 +1,68 @@
+//! `skiff engines`: each engine's connection state, after one connection attempt.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::lines::engine_line;
+use super::Outcome;
+use crate::engine::DiscoveredEngine;
+use crate::registry::Registry;
+use crate::shutdown;
+use crate::watcher::{EngineState, WatcherConfig};
+
+pub(super) async fn run(
+    engines: &[DiscoveredEngine],
+    config: &WatcherConfig,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let (trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    registry.start(engines, config, &shutdown);
+    registry.settled(Duration::from_secs(5)).await;
+    let statuses = registry.snapshot().engines;
+    drop(trigger);
+
+    let all_connected = statuses.len() == engines.len()
+        && statuses.iter().all(|s| s.state == EngineState::Connected);
+    if json {
+        let mut rows = Vec::new();
+        for s in &statuses {
+            let mut line = engine_line(s);
+            line["endpoint"] = s.endpoint.clone().into();
+            line["kind"] = serde_json::to_value(s.kind)?;
+            line["version"] = s.version.clone().into();
+            line.as_object_mut().map(|o| o.remove("type"));
+            rows.push(line);
+        }
+        serde_json::to_writer(&mut *out, &rows)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{:<16} {:<10} {:<14} {:<13} ENDPOINT / DETAIL",
+            "ENGINE", "KIND", "VERSION", "STATE"
+        )?;
+        for s in &statuses {
+            let detail = match &s.state {
+                EngineState::Reconnecting { error, .. } | EngineState::Unavailable { error } => {
+                    format!("{} ({})", error.message, error.kind.as_str())
+                }
+                _ => s.endpoint.clone(),
+            };
+            writeln!(
+                out,
+                "{:<16} {:<10} {:<14} {:<13} {detail}",
+                s.engine,
+                s.kind.map(|k| k.to_string()).unwrap_or_default(),
+                s.version.clone().unwrap_or_default(),
+                s.state.name(),
+            )?;
+        }
+    }
+    Ok(if all_connected {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    })
+}

@@ -1,0 +1,92 @@
+//! The JSON lines of `skiff watch --json`, one object per line.
+//!
+//! Shapes (kept stable for scripts):
+//! - `{"type":"engine","engine":"podman","state":"reconnecting","attempt":3,"retry_in_ms":1840,
+//!   "error":{"kind":"not_running","message":"…"},"at":"2026-11-23T10:00:00.123Z"}`
+//! - `{"type":"resync","engine":"podman","phase":"start"|"done","containers":N}`
+//! - `{"type":"container","engine":"podman","op":"upsert"|"remove","rev":N,"container":{…}}`
+
+use serde_json::{json, Value};
+
+use crate::registry::{Change, Delta, Snapshot};
+use crate::watcher::{EngineState, EngineStatus};
+
+#[must_use]
+pub fn engine_line(s: &EngineStatus) -> Value {
+    let (attempt, retry_in_ms, error) = match &s.state {
+        EngineState::Reconnecting {
+            attempt,
+            retry_in_ms,
+            error,
+        } => (Some(*attempt), *retry_in_ms, Some(error)),
+        EngineState::Unavailable { error } => (None, None, Some(error)),
+        _ => (None, None, None),
+    };
+    json!({
+        "type": "engine",
+        "engine": s.engine,
+        "state": s.state.name(),
+        "attempt": attempt,
+        "retry_in_ms": retry_in_ms,
+        "error": error.map(|e| json!({"kind": e.kind, "message": e.message})),
+        "at": s.at,
+    })
+}
+
+#[must_use]
+pub fn delta_line(d: &Delta) -> Value {
+    match &d.change {
+        Change::ResyncStart { containers } => resync_line(&d.engine, "start", *containers),
+        Change::ResyncDone { containers } => resync_line(&d.engine, "done", *containers),
+        Change::Upsert { container } => json!({
+            "type": "container",
+            "engine": d.engine,
+            "op": "upsert",
+            "rev": d.rev,
+            "container": {
+                "id": container.id,
+                "name": container.name,
+                "image": container.image,
+                "state": container.state,
+                "status": container.status,
+                "pending": container.pending,
+            },
+        }),
+        Change::Remove { id } => json!({
+            "type": "container",
+            "engine": d.engine,
+            "op": "remove",
+            "rev": d.rev,
+            "container": { "id": id },
+        }),
+    }
+}
+
+fn resync_line(engine: &str, phase: &str, containers: u64) -> Value {
+    json!({"type": "resync", "engine": engine, "phase": phase, "containers": containers})
+}
+
+/// A whole snapshot as the lines a resync would print, for a subscriber that fell behind.
+#[must_use]
+pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
+    let mut lines = Vec::new();
+    for (engine, rev) in &snapshot.revs {
+        let rows: Vec<_> = snapshot
+            .containers
+            .iter()
+            .filter(|c| &c.engine == engine)
+            .collect();
+        lines.push(resync_line(engine, "start", rows.len() as u64));
+        for c in rows {
+            lines.push(delta_line(&Delta {
+                engine: engine.clone(),
+                rev: *rev,
+                change: Change::Upsert {
+                    container: c.clone(),
+                },
+            }));
+        }
+        lines.push(resync_line(engine, "done", lines.len() as u64 - 1));
+    }
+    lines
+}

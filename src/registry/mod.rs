@@ -1,0 +1,14 @@
+//! The registry: every engine's containers, kept from the watchers' streams and fanned out to
+//! subscribers as deltas.
+//!
+//! - [`store`]: one engine's container set (Init … InitDone swap, per-event apply).
+//! - [`delta`]: what subscribers receive.
+//! - [`Registry`]: the live part: watchers, appliers, fan-out, snapshots.
+
+pub mod delta;
+mod shared;
+pub mod store;
+
+pub use delta::{Change, Delta};
+pub use shared::{EventRecord, Registry, RegistryEvent, Snapshot};
+pub use store::EngineStore;

@@ -1,0 +1,332 @@
+//! The live registry: one watcher and one applier task per engine, a shared set of stores, and
+//! a broadcast fan-out of everything that happens.
+//!
+//! Each engine's watcher output is applied by that engine's own task, in order, the moment it
+//! arrives: no batching window, no debounce. Deltas are broadcast while the store lock is held so
+//! that every subscriber sees each engine's revisions in order.
+//!
+//! The lock is a `std::sync::Mutex`, not a Tokio one: it is never held across an `.await`, and
+//! each critical section is a map update.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use ts_rs::TS;
+
+use super::delta::Delta;
+use super::store::EngineStore;
+use crate::container::Container;
+use crate::engine::events::RawEvent;
+use crate::engine::DiscoveredEngine;
+use crate::shutdown::Shutdown;
+use crate::watcher::{
+    self, Control, EngineSpec, EngineState, EngineStatus, WatchEvent, WatcherConfig,
+};
+
+/// Capacity of the fan-out. A subscriber more than this many items behind gets `Lagged` and
+/// must take a snapshot: it is never silently skipped ahead.
+const FANOUT_CAPACITY: usize = 8192;
+
+/// Recent events kept for the UI's events page (a ring: old ones fall off).
+const HISTORY: usize = 1000;
+
+/// Everything a subscriber receives.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export_to = "RegistryEvent.ts")]
+pub enum RegistryEvent {
+    /// An engine's connection state changed (or a reconnect attempt failed).
+    Engine(EngineStatus),
+    /// A container set changed.
+    Delta(Delta),
+}
+
+/// A consistent picture of the registry, at the given revision per engine.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "Snapshot.ts")]
+pub struct Snapshot {
+    pub engines: Vec<EngineStatus>,
+    pub containers: Vec<Container>,
+    /// Revision of each engine's set at this snapshot: deltas at or below it are included.
+    pub revs: BTreeMap<String, u64>,
+}
+
+/// An engine event as the events page lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "EventRecord.ts")]
+pub struct EventRecord {
+    pub engine: String,
+    pub typ: String,
+    pub action: String,
+    pub id: String,
+    pub name: Option<String>,
+    /// Engine time, milliseconds since the epoch.
+    pub time_ms: i64,
+    /// True when replayed from before the last relist (history only, not applied).
+    pub replayed: bool,
+}
+
+/// A waiter for the engine event that confirms an action.
+#[derive(Debug)]
+pub(super) struct Waiter {
+    pub actions: &'static [&'static str],
+    pub tx: oneshot::Sender<RawEvent>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub stores: BTreeMap<String, EngineStore>,
+    pub statuses: BTreeMap<String, EngineStatus>,
+    pub history: VecDeque<EventRecord>,
+    pub waiters: HashMap<(String, String), Vec<Waiter>>,
+    pub stream_errors: u64,
+}
+
+#[derive(Debug)]
+pub(super) struct Inner {
+    pub state: Mutex<State>,
+    pub tx: broadcast::Sender<RegistryEvent>,
+    pub controls: Mutex<HashMap<String, mpsc::Sender<Control>>>,
+    pub engines: Mutex<Vec<DiscoveredEngine>>,
+}
+
+/// The registry handle; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub(super) inner: Arc<Inner>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    /// An empty registry. Subscribe before [`Registry::start`] to see everything from the first
+    /// status line on.
+    #[must_use]
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(FANOUT_CAPACITY);
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::default()),
+                tx,
+                controls: Mutex::new(HashMap::new()),
+                engines: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.state.lock().expect("registry lock poisoned")
+    }
+
+    #[must_use]
+    pub fn subscribe(&self) -> broadcast::Receiver<RegistryEvent> {
+        self.inner.tx.subscribe()
+    }
+
+    /// A snapshot and a subscription taken atomically: every delta after the snapshot's revisions
+    /// arrives on the receiver, none before.
+    #[must_use]
+    pub fn subscribe_with_snapshot(&self) -> (Snapshot, broadcast::Receiver<RegistryEvent>) {
+        let state = self.lock();
+        let rx = self.inner.tx.subscribe();
+        (snapshot_of(&state), rx)
+    }
+
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot_of(&self.lock())
+    }
+
+    /// The most recent engine events, oldest first.
+    #[must_use]
+    pub fn history(&self) -> Vec<EventRecord> {
+        self.lock().history.iter().cloned().collect()
+    }
+
+    /// The engines this registry watches.
+    #[must_use]
+    pub fn engines(&self) -> Vec<DiscoveredEngine> {
+        self.inner.engines.lock().expect("lock").clone()
+    }
+
+    /// Starts a watcher and an applier per engine. They end when `shutdown` fires.
+    pub fn start(&self, engines: &[DiscoveredEngine], config: &WatcherConfig, shutdown: &Shutdown) {
+        for engine in engines {
+            let (control_tx, control_rx) = mpsc::channel(16);
+            // Bounded: a registry that cannot keep up slows the watcher's reading of the stream
+            // (the engine buffers), instead of growing memory.
+            let (out_tx, mut out_rx) = mpsc::channel(1024);
+            self.inner
+                .controls
+                .lock()
+                .expect("lock")
+                .insert(engine.id.clone(), control_tx);
+            self.inner
+                .engines
+                .lock()
+                .expect("lock")
+                .push(engine.clone());
+            self.lock()
+                .stores
+                .insert(engine.id.clone(), EngineStore::new(&engine.id));
+            let spec = EngineSpec {
+                id: engine.id.clone(),
+                endpoint: engine.endpoint.clone(),
+            };
+            tokio::spawn(watcher::run(
+                spec,
+                config.clone(),
+                control_rx,
+                out_tx,
+                shutdown.clone().wait(),
+            ));
+            let registry = self.clone();
+            let id = engine.id.clone();
+            tokio::spawn(async move {
+                while let Some(item) = out_rx.recv().await {
+                    registry.apply(&id, item);
+                }
+            });
+        }
+    }
+
+    /// Applies one watcher item to the engine's store and broadcasts the result.
+    pub fn apply(&self, engine: &str, item: WatchEvent) {
+        let mut state = self.lock();
+        let state = &mut *state;
+        let Some(store) = state.stores.get_mut(engine) else {
+            return;
+        };
+        let mut deltas = Vec::new();
+        match item {
+            WatchEvent::Status(status) => {
+                state.statuses.insert(engine.to_owned(), status.clone());
+                let _ = self.inner.tx.send(RegistryEvent::Engine(status));
+                return;
+            }
+            WatchEvent::Init => store.init(),
+            WatchEvent::InitApply(c) => store.init_apply(c),
+            WatchEvent::InitDone => store.init_done(&mut deltas),
+            WatchEvent::Event(event) => {
+                deltas.extend(store.apply(&event));
+                if let Some(waiters) = state
+                    .waiters
+                    .get_mut(&(engine.to_owned(), event.id.clone()))
+                {
+                    let verb = event.action.split(':').next().unwrap_or_default();
+                    let (fire, keep): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(waiters)
+                        .into_iter()
+                        .partition(|w| w.actions.contains(&verb));
+                    *waiters = keep;
+                    for w in fire {
+                        let _ = w.tx.send(event.clone());
+                    }
+                }
+                record(&mut state.history, engine, &event, false);
+            }
+            WatchEvent::History(event) => record(&mut state.history, engine, &event, true),
+            WatchEvent::StreamError(message) => {
+                state.stream_errors += 1;
+                tracing::debug!(%engine, %message, "unusable event line");
+            }
+        }
+        for d in deltas {
+            let _ = self.inner.tx.send(RegistryEvent::Delta(d));
+        }
+    }
+
+    /// Skips the reconnect timer of one engine (or all with `None`): the UI's "Retry now".
+    pub fn retry_now(&self, engine: Option<&str>) -> usize {
+        let controls = self.inner.controls.lock().expect("lock");
+        controls
+            .iter()
+            .filter(|(id, _)| engine.is_none_or(|e| e == id.as_str()))
+            .filter(|(_, tx)| tx.try_send(Control::RetryNow).is_ok())
+            .count()
+    }
+
+    /// Enables or disables one engine.
+    pub fn set_enabled(&self, engine: &str, enabled: bool) -> bool {
+        let controls = self.inner.controls.lock().expect("lock");
+        controls
+            .get(engine)
+            .is_some_and(|tx| tx.try_send(Control::Enable(enabled)).is_ok())
+    }
+
+    /// Waits until every engine has left `connecting` and, if connected, finished its first
+    /// resync, or until `limit` passes. Returns whether all settled.
+    pub async fn settled(&self, limit: std::time::Duration) -> bool {
+        let mut rx = self.subscribe();
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if self.is_settled() {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Err(_) => return self.is_settled(),
+                Ok(Err(broadcast::error::RecvError::Closed)) => return self.is_settled(),
+                Ok(_) => {}
+            }
+        }
+    }
+
+    fn is_settled(&self) -> bool {
+        let engines = self.engines();
+        let state = self.lock();
+        engines.iter().all(|e| match state.statuses.get(&e.id) {
+            None => false,
+            Some(s) => match s.state {
+                EngineState::Connecting => false,
+                EngineState::Connected => state.stores.get(&e.id).is_some_and(|st| st.rev() > 0),
+                _ => true,
+            },
+        })
+    }
+
+    /// Counters for health: stream errors and per-store statistics.
+    #[must_use]
+    pub fn stream_errors(&self) -> u64 {
+        self.lock().stream_errors
+    }
+}
+
+fn snapshot_of(state: &State) -> Snapshot {
+    let mut containers: Vec<Container> = state
+        .stores
+        .values()
+        .flat_map(|s| s.containers().cloned())
+        .collect();
+    containers.sort_by(|a, b| {
+        (a.engine.as_str(), a.name.as_str()).cmp(&(b.engine.as_str(), b.name.as_str()))
+    });
+    Snapshot {
+        engines: state.statuses.values().cloned().collect(),
+        containers,
+        revs: state
+            .stores
+            .iter()
+            .map(|(k, s)| (k.clone(), s.rev()))
+            .collect(),
+    }
+}
+
+fn record(history: &mut VecDeque<EventRecord>, engine: &str, event: &RawEvent, replayed: bool) {
+    if history.len() == HISTORY {
+        history.pop_front();
+    }
+    history.push_back(EventRecord {
+        engine: engine.to_owned(),
+        typ: event.typ.clone(),
+        action: event.action.clone(),
+        id: event.id.clone(),
+        name: event.attribute("name").map(str::to_owned),
+        time_ms: event.time_nano / 1_000_000,
+        replayed,
+    });
+}

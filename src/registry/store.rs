@@ -1,0 +1,343 @@
+//! One engine's container set, kept from the watcher's stream.
+//!
+//! Like kube-runtime's reflector store: `Init` starts a fresh set, `InitApply` fills it,
+//! `InitDone` swaps it in atomically (which is how containers that vanished while disconnected
+//! are dropped), and `Event`s are applied one by one as they arrive. Every operation is O(1) in
+//! the number of containers except the swap, which is O(containers) once per (re)connection.
+//!
+//! Engine event semantics, as observed on Docker 20.10 and Podman 4.3:
+//! - Docker sends `destroy` where Podman sends `remove`; Docker `die`, Podman `died` in filters
+//!   but `die` in the stream; both `start`, `stop`, `pause`, `unpause`, `restart`, `rename`.
+//! - Podman adds `init`, `sync` and `cleanup` (twice), no `kill` on stop and no `stop` for
+//!   `stop?t=0`; Docker sends two `kill`s when a process ignores SIGTERM.
+//! - `health_status: healthy`, `exec_start: sh …` carry a detail after a colon.
+//!
+//! State changes come from the event alone (name and image are in its attributes), so applying
+//! an event needs no request to the engine.
+//!
+//! Bounded memory: the set is O(containers); the de-duplication window and the count of unknown
+//! actions have fixed sizes.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::delta::{Change, Delta};
+use crate::container::Container;
+use crate::engine::events::RawEvent;
+
+/// How many recent event keys are remembered to drop duplicates (a replay after reconnect, an
+/// event seen both buffered and live).
+const DEDUP_WINDOW: usize = 4096;
+
+/// How many distinct unknown actions are logged (each once); more are only counted.
+const UNKNOWN_LOGGED: usize = 64;
+
+type EventKey = (i64, String, String);
+
+/// The store of one engine.
+#[derive(Debug)]
+pub struct EngineStore {
+    engine: String,
+    containers: HashMap<String, Container>,
+    /// The set being filled between `Init` and `InitDone`.
+    incoming: Option<HashMap<String, Container>>,
+    rev: u64,
+    recent: VecDeque<EventKey>,
+    recent_set: HashSet<EventKey>,
+    unknown_logged: HashSet<String>,
+    /// Counters for health: applied events, duplicates dropped, unknown actions.
+    pub stats: StoreStats,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    pub applied: u64,
+    pub duplicates: u64,
+    pub unknown: u64,
+}
+
+impl EngineStore {
+    #[must_use]
+    pub fn new(engine: &str) -> Self {
+        Self {
+            engine: engine.to_owned(),
+            containers: HashMap::new(),
+            incoming: None,
+            rev: 0,
+            recent: VecDeque::with_capacity(DEDUP_WINDOW),
+            recent_set: HashSet::with_capacity(DEDUP_WINDOW),
+            unknown_logged: HashSet::new(),
+            stats: StoreStats::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn rev(&self) -> u64 {
+        self.rev
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.containers.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.containers.is_empty()
+    }
+
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Container> {
+        self.containers.get(id)
+    }
+
+    pub fn containers(&self) -> impl Iterator<Item = &Container> {
+        self.containers.values()
+    }
+
+    fn delta(&mut self, change: Change) -> Delta {
+        self.rev += 1;
+        Delta {
+            engine: self.engine.clone(),
+            rev: self.rev,
+            change,
+        }
+    }
+
+    /// Starts a relist: a fresh set is filled until [`EngineStore::init_done`].
+    pub fn init(&mut self) {
+        self.incoming = Some(HashMap::with_capacity(self.containers.len()));
+    }
+
+    pub fn init_apply(&mut self, container: Container) {
+        // Outside an Init (not sent by the watcher) an InitApply is taken as a plain upsert
+        // target set of one: still never lost.
+        let set = self.incoming.get_or_insert_with(HashMap::new);
+        set.insert(container.id.clone(), container);
+    }
+
+    /// Swaps the fresh set in and describes the swap as deltas: `ResyncStart`, an `Upsert` per
+    /// listed container, a `Remove` per vanished one, `ResyncDone`.
+    pub fn init_done(&mut self, out: &mut Vec<Delta>) {
+        let mut fresh = self.incoming.take().unwrap_or_default();
+        // A container Skiff is acting on keeps its pending mark across a resync: the action's
+        // confirmation is still awaited.
+        for (id, c) in &mut fresh {
+            if self.containers.get(id).is_some_and(|old| old.pending) {
+                c.pending = true;
+            }
+        }
+        let old = std::mem::replace(&mut self.containers, fresh);
+        let n = self.containers.len() as u64;
+        let start = self.delta(Change::ResyncStart { containers: n });
+        out.push(start);
+        let mut listed: Vec<Container> = self.containers.values().cloned().collect();
+        listed.sort_by(|a, b| a.name.cmp(&b.name));
+        for container in listed {
+            let d = self.delta(Change::Upsert { container });
+            out.push(d);
+        }
+        let mut vanished: Vec<&String> = old
+            .keys()
+            .filter(|id| !self.containers.contains_key(*id))
+            .collect();
+        vanished.sort();
+        let vanished: Vec<String> = vanished.into_iter().cloned().collect();
+        for id in vanished {
+            let d = self.delta(Change::Remove { id });
+            out.push(d);
+        }
+        let done = self.delta(Change::ResyncDone { containers: n });
+        out.push(done);
+    }
+
+    /// Whether this event was already applied (same time, container and action).
+    fn is_duplicate(&mut self, event: &RawEvent) -> bool {
+        let key = (event.time_nano, event.id.clone(), event.action.clone());
+        if self.recent_set.contains(&key) {
+            return true;
+        }
+        if self.recent.len() == DEDUP_WINDOW {
+            if let Some(oldest) = self.recent.pop_front() {
+                self.recent_set.remove(&oldest);
+            }
+        }
+        self.recent.push_back(key.clone());
+        self.recent_set.insert(key);
+        false
+    }
+
+    /// Applies one engine event; returns the delta it caused, if any.
+    pub fn apply(&mut self, event: &RawEvent) -> Option<Delta> {
+        if event.typ != "container" {
+            return None;
+        }
+        if self.is_duplicate(event) {
+            self.stats.duplicates += 1;
+            return None;
+        }
+        self.stats.applied += 1;
+        let (verb, detail) = match event.action.split_once(':') {
+            Some((verb, detail)) => (verb.trim(), Some(detail.trim())),
+            None => (event.action.as_str(), None),
+        };
+        match verb {
+            "destroy" | "remove" => self.containers.remove(&event.id).map(|_| ()).map(|()| {
+                self.delta(Change::Remove {
+                    id: event.id.clone(),
+                })
+            }),
+            "create" | "init" => {
+                if self.containers.contains_key(&event.id) {
+                    // Known from the list, which has more fields than the event.
+                    return None;
+                }
+                let container = self.from_event(event, "created", "Created".to_owned());
+                Some(self.upsert(container))
+            }
+            "start" | "restart" | "unpause" => {
+                self.set_state(event, "running", "Up Less than a second".to_owned())
+            }
+            "die" | "died" => {
+                let code = event.attribute("exitCode").unwrap_or("0");
+                self.set_state(
+                    event,
+                    "exited",
+                    format!("Exited ({code}) Less than a second ago"),
+                )
+            }
+            "stop" => {
+                // Docker sends `die` before `stop`; Podman sometimes only `stop`. Only a running
+                // container changes here.
+                if self
+                    .containers
+                    .get(&event.id)
+                    .is_some_and(|c| c.state == "running")
+                {
+                    self.set_state(event, "exited", "Exited Less than a second ago".to_owned())
+                } else {
+                    None
+                }
+            }
+            "pause" => self.set_state(event, "paused", "Up (Paused)".to_owned()),
+            "rename" => {
+                let name = event.attribute("name")?.trim_start_matches('/').to_owned();
+                let c = self.containers.get_mut(&event.id)?;
+                if c.name == name {
+                    return None;
+                }
+                c.name = name;
+                let container = c.clone();
+                Some(self.delta(Change::Upsert { container }))
+            }
+            "health_status" => {
+                let health = detail?.to_owned();
+                let c = self.containers.get_mut(&event.id)?;
+                let base = c.status.split(" (").next().unwrap_or_default().to_owned();
+                let status = format!("{base} ({health})");
+                if c.status == status {
+                    return None;
+                }
+                c.status = status;
+                let container = c.clone();
+                Some(self.delta(Change::Upsert { container }))
+            }
+            // Signals, execs, attaches, file copies, commits and Podman's bookkeeping change
+            // nothing the list shows.
+            "kill" | "oom" | "exec_create" | "exec_start" | "exec_die" | "exec_detach" | "exec"
+            | "attach" | "detach" | "cleanup" | "sync" | "commit" | "copy" | "export" | "top"
+            | "resize" | "mount" | "unmount" | "archive-path" | "extract-to-dir" | "checkpoint"
+            | "restore" | "update" | "prune" | "connect" | "disconnect" | "cleanup_exec"
+            | "refresh" | "import" | "wait" | "untag" | "tag" => None,
+            other => {
+                self.stats.unknown += 1;
+                if self.unknown_logged.len() < UNKNOWN_LOGGED
+                    && self.unknown_logged.insert(other.to_owned())
+                {
+                    tracing::info!(engine = %self.engine, action = other, "unknown container event action (ignored; logged once)");
+                }
+                None
+            }
+        }
+    }
+
+    fn from_event(&self, event: &RawEvent, state: &str, status: String) -> Container {
+        let label = |k: &str| {
+            event
+                .attribute(k)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        Container {
+            id: event.id.clone(),
+            name: event.attribute("name").map_or_else(
+                || event.id.chars().take(12).collect(),
+                |n| n.trim_start_matches('/').to_owned(),
+            ),
+            image: event.attribute("image").unwrap_or_default().to_owned(),
+            state: state.to_owned(),
+            status,
+            engine: self.engine.clone(),
+            created: event.time_nano.div_euclid(1_000_000_000),
+            ports: Vec::new(),
+            pod: label("io.podman.pod.name"),
+            project: label("com.docker.compose.project"),
+            pending: false,
+        }
+    }
+
+    fn upsert(&mut self, container: Container) -> Delta {
+        self.containers
+            .insert(container.id.clone(), container.clone());
+        self.delta(Change::Upsert { container })
+    }
+
+    fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
+        match self.containers.get_mut(&event.id) {
+            Some(c) => {
+                if c.state == state && c.status == status {
+                    return None;
+                }
+                state.clone_into(&mut c.state);
+                c.status = status;
+                let container = c.clone();
+                Some(self.delta(Change::Upsert { container }))
+            }
+            None => {
+                // An event for a container never listed nor created (its create was lost in a
+                // gap): build it from the event's attributes rather than miss it.
+                let container = self.from_event(event, state, status);
+                Some(self.upsert(container))
+            }
+        }
+    }
+
+    /// Sets or clears the pending mark of an action in flight.
+    pub fn set_pending(&mut self, id: &str, pending: bool) -> Option<Delta> {
+        let c = self.containers.get_mut(id)?;
+        if c.pending == pending {
+            return None;
+        }
+        c.pending = pending;
+        let container = c.clone();
+        Some(self.delta(Change::Upsert { container }))
+    }
+
+    /// Replaces one container with the engine's truth (inspect fallback), or removes it.
+    pub fn replace(&mut self, id: &str, container: Option<Container>) -> Option<Delta> {
+        match container {
+            Some(c) => {
+                if self.containers.get(id) == Some(&c) {
+                    return None;
+                }
+                Some(self.upsert(c))
+            }
+            None => self
+                .containers
+                .remove(id)
+                .map(|_| self.delta(Change::Remove { id: id.to_owned() })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
