@@ -82,7 +82,7 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
                 engine: engine.clone(),
                 rev: *rev,
                 change: Change::Upsert {
-                    container: c.clone(),
+                    container: Box::new(c.clone()),
                 },
             }));
         }

@@ -211,7 +211,7 @@ pub fn candidates(ctx: &DiscoveryContext, settings: &Settings) -> Vec<Discovered
                 source: DiscoverySource::Settings,
             }),
             Err(err) => {
-                tracing::warn!(name = %configured.name, %err, "ignoring configured endpoint")
+                tracing::warn!(name = %configured.name, %err, "ignoring configured endpoint");
             }
         }
     }

@@ -26,8 +26,17 @@ pub struct Delta {
 #[serde(tag = "op", rename_all = "snake_case")]
 #[ts(export_to = "Change.ts")]
 pub enum Change {
-    Upsert { container: Container },
-    Remove { id: String },
-    ResyncStart { containers: u64 },
-    ResyncDone { containers: u64 },
+    /// Boxed: deltas sit in the fan-out ring, and most are small.
+    Upsert {
+        container: Box<Container>,
+    },
+    Remove {
+        id: String,
+    },
+    ResyncStart {
+        containers: u64,
+    },
+    ResyncDone {
+        containers: u64,
+    },
 }

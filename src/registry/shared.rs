@@ -242,6 +242,7 @@ impl Registry {
     }
 
     /// Skips the reconnect timer of one engine (or all with `None`): the UI's "Retry now".
+    #[must_use]
     pub fn retry_now(&self, engine: Option<&str>) -> usize {
         let controls = self.inner.controls.lock().expect("lock");
         controls
@@ -252,6 +253,7 @@ impl Registry {
     }
 
     /// Enables or disables one engine.
+    #[must_use]
     pub fn set_enabled(&self, engine: &str, enabled: bool) -> bool {
         let controls = self.inner.controls.lock().expect("lock");
         controls
@@ -269,8 +271,7 @@ impl Registry {
                 return true;
             }
             match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Err(_) => return self.is_settled(),
-                Ok(Err(broadcast::error::RecvError::Closed)) => return self.is_settled(),
+                Err(_) | Ok(Err(broadcast::error::RecvError::Closed)) => return self.is_settled(),
                 Ok(_) => {}
             }
         }

@@ -133,7 +133,9 @@ impl EngineStore {
         let mut listed: Vec<Container> = self.containers.values().cloned().collect();
         listed.sort_by(|a, b| a.name.cmp(&b.name));
         for container in listed {
-            let d = self.delta(Change::Upsert { container });
+            let d = self.delta(Change::Upsert {
+                container: Box::new(container),
+            });
             out.push(d);
         }
         let mut vanished: Vec<&String> = old
@@ -191,7 +193,7 @@ impl EngineStore {
                     // Known from the list, which has more fields than the event.
                     return None;
                 }
-                let container = self.from_event(event, "created", "Created".to_owned());
+                let container = self.row_from_event(event, "created", "Created".to_owned());
                 Some(self.upsert(container))
             }
             "start" | "restart" | "unpause" => {
@@ -227,7 +229,9 @@ impl EngineStore {
                 }
                 c.name = name;
                 let container = c.clone();
-                Some(self.delta(Change::Upsert { container }))
+                Some(self.delta(Change::Upsert {
+                    container: Box::new(container),
+                }))
             }
             "health_status" => {
                 let health = detail?.to_owned();
@@ -239,7 +243,9 @@ impl EngineStore {
                 }
                 c.status = status;
                 let container = c.clone();
-                Some(self.delta(Change::Upsert { container }))
+                Some(self.delta(Change::Upsert {
+                    container: Box::new(container),
+                }))
             }
             // Signals, execs, attaches, file copies, commits and Podman's bookkeeping change
             // nothing the list shows.
@@ -260,7 +266,7 @@ impl EngineStore {
         }
     }
 
-    fn from_event(&self, event: &RawEvent, state: &str, status: String) -> Container {
+    fn row_from_event(&self, event: &RawEvent, state: &str, status: String) -> Container {
         let label = |k: &str| {
             event
                 .attribute(k)
@@ -288,27 +294,27 @@ impl EngineStore {
     fn upsert(&mut self, container: Container) -> Delta {
         self.containers
             .insert(container.id.clone(), container.clone());
-        self.delta(Change::Upsert { container })
+        self.delta(Change::Upsert {
+            container: Box::new(container),
+        })
     }
 
     fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
-        match self.containers.get_mut(&event.id) {
-            Some(c) => {
-                if c.state == state && c.status == status {
-                    return None;
-                }
-                state.clone_into(&mut c.state);
-                c.status = status;
-                let container = c.clone();
-                Some(self.delta(Change::Upsert { container }))
-            }
-            None => {
-                // An event for a container never listed nor created (its create was lost in a
-                // gap): build it from the event's attributes rather than miss it.
-                let container = self.from_event(event, state, status);
-                Some(self.upsert(container))
-            }
+        let Some(c) = self.containers.get_mut(&event.id) else {
+            // An event for a container never listed nor created (its create was lost in a gap):
+            // build it from the event's attributes rather than miss it.
+            let container = self.row_from_event(event, state, status);
+            return Some(self.upsert(container));
+        };
+        if c.state == state && c.status == status {
+            return None;
         }
+        state.clone_into(&mut c.state);
+        c.status = status;
+        let container = c.clone();
+        Some(self.delta(Change::Upsert {
+            container: Box::new(container),
+        }))
     }
 
     /// Sets or clears the pending mark of an action in flight.
@@ -319,7 +325,9 @@ impl EngineStore {
         }
         c.pending = pending;
         let container = c.clone();
-        Some(self.delta(Change::Upsert { container }))
+        Some(self.delta(Change::Upsert {
+            container: Box::new(container),
+        }))
     }
 
     /// Replaces one container with the engine's truth (inspect fallback), or removes it.

@@ -90,7 +90,7 @@ fn docker_and_podman_lifecycles_end_in_the_same_states() {
     ] {
         let mut s = EngineStore::new(engine);
         for (t, a) in actions.iter().enumerate() {
-            s.apply(&event("x", a, t as i64));
+            s.apply(&event("x", a, i64::try_from(t).unwrap()));
         }
         assert_eq!(s.get("x").unwrap().state, "exited", "{engine}");
         let gone = if engine == "docker" {
