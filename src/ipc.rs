@@ -13,7 +13,10 @@ pub use crate::container::Container;
 pub use crate::engine::client::EngineKind;
 pub use crate::engine::error::{ErrorInfo, FailureKind};
 pub use crate::engine::listing::{ContainerList, EngineFailure};
+pub use crate::reconnect::BackoffPolicy;
+pub use crate::registry::{Change, Delta, EventRecord, RegistryEvent, Snapshot};
 pub use crate::settings::{EndpointSetting, Settings};
+pub use crate::watcher::{AttemptTrigger, EngineState, EngineStatus};
 
 /// Writes every IPC type (and what it depends on) into `dir`.
 ///
@@ -27,6 +30,10 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     Settings::export_all(&cfg)?;
     ContainerList::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;
+    Snapshot::export_all(&cfg)?;
+    RegistryEvent::export_all(&cfg)?;
+    EventRecord::export_all(&cfg)?;
+    BackoffPolicy::export_all(&cfg)?;
     Ok(())
 }
 
