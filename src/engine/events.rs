@@ -17,7 +17,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use serde::Deserialize;
 
-use super::{Endpoint, EngineError};
+use super::{http, Endpoint, EngineError};
 
 /// Longest event line accepted. Real events are well under 4 KiB (labels included); anything
 /// longer is garbage and is skipped up to the next newline without being kept in memory.
@@ -231,76 +231,14 @@ impl EventStream {
         api_version: &str,
         query: &EventsQuery,
     ) -> Result<Self, EngineError> {
-        let io_err = |e: std::io::Error| EngineError::from_io(endpoint.clone(), &e);
-        let (sender, driver) = match endpoint {
-            #[cfg(unix)]
-            Endpoint::Unix(path) => {
-                let stream = tokio::net::UnixStream::connect(path)
-                    .await
-                    .map_err(io_err)?;
-                handshake(endpoint, stream).await?
-            }
-            Endpoint::Tcp(addr) => {
-                let stream = tokio::net::TcpStream::connect(addr).await.map_err(io_err)?;
-                stream.set_nodelay(true).map_err(io_err)?;
-                handshake(endpoint, stream).await?
-            }
-            #[cfg(windows)]
-            Endpoint::NamedPipe(pipe) => {
-                let name = pipe.replace('/', "\\");
-                let stream = tokio::net::windows::named_pipe::ClientOptions::new()
-                    .open(&name)
-                    .map_err(io_err)?;
-                handshake(endpoint, stream).await?
-            }
-            #[allow(unreachable_patterns)]
-            _ => {
-                return Err(EngineError::Incompatible {
-                    endpoint: endpoint.clone(),
-                    found: "endpoint type not supported on this platform".to_owned(),
-                })
-            }
-        };
-        let mut sender = sender;
-        let request = hyper::Request::get(query.path(api_version))
-            .header(hyper::header::HOST, "skiff")
-            .body(http_body_util::Empty::<bytes::Bytes>::new())
-            .expect("static request is valid");
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| EngineError::Transient {
-                endpoint: endpoint.clone(),
-                detail: format!("events request failed: {e}"),
-            });
-        let response = match response {
+        let (response, driver) = http::get(endpoint, &query.path(api_version)).await?;
+        let response = match http::check_status(endpoint, response).await {
             Ok(r) => r,
             Err(e) => {
                 driver.abort();
                 return Err(e);
             }
         };
-        let status = response.status();
-        if !status.is_success() {
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map(http_body_util::Collected::to_bytes)
-                .unwrap_or_default();
-            driver.abort();
-            let message = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
-                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-            return Err(EngineError::from_bollard(
-                endpoint,
-                &bollard::errors::Error::DockerResponseServerError {
-                    status_code: status.as_u16(),
-                    message,
-                },
-            ));
-        }
         Ok(Self {
             endpoint: endpoint.clone(),
             body: response.into_body(),
@@ -337,29 +275,6 @@ impl EventStream {
             }
         }
     }
-}
-
-type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
-
-async fn handshake<S>(
-    endpoint: &Endpoint,
-    stream: S,
-) -> Result<(Sender, tokio::task::JoinHandle<()>), EngineError>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| EngineError::Transient {
-                endpoint: endpoint.clone(),
-                detail: format!("HTTP handshake failed: {e}"),
-            })?;
-    let driver = tokio::spawn(async move {
-        // The error, if any, reaches the reader as a body error.
-        let _ = conn.await;
-    });
-    Ok((sender, driver))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod endpoint;
 pub mod error;
 pub mod events;
+pub mod http;
 pub mod listing;
 
 pub use client::{EngineClient, EngineKind};

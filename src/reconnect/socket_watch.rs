@@ -42,11 +42,10 @@ impl SocketWatch {
             // socket, or a directory on the way to it); `Notify` stores one permit, so a burst of
             // events costs one wake-up, never a queue.
             if let Ok(event) = res {
-                if event.paths.is_empty()
-                    || event.paths.iter().any(|p| {
-                        target.starts_with(p) || p.starts_with(target.parent().unwrap_or(&target))
-                    })
-                {
+                // Only the socket itself, or a directory on the way to it (`target` starts with
+                // it), matters: other files next to the socket (logs, pid files) must not wake
+                // an engine that stopped retrying.
+                if event.paths.is_empty() || event.paths.iter().any(|p| target.starts_with(p)) {
                     waker.notify_one();
                 }
             }

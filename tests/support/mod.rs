@@ -161,3 +161,77 @@ impl Drop for TestEngine {
         let _ = self.script("destroy");
     }
 }
+
+impl TestEngine {
+    /// Lets other users reach the socket's directory, so that only the socket's own mode decides
+    /// who may connect (temp dirs are created 0700).
+    pub fn make_traversable(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        let mut dir = Some(self.socket_path().parent().unwrap().to_path_buf());
+        while let Some(d) = dir {
+            if d == std::env::temp_dir() || d.as_os_str().len() <= 1 {
+                break;
+            }
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
+            dir = d.parent().map(Path::to_path_buf);
+        }
+    }
+}
+
+/// Registry-level helpers shared by the integration tests.
+pub mod registry {
+    use std::time::Duration;
+
+    use skiff::engine::{DiscoveredEngine, DiscoverySource};
+    use skiff::registry::{Registry, RegistryEvent};
+    use skiff::watcher::EngineStatus;
+    use tokio::sync::broadcast;
+
+    pub fn engine(id: &str, host: &str) -> DiscoveredEngine {
+        DiscoveredEngine {
+            id: id.to_owned(),
+            endpoint: host.parse().unwrap(),
+            source: DiscoverySource::Flag,
+        }
+    }
+
+    /// Waits for a status of `engine` matching `pred`; panics with the statuses seen after `limit`.
+    pub async fn wait_status(
+        rx: &mut broadcast::Receiver<RegistryEvent>,
+        engine: &str,
+        limit: Duration,
+        pred: impl Fn(&EngineStatus) -> bool,
+    ) -> EngineStatus {
+        let mut seen = Vec::new();
+        let found = tokio::time::timeout(limit, async {
+            loop {
+                match rx.recv().await {
+                    Ok(RegistryEvent::Engine(s)) if s.engine == engine => {
+                        if pred(&s) {
+                            return s;
+                        }
+                        seen.push(format!("{}:{:?}", s.state.name(), s.trigger));
+                    }
+                    Ok(_) => {}
+                    Err(e) => panic!("fan-out: {e}"),
+                }
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| {
+            panic!("no matching status for {engine} within {limit:?}; saw {seen:?}")
+        })
+    }
+
+    pub fn ids(registry: &Registry, engine: &str) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = registry
+            .snapshot()
+            .containers
+            .into_iter()
+            .filter(|c| c.engine == engine)
+            .map(|c| (c.id, c.name))
+            .collect();
+        rows.sort();
+        rows
+    }
+}
