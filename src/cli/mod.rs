@@ -4,6 +4,7 @@
 //! and read what a user would see. `src/main.rs` only parses arguments and maps the outcome to an
 //! exit code.
 
+mod act;
 mod engines;
 pub mod lines;
 mod ps;
@@ -15,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 use crate::engine::discovery::{self, DiscoveredEngine};
 use crate::engine::Endpoint;
+use crate::registry::Action;
 use crate::settings::Settings;
 use crate::shutdown::Shutdown;
 use crate::watcher::WatcherConfig;
@@ -55,6 +57,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Start a container (waits for the engine's confirmation).
+    Start { container: String },
+    /// Stop a container (waits for the engine's confirmation).
+    Stop { container: String },
+    /// Restart a container.
+    Restart { container: String },
+    /// Pause a container.
+    Pause { container: String },
+    /// Unpause a container.
+    Unpause { container: String },
+    /// Kill a container.
+    Kill { container: String },
+    /// Remove a container.
+    Rm {
+        container: String,
+        /// Remove even if running.
+        #[arg(short, long)]
+        force: bool,
+    },
     /// Follow engines and containers as JSON lines until interrupted.
     Watch {
         /// Print JSON lines (the only format).
@@ -83,6 +104,90 @@ pub async fn run(
         Command::Ps { all, json } => ps::run(&engines, all, json, out, err).await,
         Command::Engines { json } => engines::run(&engines, &watcher_config()?, json, out).await,
         Command::Watch { json: _ } => watch::run(&engines, &watcher_config()?, shutdown, out).await,
+        Command::Start { container } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Start,
+                &container,
+                false,
+                out,
+                err,
+            )
+            .await
+        }
+        Command::Stop { container } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Stop,
+                &container,
+                false,
+                out,
+                err,
+            )
+            .await
+        }
+        Command::Restart { container } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Restart,
+                &container,
+                false,
+                out,
+                err,
+            )
+            .await
+        }
+        Command::Pause { container } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Pause,
+                &container,
+                false,
+                out,
+                err,
+            )
+            .await
+        }
+        Command::Unpause { container } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Unpause,
+                &container,
+                false,
+                out,
+                err,
+            )
+            .await
+        }
+        Command::Kill { container } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Kill,
+                &container,
+                false,
+                out,
+                err,
+            )
+            .await
+        }
+        Command::Rm { container, force } => {
+            act::run(
+                &engines,
+                &watcher_config()?,
+                Action::Remove,
+                &container,
+                force,
+                out,
+                err,
+            )
+            .await
+        }
     }
 }
 

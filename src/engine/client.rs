@@ -189,6 +189,26 @@ impl EngineClient {
     }
 }
 
+impl EngineClient {
+    /// The engine's current row for one container, or `None` when it no longer exists.
+    pub async fn list_one(&self, id: &str) -> Result<Option<Container>, EngineError> {
+        let filters = std::collections::HashMap::from([("id".to_owned(), vec![id.to_owned()])]);
+        let options = bollard::query_parameters::ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let summaries = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| EngineError::from_bollard(&self.endpoint, &e))?;
+        Ok(summaries
+            .into_iter()
+            .filter_map(|s| Container::from_summary(&self.id, s))
+            .find(|c| c.id == id))
+    }
+}
+
 fn open(endpoint: &Endpoint, (major, minor): (u32, u32)) -> Result<Docker, EngineError> {
     let version = ClientVersion {
         major_version: major as usize,

@@ -4,11 +4,16 @@
 //! - [`store`]: one engine's container set (Init … InitDone swap, per-event apply).
 //! - [`delta`]: what subscribers receive.
 //! - [`Registry`]: the live part: watchers, appliers, fan-out, snapshots.
+//! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
 
+mod actions;
 pub mod delta;
 mod shared;
 pub mod store;
 
+pub use actions::{
+    Action, ActionError, ActionErrorKind, ActionOutcome, Confirmation, CONFIRM_TIMEOUT,
+};
 pub use delta::{Change, Delta};
 pub use shared::{EventRecord, Registry, RegistryEvent, Snapshot};
 pub use store::EngineStore;

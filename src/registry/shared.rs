@@ -90,6 +90,7 @@ pub(super) struct Inner {
     pub tx: broadcast::Sender<RegistryEvent>,
     pub controls: Mutex<HashMap<String, mpsc::Sender<Control>>>,
     pub engines: Mutex<Vec<DiscoveredEngine>>,
+    pub actions: super::actions::Actions,
 }
 
 /// The registry handle; cheap to clone.
@@ -116,12 +117,17 @@ impl Registry {
                 tx,
                 controls: Mutex::new(HashMap::new()),
                 engines: Mutex::new(Vec::new()),
+                actions: super::actions::Actions::default(),
             }),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.inner.state.lock().expect("registry lock poisoned")
+    }
+
+    pub(super) fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.lock()
     }
 
     #[must_use]

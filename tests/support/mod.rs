@@ -235,3 +235,4 @@ pub mod registry {
         rows
     }
 }
+pub mod proxy;
