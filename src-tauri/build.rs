@@ -1,9 +1,13 @@
 fn main() {
     // Listing the app's commands makes Tauri generate an `allow-<command>` permission for each
     // and deny any command a capability does not grant (see capabilities/default.json).
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["list_containers"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "snapshot",
+            "retry_now",
+            "container_action",
+            "events_history",
+        ]),
+    ))
     .expect("tauri build script");
 }

@@ -14,7 +14,10 @@ pub use crate::engine::client::EngineKind;
 pub use crate::engine::error::{ErrorInfo, FailureKind};
 pub use crate::engine::listing::{ContainerList, EngineFailure};
 pub use crate::reconnect::BackoffPolicy;
-pub use crate::registry::{Change, Delta, EventRecord, RegistryEvent, Snapshot};
+pub use crate::registry::{
+    Action, ActionError, ActionErrorKind, ActionOutcome, Change, Confirmation, Delta, EventRecord,
+    RegistryEvent, Snapshot,
+};
 pub use crate::settings::{EndpointSetting, Settings};
 pub use crate::watcher::{AttemptTrigger, EngineState, EngineStatus};
 
@@ -34,6 +37,9 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     RegistryEvent::export_all(&cfg)?;
     EventRecord::export_all(&cfg)?;
     BackoffPolicy::export_all(&cfg)?;
+    Action::export_all(&cfg)?;
+    ActionOutcome::export_all(&cfg)?;
+    ActionError::export_all(&cfg)?;
     Ok(())
 }
 

@@ -1,17 +1,64 @@
 //! Tauri commands: validate arguments, call the core, return generated IPC types.
+//!
+//! Every argument from the webview is treated as hostile: engine ids must name a watched
+//! engine, container ids must be hex, and errors come back typed (`{kind, message}`).
 
-use skiff::engine::discovery;
-use skiff::engine::{list_everywhere, ContainerList};
-use skiff::ipc::{IpcError, IpcErrorKind};
+use skiff::ipc::IpcError;
+use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry, Snapshot};
+use tauri::State;
 
-/// Every container of every engine, with the engines that could not be reached.
+/// The whole registry, for first paint, reloads and after a gap in deltas.
 #[tauri::command]
-pub async fn list_containers(all: bool) -> Result<ContainerList, IpcError> {
-    let engines = discovery::hosts_from_env()
-        .and_then(|hosts| discovery::resolve(&hosts))
-        .map_err(|e| IpcError {
-            kind: IpcErrorKind::Engine,
-            message: e.to_string(),
-        })?;
-    Ok(list_everywhere(&engines, all).await)
+pub fn snapshot(registry: State<'_, Registry>) -> Snapshot {
+    registry.snapshot()
+}
+
+/// Recent engine events for the Events page.
+#[tauri::command]
+pub fn events_history(registry: State<'_, Registry>) -> Vec<EventRecord> {
+    registry.history()
+}
+
+/// "Retry now": skips the reconnect timer of one engine, or of all with `null`.
+#[tauri::command]
+pub fn retry_now(registry: State<'_, Registry>, engine: Option<String>) -> Result<usize, IpcError> {
+    if let Some(e) = &engine {
+        known_engine(&registry, e)?;
+    }
+    Ok(registry.retry_now(engine.as_deref()))
+}
+
+/// Runs an action and resolves once the engine confirmed it.
+#[tauri::command]
+pub async fn container_action(
+    registry: State<'_, Registry>,
+    engine: String,
+    id: String,
+    action: Action,
+    force: Option<bool>,
+) -> Result<ActionOutcome, ActionError> {
+    known_engine(&registry, &engine).map_err(|e| ActionError {
+        kind: skiff::registry::ActionErrorKind::NotFound,
+        message: e.message,
+    })?;
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ActionError {
+            kind: skiff::registry::ActionErrorKind::NotFound,
+            message: "container id must be 1 to 64 hexadecimal characters".to_owned(),
+        });
+    }
+    registry
+        .act(&engine, &id, action, force.unwrap_or(false))
+        .await
+}
+
+fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
+    if registry.engines().iter().any(|e| e.id == engine) {
+        Ok(())
+    } else {
+        Err(IpcError::invalid_argument(format!(
+            "unknown engine {:?}",
+            engine.chars().take(64).collect::<String>()
+        )))
+    }
 }

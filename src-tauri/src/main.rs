@@ -1,12 +1,25 @@
 //! Skiff desktop shell: a thin Tauri layer over the `skiff` core.
 //!
-//! It holds no domain logic: commands are one-line adapters onto the core (see `commands.rs`),
-//! and everything they return is a type generated into the UI's TypeScript bindings.
+//! It holds no domain logic: commands are one-line adapters onto the core (`commands.rs`), the
+//! bridge forwards the registry's fan-out to the webview (`bridge.rs`), and everything they send
+//! is a type generated into the UI's TypeScript bindings.
 
 // Hide the console window Windows would open next to the app in release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod bridge;
 mod commands;
+
+use skiff::engine::discovery;
+use skiff::registry::Registry;
+use skiff::settings::Settings;
+use skiff::watcher::WatcherConfig;
+use tauri::Manager;
+
+/// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
+struct Core {
+    _shutdown: skiff::shutdown::ShutdownTrigger,
+}
 
 fn main() {
     tracing_subscriber::fmt()
@@ -18,10 +31,44 @@ fn main() {
         )
         .init();
 
-    if let Err(e) = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::list_containers])
-        .run(tauri::generate_context!())
-    {
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let registry = Registry::new();
+            let (trigger, shutdown) = skiff::shutdown::channel();
+            let engines = discovery::hosts_from_env()
+                .and_then(|hosts| discovery::resolve(&hosts))
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "no engines to watch");
+                    Vec::new()
+                });
+            let backoff = Settings::load()
+                .map(|s| s.backoff)
+                .unwrap_or_default()
+                .with_env();
+            let config = WatcherConfig {
+                backoff,
+                ..WatcherConfig::default()
+            };
+            let handle = app.handle().clone();
+            let reg = registry.clone();
+            tauri::async_runtime::spawn(async move {
+                // Subscribe before starting so the first statuses reach the window.
+                let rx = reg.subscribe();
+                reg.start(&engines, &config, &shutdown);
+                bridge::forward(handle, rx, shutdown).await;
+            });
+            app.manage(registry);
+            app.manage(Core { _shutdown: trigger });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::snapshot,
+            commands::retry_now,
+            commands::container_action,
+            commands::events_history,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
         eprintln!("skiff-desktop: {e:#}");
         std::process::exit(1);
     }

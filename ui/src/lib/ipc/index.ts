@@ -1,14 +1,24 @@
 // The only module that talks to Tauri. Everything else imports typed functions from here, so the
 // UI can be tested (and rendered in a plain browser) without the desktop shell.
 import { invoke } from "@tauri-apps/api/core";
-import type { ContainerList } from "./bindings/ContainerList";
-import type { IpcError } from "./bindings/IpcError";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Action } from "./bindings/Action";
+import type { ActionOutcome } from "./bindings/ActionOutcome";
+import type { Delta } from "./bindings/Delta";
+import type { EngineStatus } from "./bindings/EngineStatus";
+import type { EventRecord } from "./bindings/EventRecord";
+import type { Snapshot } from "./bindings/Snapshot";
 
+export type { Action } from "./bindings/Action";
+export type { ActionError } from "./bindings/ActionError";
+export type { ActionOutcome } from "./bindings/ActionOutcome";
 export type { Container } from "./bindings/Container";
-export type { ContainerList } from "./bindings/ContainerList";
-export type { EngineFailure } from "./bindings/EngineFailure";
+export type { Delta } from "./bindings/Delta";
+export type { EngineStatus } from "./bindings/EngineStatus";
 export type { ErrorInfo } from "./bindings/ErrorInfo";
+export type { EventRecord } from "./bindings/EventRecord";
 export type { IpcError } from "./bindings/IpcError";
+export type { Snapshot } from "./bindings/Snapshot";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -16,15 +26,40 @@ export function inTauri(): boolean {
 }
 
 /** Commands reject with a typed `{kind, message}`; anything else is wrapped as one. */
-function asIpcError(e: unknown): IpcError {
-  if (e && typeof e === "object" && "kind" in e && "message" in e) return e as IpcError;
-  return { kind: "engine", message: String(e) };
+export interface CommandError {
+  kind: string;
+  message: string;
+}
+function asError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "kind" in e && "message" in e) return e as CommandError;
+  return { kind: "internal", message: String(e) };
+}
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asError(e);
+  }
 }
 
-export async function listContainers(all: boolean): Promise<ContainerList> {
-  try {
-    return await invoke<ContainerList>("list_containers", { all });
-  } catch (e) {
-    throw asIpcError(e);
-  }
+export const snapshot = () => call<Snapshot>("snapshot");
+export const eventsHistory = () => call<EventRecord[]>("events_history");
+export const retryNow = (engine: string | null) => call<number>("retry_now", { engine });
+export const containerAction = (engine: string, id: string, action: Action, force = false) =>
+  call<ActionOutcome>("container_action", { engine, id, action, force });
+
+export interface Subscriptions {
+  onStatus: (s: EngineStatus) => void;
+  onDelta: (d: Delta) => void;
+  onLagged: () => void;
+}
+
+/** Subscribes to the registry's events; resolves once all listeners are registered. */
+export async function subscribe(subs: Subscriptions): Promise<UnlistenFn> {
+  const offs = await Promise.all([
+    listen<EngineStatus>("engine://status", (e) => subs.onStatus(e.payload)),
+    listen<Delta>("containers://delta", (e) => subs.onDelta(e.payload)),
+    listen<number>("containers://lagged", () => subs.onLagged()),
+  ]);
+  return () => offs.forEach((off) => off());
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import type { Container, Delta } from "../ipc";
+import { RegistryModel } from "./registry";
+
+const c = (id: string, state = "running"): Container => ({
+  id,
+  name: `n-${id}`,
+  image: "busybox",
+  state,
+  status: "",
+  engine: "podman",
+  created: 0,
+  ports: [],
+  pod: null,
+  project: null,
+  pending: false,
+});
+
+const upsert = (rev: number, container: Container): Delta => ({ engine: "podman", rev, op: "upsert", container });
+
+describe("RegistryModel", () => {
+  it("applies deltas after the snapshot revision and drops stale ones", () => {
+    const m = new RegistryModel();
+    m.applySnapshot({ engines: [], containers: [c("a")], revs: { podman: 5 } });
+    expect(m.applyDelta(upsert(5, c("a", "exited")))).toBe("stale");
+    expect(m.rows()[0]?.state).toBe("running");
+    expect(m.applyDelta(upsert(6, c("a", "exited")))).toBe("applied");
+    expect(m.rows()[0]?.state).toBe("exited");
+    expect(m.applyDelta({ engine: "podman", rev: 7, op: "remove", id: "a" })).toBe("applied");
+    expect(m.rows()).toEqual([]);
+  });
+
+  it("reports a gap instead of applying past a missing revision", () => {
+    const m = new RegistryModel();
+    m.applySnapshot({ engines: [], containers: [], revs: { podman: 1 } });
+    expect(m.applyDelta(upsert(3, c("b")))).toBe("gap");
+    expect(m.rows()).toEqual([]);
+  });
+
+  it("starts an unknown engine at revision zero", () => {
+    const m = new RegistryModel();
+    expect(m.applyDelta({ engine: "docker", rev: 1, op: "resync_start", containers: 0 })).toBe("applied");
+    expect(m.revs.get("docker")).toBe(1);
+  });
+});
