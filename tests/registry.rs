@@ -123,6 +123,7 @@ fn is_subsequence(seen: &[String], expected: &[String]) -> bool {
     seen.iter().all(|s| it.any(|e| e == s))
 }
 
+#[allow(clippy::too_many_lines)] // One scripted scenario, easier to follow top to bottom.
 async fn random_workload_with_restarts(kind: Kind) {
     let Some(e) = TestEngine::start(kind) else {
         return;

@@ -233,9 +233,19 @@ impl Watcher {
     /// triggered the next attempt, or `None` when the watcher must end.
     async fn after_failure(&mut self, failure: Failure) -> Option<AttemptTrigger> {
         let Failure {
-            error,
+            mut error,
             connected_for,
         } = failure;
+        // A stream that broke because the engine went away reads as a transient I/O error; if
+        // the socket is gone too, the truth is that the engine is not running.
+        if connected_for.is_some() {
+            if let Some(path) = self.spec.endpoint.socket_path().filter(|p| !p.exists()) {
+                error = EngineError::SocketMissing {
+                    endpoint: self.spec.endpoint.clone(),
+                    path: path.display().to_string(),
+                };
+            }
+        }
         if connected_for.is_some_and(|d| d >= self.config.backoff.healthy_after()) {
             self.backoff.reset();
         }
@@ -380,7 +390,7 @@ impl Watcher {
                         && e.kind().retries()
                         && Instant::now() < deadline =>
                 {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(Duration::from_millis(25)).await;
                 }
                 Err(e) => return Err(e),
             }

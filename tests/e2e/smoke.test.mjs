@@ -55,3 +55,46 @@ test("containers created in Podman appear in the window", async () => {
   assert.equal(await session.attribute(chips[0], "data-state"), "running");
   await session.screenshot(join(targetDir, "e2e", "containers.png"));
 });
+
+async function rowState(name) {
+  const chips = await session.findAll(`[data-name="${name}"] [data-state]`);
+  if (!chips.length) return null;
+  return {
+    state: await session.attribute(chips[0], "data-state"),
+    text: await session.text(chips[0]),
+  };
+}
+
+test("a container started with the engine's own CLI appears without any user action", async () => {
+  engine("cli", "run", "-d", "--name", "e2e-live", "--network", "none", "busybox:latest", "sleep", "86400");
+  const s = await session.waitFor("e2e-live running", async () => (await rowState("e2e-live"))?.state === "running");
+  assert.ok(s);
+});
+
+test("Stop from the UI shows pending, then exited", async () => {
+  await session.execute(
+    `document.querySelector('[data-name="e2e-alpha"] [data-action="stop"]').click();`,
+  );
+  // Podman waits 10 s for `sleep` (PID 1 ignores SIGTERM) before killing it: pending shows meanwhile.
+  await session.waitFor("pending chip", async () => (await rowState("e2e-alpha"))?.text === "pending…", 5000);
+  await session.screenshot(join(targetDir, "e2e", "pending.png"));
+  await session.waitFor("e2e-alpha exited", async () => {
+    const s = await rowState("e2e-alpha");
+    return s?.state === "exited" && s.text !== "pending…";
+  });
+});
+
+test("a killed engine shows a banner with a countdown; when it returns the banner goes and the list is intact", async () => {
+  engine("stop");
+  const banner = await session.waitFor("reconnect banner", async () => {
+    const b = await session.findAll('[data-testid="engine-banner"]');
+    return b.length ? b : null;
+  });
+  assert.match(await session.text(banner[0]), /unreachable|cannot be used/);
+  await session.screenshot(join(targetDir, "e2e", "engine-down.png"));
+  engine("start");
+  await session.waitFor("banner gone", async () => (await session.findAll('[data-testid="engine-banner"]')).length === 0);
+  const rows = await session.findAll('[data-testid="container-row"]');
+  const names = await Promise.all(rows.map((r) => session.attribute(r, "data-name")));
+  for (const n of ["e2e-alpha", "e2e-beta", "e2e-live"]) assert.ok(names.includes(n), `${n} still listed: ${names}`);
+});

@@ -1,0 +1,102 @@
+//! Registry store ingest: throughput with 10k containers, and per-event cost at 100 / 1k / 10k
+//! containers (it must be flat: applying an event is O(1) in the number of containers).
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use skiff::container::Container;
+use skiff::engine::events::RawEvent;
+use skiff::registry::EngineStore;
+
+fn container(i: usize) -> Container {
+    Container {
+        id: format!("{i:064x}"),
+        name: format!("c-{i}"),
+        image: "busybox:latest".into(),
+        state: "running".into(),
+        status: "Up 1 second".into(),
+        engine: "podman".into(),
+        created: 0,
+        ports: vec![],
+        pod: None,
+        project: None,
+        pending: false,
+    }
+}
+
+fn store_with(n: usize) -> EngineStore {
+    let mut s = EngineStore::new("podman");
+    s.init();
+    for i in 0..n {
+        s.init_apply(container(i));
+    }
+    s.init_done(&mut Vec::new());
+    s
+}
+
+/// Events alternating die/start over all containers, with increasing times (no duplicates).
+fn events(n_containers: usize, count: usize) -> Vec<RawEvent> {
+    (0..count)
+        .map(|k| RawEvent {
+            typ: "container".into(),
+            action: if (k / n_containers) % 2 == 0 {
+                "die"
+            } else {
+                "start"
+            }
+            .into(),
+            id: format!("{:064x}", k % n_containers),
+            attributes: HashMap::from([("name".into(), format!("c-{}", k % n_containers))]),
+            time_nano: 1_700_000_000_000_000_000 + i64::try_from(k).expect("small"),
+        })
+        .collect()
+}
+
+fn ingest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ingest_10k_containers");
+    let evs = events(10_000, 100_000);
+    group.throughput(Throughput::Elements(evs.len() as u64));
+    group.sample_size(10);
+    group.bench_function("100k_events", |b| {
+        b.iter_batched(
+            || store_with(10_000),
+            |mut s| {
+                let mut applied = 0u64;
+                for e in &evs {
+                    if s.apply(e).is_some() {
+                        applied += 1;
+                    }
+                }
+                assert_eq!(applied, evs.len() as u64, "nothing dropped");
+                black_box(s)
+            },
+            criterion::BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+}
+
+fn per_event(c: &mut Criterion) {
+    let mut group = c.benchmark_group("per_event_cost");
+    for n in [100usize, 1_000, 10_000] {
+        let evs = events(n, 20_000);
+        group.throughput(Throughput::Elements(evs.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            b.iter_batched(
+                || store_with(n),
+                |mut s| {
+                    for e in &evs {
+                        black_box(s.apply(e));
+                    }
+                    s
+                },
+                criterion::BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest, per_event);
+criterion_main!(benches);
