@@ -40,7 +40,7 @@ fn events(n_containers: usize, count: usize) -> Vec<RawEvent> {
     (0..count)
         .map(|k| RawEvent {
             typ: "container".into(),
-            action: if (k / n_containers) % 2 == 0 {
+            action: if (k / n_containers).is_multiple_of(2) {
                 "die"
             } else {
                 "start"

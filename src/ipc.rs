@@ -19,6 +19,7 @@ pub use crate::registry::{
     RegistryEvent, Snapshot,
 };
 pub use crate::settings::{EndpointSetting, Settings};
+pub use crate::telemetry::{TelemetryCounters, TelemetryEvent};
 pub use crate::watcher::{AttemptTrigger, EngineState, EngineStatus};
 
 /// Writes every IPC type (and what it depends on) into `dir`.
@@ -40,6 +41,8 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     Action::export_all(&cfg)?;
     ActionOutcome::export_all(&cfg)?;
     ActionError::export_all(&cfg)?;
+    TelemetryCounters::export_all(&cfg)?;
+    TelemetryEvent::export_all(&cfg)?;
     Ok(())
 }
 

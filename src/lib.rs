@@ -10,6 +10,7 @@
 //! - [`reconnect`]: backoff policy and socket watching: *when* to try an engine again.
 //! - [`watcher`]: one engine's connection state machine: connect, stream, relist, reconnect.
 //! - [`registry`]: the container sets of all engines, applied from the watchers, as deltas.
+//! - [`telemetry`]: opt-in, episode-based, throttled telemetry with a persisted outbox.
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
 //! - [`shutdown`]: the shutdown signal every long-running part takes as a parameter.
@@ -26,4 +27,5 @@ pub mod reconnect;
 pub mod registry;
 pub mod settings;
 pub mod shutdown;
+pub mod telemetry;
 pub mod watcher;

@@ -37,6 +37,8 @@ pub struct Settings {
     pub endpoints: Vec<EndpointSetting>,
     /// Telemetry consent: `None` until the user answers, which means off.
     pub telemetry: Option<bool>,
+    /// Telemetry collector (`SKIFF_TELEMETRY_URL` overrides it).
+    pub telemetry_url: Option<String>,
     /// `light`, `dark` or `system`.
     pub theme: String,
     /// Reconnect backoff (environment variables override it).
@@ -52,6 +54,7 @@ impl Default for Settings {
         Self {
             endpoints: Vec::new(),
             telemetry: None,
+            telemetry_url: None,
             theme: "system".to_owned(),
             backoff: crate::reconnect::BackoffPolicy::default(),
             extra: serde_json::Map::new(),
@@ -79,6 +82,17 @@ pub enum SettingsError {
     },
     #[error("no config directory: set SKIFF_CONFIG_DIR")]
     NoConfigDir,
+}
+
+/// The data directory (telemetry outbox, locks): `$SKIFF_DATA_DIR`, or the platform's
+/// (`~/.local/share/skiff` on Linux).
+pub fn data_dir() -> Result<PathBuf, SettingsError> {
+    if let Some(dir) = std::env::var_os("SKIFF_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("skiff"))
+        .ok_or(SettingsError::NoConfigDir)
 }
 
 /// The directory holding `settings.json`.

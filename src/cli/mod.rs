@@ -8,6 +8,7 @@ mod act;
 mod engines;
 pub mod lines;
 mod ps;
+mod telemetry;
 mod watch;
 
 use std::io::Write;
@@ -76,12 +77,30 @@ pub enum Command {
         #[arg(short, long)]
         force: bool,
     },
+    /// Show what telemetry recorded and sent, or switch it on or off.
+    Telemetry {
+        #[command(subcommand)]
+        command: TelemetryCommand,
+    },
     /// Follow engines and containers as JSON lines until interrupted.
     Watch {
         /// Print JSON lines (the only format).
         #[arg(long, default_value_t = true)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TelemetryCommand {
+    /// Print the outbox and the events sent.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Agree to send telemetry.
+    Enable,
+    /// Stop telemetry (nothing more is recorded).
+    Disable,
 }
 
 /// How a command ended, for the exit code. Errors the user should read were already printed.
@@ -99,8 +118,16 @@ pub async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
+    if let Command::Telemetry { command } = &cli.command {
+        return match command {
+            TelemetryCommand::Show { json } => telemetry::show(*json, out),
+            TelemetryCommand::Enable => telemetry::set(true, out),
+            TelemetryCommand::Disable => telemetry::set(false, out),
+        };
+    }
     let engines = resolve_engines(&cli.hosts)?;
     match cli.command {
+        Command::Telemetry { .. } => unreachable!("handled above"),
         Command::Ps { all, json } => ps::run(&engines, all, json, out, err).await,
         Command::Engines { json } => engines::run(&engines, &watcher_config()?, json, out).await,
         Command::Watch { json: _ } => watch::run(&engines, &watcher_config()?, shutdown, out).await,

@@ -8,6 +8,7 @@ use super::lines::{delta_line, engine_line, snapshot_lines};
 use super::Outcome;
 use crate::engine::DiscoveredEngine;
 use crate::registry::{Registry, RegistryEvent};
+use crate::settings::Settings;
 use crate::shutdown::Shutdown;
 use crate::watcher::WatcherConfig;
 
@@ -20,12 +21,20 @@ pub(super) async fn run(
     let registry = Registry::new();
     // Subscribe before starting, so the first status line and the first resync are printed.
     let mut rx = registry.subscribe();
+    // Telemetry only with consent and only if no other Skiff process (the app) owns it.
+    let (telemetry, run) = crate::telemetry::start_if_allowed(&Settings::load()?, &shutdown);
+    telemetry.follow(registry.subscribe());
     registry.start(engines, config, &shutdown);
     let ended = shutdown.wait();
     tokio::pin!(ended);
     loop {
         tokio::select! {
-            () = &mut ended => return Ok(Outcome::Success),
+            () = &mut ended => {
+                if let Some(run) = run {
+                    run.finish().await;
+                }
+                return Ok(Outcome::Success);
+            }
             item = rx.recv() => {
                 let lines = match item {
                     Ok(RegistryEvent::Engine(status)) => vec![engine_line(&status)],

@@ -236,3 +236,4 @@ pub mod registry {
     }
 }
 pub mod proxy;
+pub mod sink;

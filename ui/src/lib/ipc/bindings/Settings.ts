@@ -11,6 +11,10 @@ export type Settings = { endpoints: Array<EndpointSetting>,
  */
 telemetry: boolean | null, 
 /**
+ * Telemetry collector (`SKIFF_TELEMETRY_URL` overrides it).
+ */
+telemetry_url: string | null, 
+/**
  * `light`, `dark` or `system`.
  */
 theme: string, 

@@ -1,0 +1,416 @@
+//! Telemetry: opt-in, one episode per outage, throttled and aggregated, inspectable, never in
+//! the way.
+//!
+//! - [`episodes`]: engine statuses → `engine_connection_lost` / `_restored` / `_outage_ongoing`.
+//! - [`throttle`]: per-name budgets (governor), with refused and repeated events folded into the
+//!   next one as counts.
+//! - [`outbox`]: the bounded, persisted queue, and the log of what was sent.
+//! - [`sink`]: `POST {"events":[…]}` with a timeout, honouring `429` + `Retry-After`.
+//!
+//! Off means off: with consent absent or refused, [`Telemetry::disabled`] records nothing, not
+//! even into the outbox. Recording never blocks: callers `try_send` into a bounded queue, and
+//! everything slow (files, the network) happens in the telemetry task.
+
+pub mod episodes;
+pub mod event;
+pub mod outbox;
+pub mod sink;
+pub mod throttle;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc};
+use ts_rs::TS;
+
+pub use event::TelemetryEvent;
+
+use crate::registry::RegistryEvent;
+use crate::shutdown::Shutdown;
+use crate::watcher::EngineStatus;
+
+/// Where telemetry lives and goes.
+#[derive(Debug, Clone)]
+pub struct TelemetryConfig {
+    /// Data directory (outbox, sent log, install key).
+    pub dir: PathBuf,
+    /// Collector; `None` keeps events in the outbox (bounded) until one is set.
+    pub url: Option<String>,
+    /// Budget per event name and hour.
+    pub per_hour: u32,
+    /// How often queued events are sent.
+    pub send_every: Duration,
+    /// Events per request.
+    pub batch: usize,
+}
+
+impl TelemetryConfig {
+    #[must_use]
+    pub fn new(dir: PathBuf, url: Option<String>) -> Self {
+        Self {
+            dir,
+            url,
+            per_hour: throttle::PER_HOUR,
+            send_every: Duration::from_secs(30),
+            batch: 50,
+        }
+    }
+}
+
+/// Counters for the health report.
+#[derive(Debug, Default)]
+struct Counters {
+    recorded: AtomicU64,
+    sent: AtomicU64,
+    suppressed: AtomicU64,
+    dropped: AtomicU64,
+    queued: AtomicU64,
+}
+
+/// A snapshot of the counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "TelemetryCounters.ts")]
+pub struct TelemetryCounters {
+    pub enabled: bool,
+    /// Events written to the outbox.
+    pub recorded: u64,
+    /// Events the sink accepted.
+    pub sent: u64,
+    /// Events refused by a budget (counted into later events).
+    pub suppressed: u64,
+    /// Events lost to a full outbox or a full queue.
+    pub dropped: u64,
+    /// Events waiting in the outbox.
+    pub queued: u64,
+}
+
+enum Command {
+    Record(TelemetryEvent),
+    Status(Box<EngineStatus>),
+}
+
+/// The telemetry handle; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Telemetry {
+    tx: Option<mpsc::Sender<Command>>,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Command")
+    }
+}
+
+/// Whether the user agreed: the setting, or `SKIFF_TELEMETRY=on` for the CLI.
+#[must_use]
+pub fn consent(setting: Option<bool>) -> bool {
+    match std::env::var("SKIFF_TELEMETRY").as_deref() {
+        Ok("on" | "1" | "true") => true,
+        Ok("off" | "0" | "false") => false,
+        _ => setting == Some(true),
+    }
+}
+
+impl Telemetry {
+    /// Telemetry that records nothing (no consent, or another process owns it).
+    #[must_use]
+    pub fn disabled() -> Self {
+        Self {
+            tx: None,
+            counters: Arc::new(Counters::default()),
+        }
+    }
+
+    /// Starts the telemetry task; it ends (after a last flush of at most 2 s) on `shutdown`.
+    #[must_use]
+    pub fn start(
+        config: TelemetryConfig,
+        shutdown: Shutdown,
+    ) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(1024);
+        let counters = Arc::new(Counters::default());
+        let task = tokio::spawn(worker(config, rx, counters.clone(), shutdown));
+        (
+            Self {
+                tx: Some(tx),
+                counters,
+            },
+            task,
+        )
+    }
+
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// Records an event (name + low-cardinality properties). Never blocks.
+    pub fn record(&self, name: &str, properties: serde_json::Value) {
+        self.send(Command::Record(TelemetryEvent::new(name, properties)));
+    }
+
+    /// Feeds an engine status to the outage episodes. Never blocks.
+    pub fn observe(&self, status: &EngineStatus) {
+        self.send(Command::Status(Box::new(status.clone())));
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(tx) = &self.tx {
+            if tx.try_send(command).is_err() {
+                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Follows a registry's fan-out, feeding every engine status to the episodes.
+    pub fn follow(&self, mut rx: broadcast::Receiver<RegistryEvent>) {
+        if !self.is_enabled() {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(RegistryEvent::Engine(status)) => this.observe(&status),
+                    Ok(RegistryEvent::Delta(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+    }
+
+    #[must_use]
+    pub fn counters(&self) -> TelemetryCounters {
+        let c = &self.counters;
+        TelemetryCounters {
+            enabled: self.is_enabled(),
+            recorded: c.recorded.load(Ordering::Relaxed),
+            sent: c.sent.load(Ordering::Relaxed),
+            suppressed: c.suppressed.load(Ordering::Relaxed),
+            dropped: c.dropped.load(Ordering::Relaxed),
+            queued: c.queued.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A keyed BLAKE3 pseudonym with this install's random key (created on first use), for the rare
+/// property that needs an identifier without revealing it.
+pub fn pseudonym(dir: &std::path::Path, value: &str) -> std::io::Result<String> {
+    let path = dir.join("telemetry-key");
+    let key: [u8; 32] = match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() == 32 => bytes.try_into().expect("checked length"),
+        _ => {
+            let key: [u8; 32] = rand::random();
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(&path, key)?;
+            key
+        }
+    };
+    Ok(blake3::keyed_hash(&key, value.as_bytes()).to_hex()[..16].to_owned())
+}
+
+struct Worker {
+    config: TelemetryConfig,
+    url: Option<sink::SinkUrl>,
+    counters: Arc<Counters>,
+    throttle: throttle::Throttle,
+    episodes: episodes::OutageTracker,
+    outbox: outbox::Outbox,
+}
+
+impl Worker {
+    fn admit(&mut self, event: TelemetryEvent) {
+        if let Some(event) = self.throttle.admit(event) {
+            self.outbox.push(event);
+            self.counters.recorded.fetch_add(1, Ordering::Relaxed);
+        }
+        self.sync_counters();
+    }
+
+    fn sync_counters(&self) {
+        self.counters
+            .suppressed
+            .store(self.throttle.suppressed_total, Ordering::Relaxed);
+        self.counters
+            .queued
+            .store(self.outbox.queued().len() as u64, Ordering::Relaxed);
+        let dropped_queue = self.counters.dropped.load(Ordering::Relaxed);
+        let _ = dropped_queue;
+    }
+
+    /// Sends one batch if there is one and a sink; returns when to try again at the earliest.
+    async fn send_batch(&mut self) -> Option<Duration> {
+        let url = self.url.clone()?;
+        let batch = self.outbox.batch(self.config.batch);
+        if batch.is_empty() {
+            return None;
+        }
+        match sink::post(&url, &batch).await {
+            sink::Reply::Accepted => {
+                self.outbox.ack(batch.len());
+                self.counters
+                    .sent
+                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                self.sync_counters();
+                None
+            }
+            sink::Reply::RetryAfter(d) => Some(d),
+            sink::Reply::Failed(why) => {
+                tracing::debug!(%why, "telemetry batch not sent; will retry");
+                Some(Duration::ZERO)
+            }
+        }
+    }
+}
+
+async fn worker(
+    config: TelemetryConfig,
+    mut rx: mpsc::Receiver<Command>,
+    counters: Arc<Counters>,
+    shutdown: Shutdown,
+) {
+    let url = config.url.as_deref().and_then(|u| {
+        sink::SinkUrl::parse(u)
+            .inspect_err(|e| tracing::warn!(error = %e, "telemetry endpoint ignored; events stay in the outbox"))
+            .ok()
+    });
+    let mut w = Worker {
+        outbox: outbox::Outbox::open(&config.dir),
+        throttle: throttle::Throttle::new(config.per_hour),
+        episodes: episodes::OutageTracker::default(),
+        url,
+        counters,
+        config,
+    };
+    w.counters
+        .dropped
+        .fetch_add(w.outbox.dropped, Ordering::Relaxed);
+    w.sync_counters();
+    let mut backoff = crate::reconnect::BackoffPolicy {
+        initial_ms: 5_000,
+        max_ms: 600_000,
+        ..crate::reconnect::BackoffPolicy::default()
+    }
+    .start();
+    let mut next_send = tokio::time::Instant::now() + w.config.send_every;
+    let mut daily = tokio::time::interval(Duration::from_secs(3600));
+    daily.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ended = shutdown.wait();
+    tokio::pin!(ended);
+    loop {
+        tokio::select! {
+            () = &mut ended => break,
+            command = rx.recv() => match command {
+                Some(Command::Record(event)) => w.admit(event),
+                Some(Command::Status(status)) => {
+                    if let Some(event) = w.episodes.observe(&status) {
+                        w.admit(event);
+                    }
+                }
+                None => break,
+            },
+            _ = daily.tick() => {
+                for event in w.episodes.ongoing(false) {
+                    w.admit(event);
+                }
+            }
+            () = tokio::time::sleep_until(next_send) => {
+                // A slow or hanging sink must not delay quitting: the send races shutdown.
+                let sent = tokio::select! {
+                    reply = w.send_batch() => Some(reply),
+                    () = &mut ended => None,
+                };
+                let Some(reply) = sent else { break };
+                next_send = match reply {
+                    None => {
+                        backoff.reset();
+                        tokio::time::Instant::now() + w.config.send_every
+                    }
+                    Some(Duration::ZERO) => tokio::time::Instant::now() + backoff.next_delay(),
+                    Some(retry_after) => tokio::time::Instant::now() + retry_after,
+                };
+            }
+        }
+    }
+    // Quitting: summarise open outages, try one last flush for at most 2 s; whatever is left
+    // stays in the outbox for the next start.
+    while let Ok(command) = rx.try_recv() {
+        if let Command::Record(event) = command {
+            w.admit(event);
+        }
+    }
+    for event in w.episodes.ongoing(true) {
+        w.admit(event);
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), w.send_batch()).await;
+}
+
+/// The advisory lock that makes one process the telemetry owner: the desktop app, or the first
+/// `skiff watch` when the app is not running. Others run read-only for telemetry. The OS
+/// releases the lock when the holder exits or crashes.
+#[derive(Debug)]
+pub struct OwnerLock {
+    _file: std::fs::File,
+}
+
+impl OwnerLock {
+    /// Takes the lock in `dir`, or `None` when another process holds it.
+    #[must_use]
+    pub fn try_acquire(dir: &std::path::Path) -> Option<Self> {
+        std::fs::create_dir_all(dir).ok()?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("telemetry.lock"))
+            .ok()?;
+        file.try_lock().ok()?;
+        Some(Self { _file: file })
+    }
+}
+
+/// A running telemetry task and the ownership lock it holds.
+#[derive(Debug)]
+pub struct TelemetryRun {
+    _lock: OwnerLock,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TelemetryRun {
+    /// Waits for the task's last flush after shutdown (it bounds itself to 2 s).
+    pub async fn finish(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.task).await;
+    }
+}
+
+/// Starts telemetry for this process if the user agreed and no other process owns it.
+/// Returns the handle (disabled otherwise) and the run to finish at exit.
+pub fn start_if_allowed(
+    settings: &crate::settings::Settings,
+    shutdown: &Shutdown,
+) -> (Telemetry, Option<TelemetryRun>) {
+    if !consent(settings.telemetry) {
+        return (Telemetry::disabled(), None);
+    }
+    let Ok(dir) = crate::settings::data_dir() else {
+        return (Telemetry::disabled(), None);
+    };
+    let Some(lock) = OwnerLock::try_acquire(&dir) else {
+        tracing::info!("another Skiff process owns telemetry; this one records none");
+        return (Telemetry::disabled(), None);
+    };
+    let url = std::env::var("SKIFF_TELEMETRY_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| settings.telemetry_url.clone());
+    let (telemetry, task) = Telemetry::start(TelemetryConfig::new(dir, url), shutdown.clone());
+    telemetry.record(
+        "app_started",
+        serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "os": std::env::consts::OS}),
+    );
+    (telemetry, Some(TelemetryRun { _lock: lock, task }))
+}
