@@ -7,6 +7,8 @@ fn main() {
             "retry_now",
             "container_action",
             "events_history",
+            "telemetry_report",
+            "set_telemetry_consent",
         ]),
     ))
     .expect("tauri build script");

@@ -19,7 +19,7 @@ pub use crate::registry::{
     RegistryEvent, Snapshot,
 };
 pub use crate::settings::{EndpointSetting, Settings};
-pub use crate::telemetry::{TelemetryCounters, TelemetryEvent};
+pub use crate::telemetry::{TelemetryCounters, TelemetryEvent, TelemetryReport};
 pub use crate::watcher::{AttemptTrigger, EngineState, EngineStatus};
 
 /// Writes every IPC type (and what it depends on) into `dir`.
@@ -43,6 +43,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     ActionError::export_all(&cfg)?;
     TelemetryCounters::export_all(&cfg)?;
     TelemetryEvent::export_all(&cfg)?;
+    TelemetryReport::export_all(&cfg)?;
     Ok(())
 }
 

@@ -7,6 +7,10 @@ use skiff::ipc::IpcError;
 use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry, Snapshot};
 use tauri::State;
 
+use skiff::telemetry::TelemetryReport;
+
+use crate::telemetry::TelemetryState;
+
 /// The whole registry, for first paint, reloads and after a gap in deltas.
 #[tauri::command]
 pub fn snapshot(registry: State<'_, Registry>) -> Snapshot {
@@ -61,4 +65,20 @@ fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
             engine.chars().take(64).collect::<String>()
         )))
     }
+}
+
+/// What telemetry recorded, queued and sent, and the consent.
+#[tauri::command]
+pub fn telemetry_report(telemetry: State<'_, TelemetryState>) -> Result<TelemetryReport, IpcError> {
+    Ok(telemetry.report()?)
+}
+
+/// The consent switch (the first-run banner and the Telemetry page).
+#[tauri::command]
+pub fn set_telemetry_consent(
+    telemetry: State<'_, TelemetryState>,
+    registry: State<'_, Registry>,
+    enabled: bool,
+) -> Result<(), IpcError> {
+    Ok(telemetry.set_consent(enabled, &registry)?)
 }

@@ -9,6 +9,7 @@
 
 mod bridge;
 mod commands;
+mod telemetry;
 
 use skiff::engine::discovery;
 use skiff::registry::Registry;
@@ -41,10 +42,12 @@ fn main() {
                     tracing::warn!(error = %e, "no engines to watch");
                     Vec::new()
                 });
-            let backoff = Settings::load()
-                .map(|s| s.backoff)
-                .unwrap_or_default()
-                .with_env();
+            let settings = Settings::load().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "settings unreadable; using defaults (the file is left as it is)");
+                Settings::default()
+            });
+            let backoff = settings.backoff.with_env();
+            app.manage(telemetry::TelemetryState::start(&settings, &registry, &shutdown));
             let config = WatcherConfig {
                 backoff,
                 ..WatcherConfig::default()
@@ -66,6 +69,8 @@ fn main() {
             commands::retry_now,
             commands::container_action,
             commands::events_history,
+            commands::telemetry_report,
+            commands::set_telemetry_consent,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

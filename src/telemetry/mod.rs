@@ -97,6 +97,8 @@ enum Command {
 pub struct Telemetry {
     tx: Option<mpsc::Sender<Command>>,
     counters: Arc<Counters>,
+    /// Cleared when the user withdraws consent: from that moment nothing more is recorded.
+    on: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Command {
@@ -122,6 +124,7 @@ impl Telemetry {
         Self {
             tx: None,
             counters: Arc::new(Counters::default()),
+            on: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -138,6 +141,7 @@ impl Telemetry {
             Self {
                 tx: Some(tx),
                 counters,
+                on: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             },
             task,
         )
@@ -145,7 +149,13 @@ impl Telemetry {
 
     #[must_use]
     pub fn is_enabled(&self) -> bool {
-        self.tx.is_some()
+        self.tx.is_some() && self.on.load(Ordering::Relaxed)
+    }
+
+    /// Withdraws consent for this session: nothing more is recorded (what is already in the
+    /// outbox stays inspectable and can be deleted by the user).
+    pub fn stop_recording(&self) {
+        self.on.store(false, Ordering::Relaxed);
     }
 
     /// Records an event (name + low-cardinality properties). Never blocks.
@@ -159,6 +169,9 @@ impl Telemetry {
     }
 
     fn send(&self, command: Command) {
+        if !self.on.load(Ordering::Relaxed) {
+            return;
+        }
         if let Some(tx) = &self.tx {
             if tx.try_send(command).is_err() {
                 self.counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -413,4 +426,30 @@ pub fn start_if_allowed(
         serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "os": std::env::consts::OS}),
     );
     (telemetry, Some(TelemetryRun { _lock: lock, task }))
+}
+
+/// What the Telemetry page and `skiff telemetry show` present: the consent, the counters, what
+/// waits in the outbox and what was sent.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "TelemetryReport.ts")]
+pub struct TelemetryReport {
+    /// `null` until the user answered.
+    pub consent: Option<bool>,
+    pub counters: TelemetryCounters,
+    pub queued: Vec<TelemetryEvent>,
+    pub sent: Vec<TelemetryEvent>,
+}
+
+impl Telemetry {
+    /// The report for this process's telemetry, reading the outbox files.
+    pub fn report(&self) -> Result<TelemetryReport, crate::settings::SettingsError> {
+        let settings = crate::settings::Settings::load()?;
+        let outbox = outbox::Outbox::open(&crate::settings::data_dir()?);
+        Ok(TelemetryReport {
+            consent: settings.telemetry,
+            counters: self.counters(),
+            queued: outbox.queued().iter().cloned().collect(),
+            sent: outbox.sent().iter().cloned().collect(),
+        })
+    }
 }

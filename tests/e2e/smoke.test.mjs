@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { Session, startDriver } from "./webdriver.mjs";
+import { Session, startDriver, stopDriver } from "./webdriver.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -30,13 +30,14 @@ before(async () => {
     port: 4444,
     nativePort: 4445,
     env: { SKIFF_HOST: host, SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data") },
+    logFile: join(targetDir, "e2e", "driver.log"),
   });
   session = await Session.start(driver.base, app);
 });
 
 after(async () => {
   await session?.close();
-  driver?.child.kill();
+  if (driver) stopDriver(driver);
   try {
     engine("destroy");
   } finally {
@@ -97,4 +98,25 @@ test("a killed engine shows a banner with a countdown; when it returns the banne
   const rows = await session.findAll('[data-testid="container-row"]');
   const names = await Promise.all(rows.map((r) => session.attribute(r, "data-name")));
   for (const n of ["e2e-alpha", "e2e-beta", "e2e-live"]) assert.ok(names.includes(n), `${n} still listed: ${names}`);
+});
+
+test("the first-run consent banner sits below the list without hiding it, and leads to the telemetry page", async () => {
+  const banner = await session.waitFor("consent banner", async () => {
+    const b = await session.findAll('[data-testid="consent-banner"]');
+    return b.length ? b : null;
+  });
+  // Rows are still there and visible next to the banner.
+  const rows = await session.findAll('[data-testid="container-row"]');
+  assert.ok(rows.length >= 3);
+  const overlap = await session.execute(
+    `const b = document.querySelector('[data-testid="consent-banner"]').getBoundingClientRect();
+     const l = document.querySelector('.list').getBoundingClientRect();
+     return b.top < l.bottom && b.bottom > l.top;`,
+  );
+  assert.equal(overlap, false, "banner does not cover the list");
+  await session.screenshot(join(targetDir, "e2e", "consent.png"));
+  await session.execute(`document.querySelector('[data-testid="consent-banner"] .link').click();`);
+  await session.waitFor("telemetry page", async () => (await session.findAll('[data-testid="telemetry-page"]')).length > 0);
+  await session.screenshot(join(targetDir, "e2e", "telemetry.png"));
+  assert.ok(banner.length === 1);
 });

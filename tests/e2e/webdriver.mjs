@@ -1,7 +1,8 @@
 // A minimal W3C WebDriver client over fetch, enough to drive the real Skiff window through
 // tauri-driver + WebKitWebDriver. No npm dependency: the protocol is a handful of JSON requests.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -84,11 +85,15 @@ async function request(base, method, path, body) {
 }
 
 /** Starts tauri-driver on a free-ish port and waits until it answers. */
-export async function startDriver({ port, nativePort, env }) {
+export async function startDriver({ port, nativePort, env, logFile }) {
+  // The driver's (and the app's) output goes to a file: a grandchild holding the test runner's
+  // stdout open would keep `node --test` waiting after the tests end.
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = openSync(logFile, "a");
   const child = spawn(
     "tauri-driver",
     ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"],
-    { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"] },
+    { env: { ...process.env, ...env }, stdio: ["ignore", log, log] },
   );
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20000;
@@ -103,4 +108,34 @@ export async function startDriver({ port, nativePort, env }) {
   }
   child.kill();
   throw new Error("tauri-driver did not start");
+}
+
+/** Every descendant pid of `pid` (the driver, WebKitWebDriver, the app), deepest first. */
+export function descendants(pid) {
+  let out = [];
+  let children = [];
+  try {
+    children = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // no children
+  }
+  for (const c of children) out = out.concat(descendants(c), [c]);
+  return out;
+}
+
+/** Stops the driver and everything it started (the app included), by pid. */
+export function stopDriver(driver) {
+  const pids = descendants(driver.child.pid);
+  driver.child.kill();
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -8,6 +8,7 @@ import type { Delta } from "./bindings/Delta";
 import type { EngineStatus } from "./bindings/EngineStatus";
 import type { EventRecord } from "./bindings/EventRecord";
 import type { Snapshot } from "./bindings/Snapshot";
+import type { TelemetryReport } from "./bindings/TelemetryReport";
 
 export type { Action } from "./bindings/Action";
 export type { ActionError } from "./bindings/ActionError";
@@ -19,6 +20,8 @@ export type { ErrorInfo } from "./bindings/ErrorInfo";
 export type { EventRecord } from "./bindings/EventRecord";
 export type { IpcError } from "./bindings/IpcError";
 export type { Snapshot } from "./bindings/Snapshot";
+export type { TelemetryEvent } from "./bindings/TelemetryEvent";
+export type { TelemetryReport } from "./bindings/TelemetryReport";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -47,6 +50,9 @@ export const eventsHistory = () => call<EventRecord[]>("events_history");
 export const retryNow = (engine: string | null) => call<number>("retry_now", { engine });
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>
   call<ActionOutcome>("container_action", { engine, id, action, force });
+
+export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
+export const setTelemetryConsent = (enabled: boolean) => call<null>("set_telemetry_consent", { enabled });
 
 export interface Subscriptions {
   onStatus: (s: EngineStatus) => void;
