@@ -314,3 +314,39 @@ async fn an_absent_watched_socket_only_gets_a_safety_check_every_5_minutes() {
     let (attempts, _) = attempts_in_one_hour(&format!("unix://{}", absent.display())).await;
     assert!(attempts <= 13, "{attempts} attempts");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_engine_is_left_alone_until_enabled_again() {
+    let Some(podman) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    let mut rx = registry.subscribe();
+    registry.start(
+        &[engine("podman", podman.host())],
+        &WatcherConfig::default(),
+        &shutdown,
+    );
+    wait_status(&mut rx, "podman", Duration::from_secs(20), is_connected).await;
+    assert!(registry.set_enabled("podman", false));
+    wait_status(&mut rx, "podman", Duration::from_secs(5), |s| {
+        s.state == EngineState::Disabled
+    })
+    .await;
+    // Disabled is the user's choice: an engine outage meanwhile changes nothing.
+    podman.stop();
+    podman.restart();
+    assert!(
+        tokio::time::timeout(
+            Duration::from_millis(500),
+            wait_status(&mut rx, "podman", Duration::from_secs(1), |_| true)
+        )
+        .await
+        .is_err(),
+        "no status while disabled"
+    );
+    assert!(registry.set_enabled("podman", true));
+    let back = wait_status(&mut rx, "podman", Duration::from_secs(20), is_connected).await;
+    assert_eq!(back.trigger, Some(AttemptTrigger::Start));
+}

@@ -29,7 +29,11 @@ impl TelemetryState {
     }
 
     /// Saves the answer; off takes effect at once, on starts telemetry now if it is not running.
-    pub fn set_consent(&self, enabled: bool, registry: &Registry) -> Result<(), skiff::settings::SettingsError> {
+    pub fn set_consent(
+        &self,
+        enabled: bool,
+        registry: &Registry,
+    ) -> Result<(), skiff::settings::SettingsError> {
         let mut settings = Settings::load()?;
         settings.telemetry = Some(enabled);
         settings.save()?;
