@@ -125,3 +125,80 @@ fn a_stopped_engine_is_reported_as_not_running() {
     assert!(stderr.contains(engine.host()), "{stderr}");
     assert!(stderr.contains("is the engine running"), "{stderr}");
 }
+
+#[test]
+fn cli_stop_exits_after_the_engine_confirms_and_a_second_stop_is_already_done() {
+    let Some(engine) = TestEngine::start(Kind::Docker) else {
+        return;
+    };
+    engine.create("to-stop", true);
+    let out = skiff(&["stop", "to-stop", "--host", engine.host()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.ends_with(": exited\n"), "{stdout}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "confirmed by the event, not the fallback"
+    );
+    let state = engine.cli(&["inspect", "-f", "{{.State.Status}}", "to-stop"]);
+    assert_eq!(state, "exited");
+    let again = skiff(&["stop", "to-stop", "--host", engine.host()]);
+    assert!(again.status.success());
+    let missing = skiff(&["stop", "no-such-container", "--host", engine.host()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no container named"));
+}
+
+#[test]
+fn watch_json_prints_engine_resync_and_container_lines() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    engine.create("watched", true);
+    let out = Command::new("timeout")
+        .args(["--preserve-status", "-s", "INT", "3"])
+        .arg(env!("CARGO_BIN_EXE_skiff"))
+        .args(["watch", "--json", "--host", engine.host()])
+        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "interrupt ends watch cleanly");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let engine_line = &lines[0];
+    let keys: Vec<&str> = engine_line
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "type",
+            "engine",
+            "state",
+            "attempt",
+            "retry_in_ms",
+            "error",
+            "at"
+        ]
+    );
+    assert_eq!(lines[1]["state"], "connected");
+    assert_eq!(
+        lines[2],
+        serde_json::json!({"type": "resync", "engine": "podman", "phase": "start", "containers": 1})
+    );
+    assert_eq!(lines[3]["type"], "container");
+    assert_eq!(lines[3]["op"], "upsert");
+    assert_eq!(lines[3]["container"]["name"], "watched");
+    assert_eq!(lines[3]["container"]["state"], "running");
+    assert_eq!(lines[4]["phase"], "done");
+}

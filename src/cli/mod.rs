@@ -126,95 +126,39 @@ pub async fn run(
         };
     }
     let engines = resolve_engines(&cli.hosts)?;
+    if let Some((action, container, force)) = cli.command.action() {
+        return act::run(
+            &engines,
+            &watcher_config()?,
+            action,
+            container,
+            force,
+            out,
+            err,
+        )
+        .await;
+    }
     match cli.command {
-        Command::Telemetry { .. } => unreachable!("handled above"),
         Command::Ps { all, json } => ps::run(&engines, all, json, out, err).await,
         Command::Engines { json } => engines::run(&engines, &watcher_config()?, json, out).await,
         Command::Watch { json: _ } => watch::run(&engines, &watcher_config()?, shutdown, out).await,
-        Command::Start { container } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Start,
-                &container,
-                false,
-                out,
-                err,
-            )
-            .await
-        }
-        Command::Stop { container } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Stop,
-                &container,
-                false,
-                out,
-                err,
-            )
-            .await
-        }
-        Command::Restart { container } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Restart,
-                &container,
-                false,
-                out,
-                err,
-            )
-            .await
-        }
-        Command::Pause { container } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Pause,
-                &container,
-                false,
-                out,
-                err,
-            )
-            .await
-        }
-        Command::Unpause { container } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Unpause,
-                &container,
-                false,
-                out,
-                err,
-            )
-            .await
-        }
-        Command::Kill { container } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Kill,
-                &container,
-                false,
-                out,
-                err,
-            )
-            .await
-        }
-        Command::Rm { container, force } => {
-            act::run(
-                &engines,
-                &watcher_config()?,
-                Action::Remove,
-                &container,
-                force,
-                out,
-                err,
-            )
-            .await
-        }
+        _ => unreachable!("telemetry and actions are handled above"),
+    }
+}
+
+impl Command {
+    /// The container action a subcommand asks for: (action, target, force).
+    fn action(&self) -> Option<(Action, &str, bool)> {
+        Some(match self {
+            Self::Start { container } => (Action::Start, container, false),
+            Self::Stop { container } => (Action::Stop, container, false),
+            Self::Restart { container } => (Action::Restart, container, false),
+            Self::Pause { container } => (Action::Pause, container, false),
+            Self::Unpause { container } => (Action::Unpause, container, false),
+            Self::Kill { container } => (Action::Kill, container, false),
+            Self::Rm { container, force } => (Action::Remove, container, *force),
+            _ => return None,
+        })
     }
 }
 

@@ -174,38 +174,35 @@ impl EngineClient {
 
     /// Lists containers (`all` includes stopped ones), newest first as the engines return them.
     pub async fn list_containers(&self, all: bool) -> Result<Vec<Container>, EngineError> {
-        let options = bollard::query_parameters::ListContainersOptionsBuilder::default()
-            .all(all)
-            .build();
+        self.list(all, None).await
+    }
+
+    /// The engine's current row for one container, or `None` when it no longer exists.
+    pub async fn list_one(&self, id: &str) -> Result<Option<Container>, EngineError> {
+        Ok(self
+            .list(true, Some(id))
+            .await?
+            .into_iter()
+            .find(|c| c.id == id))
+    }
+
+    async fn list(&self, all: bool, id: Option<&str>) -> Result<Vec<Container>, EngineError> {
+        let mut options =
+            bollard::query_parameters::ListContainersOptionsBuilder::default().all(all);
+        let filters;
+        if let Some(id) = id {
+            filters = std::collections::HashMap::from([("id".to_owned(), vec![id.to_owned()])]);
+            options = options.filters(&filters);
+        }
         let summaries = self
             .docker
-            .list_containers(Some(options))
+            .list_containers(Some(options.build()))
             .await
             .map_err(|e| EngineError::from_bollard(&self.endpoint, &e))?;
         Ok(summaries
             .into_iter()
             .filter_map(|s| Container::from_summary(&self.id, s))
             .collect())
-    }
-}
-
-impl EngineClient {
-    /// The engine's current row for one container, or `None` when it no longer exists.
-    pub async fn list_one(&self, id: &str) -> Result<Option<Container>, EngineError> {
-        let filters = std::collections::HashMap::from([("id".to_owned(), vec![id.to_owned()])]);
-        let options = bollard::query_parameters::ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let summaries = self
-            .docker
-            .list_containers(Some(options))
-            .await
-            .map_err(|e| EngineError::from_bollard(&self.endpoint, &e))?;
-        Ok(summaries
-            .into_iter()
-            .filter_map(|s| Container::from_summary(&self.id, s))
-            .find(|c| c.id == id))
     }
 }
 
