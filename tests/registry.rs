@@ -397,3 +397,43 @@ async fn stream_faults_are_counted_and_the_registry_recovers() {
         "filled by the resync"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_confirming_event_the_engine_is_asked_after_10_seconds() {
+    let Some(e) = TestEngine::start(Kind::Docker) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = Proxy::start(dir.path(), e.socket_path());
+    let id = e.create("silent", true);
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    registry.start(
+        &[engine("docker", &proxy.host())],
+        &fast_config(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(10)).await);
+    proxy
+        .faults
+        .drop_events
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let outcome = registry
+        .act("docker", &id, Action::Stop, false)
+        .await
+        .unwrap();
+    assert_eq!(outcome.confirmation, Confirmation::Inspect);
+    let c = outcome.container.unwrap();
+    assert_eq!(
+        c.state, "exited",
+        "the engine's answer is taken as the truth"
+    );
+    assert!(!c.pending);
+    let row = registry
+        .snapshot()
+        .containers
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap();
+    assert_eq!((row.state.as_str(), row.pending), ("exited", false));
+}

@@ -43,6 +43,9 @@ pub struct EngineStore {
     rev: u64,
     recent: VecDeque<EventKey>,
     recent_set: HashSet<EventKey>,
+    /// Engine time of the last event applied to each container (O(containers), dropped with
+    /// the container).
+    last_time: HashMap<String, i64>,
     unknown_logged: HashSet<String>,
     /// Counters for health: applied events, duplicates dropped, unknown actions.
     pub stats: StoreStats,
@@ -53,6 +56,9 @@ pub struct StoreStats {
     pub applied: u64,
     pub duplicates: u64,
     pub unknown: u64,
+    /// Events older than one already applied to the same container (not applied: a state
+    /// older than what is shown is never trusted).
+    pub out_of_order: u64,
 }
 
 impl EngineStore {
@@ -65,6 +71,7 @@ impl EngineStore {
             rev: 0,
             recent: VecDeque::with_capacity(DEDUP_WINDOW),
             recent_set: HashSet::with_capacity(DEDUP_WINDOW),
+            last_time: HashMap::new(),
             unknown_logged: HashSet::new(),
             stats: StoreStats::default(),
         }
@@ -145,6 +152,7 @@ impl EngineStore {
         vanished.sort();
         let vanished: Vec<String> = vanished.into_iter().cloned().collect();
         for id in vanished {
+            self.last_time.remove(&id);
             let d = self.delta(Change::Remove { id });
             out.push(d);
         }
@@ -177,6 +185,15 @@ impl EngineStore {
             self.stats.duplicates += 1;
             return None;
         }
+        match self.last_time.get(&event.id) {
+            Some(last) if event.time_nano < *last => {
+                self.stats.out_of_order += 1;
+                return None;
+            }
+            _ => {
+                self.last_time.insert(event.id.clone(), event.time_nano);
+            }
+        }
         self.stats.applied += 1;
         let (verb, detail) = match event.action.split_once(':') {
             Some((verb, detail)) => (verb.trim(), Some(detail.trim())),
@@ -184,6 +201,7 @@ impl EngineStore {
         };
         match verb {
             "destroy" | "remove" => self.containers.remove(&event.id).map(|_| ()).map(|()| {
+                self.last_time.remove(&event.id);
                 self.delta(Change::Remove {
                     id: event.id.clone(),
                 })

@@ -20,6 +20,8 @@ pub struct Faults {
     pub garbage_bytes: AtomicUsize,
     /// Cut the next event in the middle and close the connection (then reset).
     pub cut_next: AtomicBool,
+    /// Swallow every event (the stream stays open but says nothing).
+    pub drop_events: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -126,6 +128,9 @@ async fn relay(
         if size == 0 {
             client_w.write_all(b"0\r\n\r\n").await?;
             break;
+        }
+        if faults.drop_events.load(Ordering::SeqCst) {
+            continue;
         }
         let garbage = faults.garbage_bytes.swap(0, Ordering::SeqCst);
         if garbage > 0 {

@@ -104,6 +104,20 @@ fn docker_and_podman_lifecycles_end_in_the_same_states() {
 }
 
 #[test]
+fn an_event_older_than_one_already_applied_is_counted_not_applied() {
+    let mut s = EngineStore::new("docker");
+    s.apply(&event("a", "create", 1));
+    s.apply(&event("a", "start", 2));
+    s.apply(&event("a", "die", 4));
+    assert!(
+        s.apply(&event("a", "start", 3)).is_none(),
+        "reordered: older than the die"
+    );
+    assert_eq!(s.get("a").unwrap().state, "exited");
+    assert_eq!(s.stats.out_of_order, 1);
+}
+
+#[test]
 fn duplicate_events_are_dropped_and_counted() {
     let mut s = EngineStore::new("podman");
     assert!(s.apply(&event("a", "create", 1)).is_some());
