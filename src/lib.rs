@@ -11,6 +11,7 @@
 //! - [`watcher`]: one engine's connection state machine: connect, stream, relist, reconnect.
 //! - [`registry`]: the container sets of all engines, applied from the watchers, as deltas.
 //! - [`telemetry`]: opt-in, episode-based, throttled telemetry with a persisted outbox.
+//! - [`health`]: the at-a-glance state of all engines (tray colour, tooltip).
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
 //! - [`shutdown`]: the shutdown signal every long-running part takes as a parameter.
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod container;
 pub mod engine;
+pub mod health;
 pub mod ipc;
 pub mod reconnect;
 pub mod registry;

@@ -7,22 +7,44 @@
 //! No polling and no re-list per event: the UI applies deltas and asks for a snapshot only after
 //! a gap or a reload.
 
-use skiff::registry::RegistryEvent;
+use skiff::registry::{Registry, RegistryEvent};
 use skiff::shutdown::Shutdown;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-pub async fn forward(app: AppHandle, mut rx: Receiver<RegistryEvent>, shutdown: Shutdown) {
+pub async fn forward(
+    app: AppHandle,
+    registry: Registry,
+    mut rx: Receiver<RegistryEvent>,
+    shutdown: Shutdown,
+) {
     let ended = shutdown.wait();
     tokio::pin!(ended);
+    // The tray tooltip's counts change with every state change, but repainting the tray per
+    // event would cost a snapshot each; it is refreshed at most once a second while changes
+    // keep coming (engine state changes repaint it at once). Events to the window are not delayed.
+    let mut tray_dirty = false;
+    let mut tray_tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         let item = tokio::select! {
             () = &mut ended => return,
+            _ = tray_tick.tick() => {
+                if std::mem::take(&mut tray_dirty) {
+                    crate::tray::refresh(&app, &registry);
+                }
+                continue;
+            }
             item = rx.recv() => item,
         };
         let sent = match item {
-            Ok(RegistryEvent::Engine(status)) => app.emit("engine://status", status),
-            Ok(RegistryEvent::Delta(delta)) => app.emit("containers://delta", delta),
+            Ok(RegistryEvent::Engine(status)) => {
+                crate::tray::refresh(&app, &registry);
+                app.emit("engine://status", status)
+            }
+            Ok(RegistryEvent::Delta(delta)) => {
+                tray_dirty = true;
+                app.emit("containers://delta", delta)
+            }
             Err(RecvError::Lagged(missed)) => app.emit("containers://lagged", missed),
             Err(RecvError::Closed) => return,
         };

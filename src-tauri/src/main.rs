@@ -10,6 +10,7 @@
 mod bridge;
 mod commands;
 mod telemetry;
+mod tray;
 
 use skiff::engine::discovery;
 use skiff::registry::Registry;
@@ -52,13 +53,17 @@ fn main() {
                 backoff,
                 ..WatcherConfig::default()
             };
+            // A desktop without a tray host still gets the window: the tray is a convenience.
+            if let Err(e) = tray::install(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon");
+            }
             let handle = app.handle().clone();
             let reg = registry.clone();
             tauri::async_runtime::spawn(async move {
                 // Subscribe before starting so the first statuses reach the window.
                 let rx = reg.subscribe();
                 reg.start(&engines, &config, &shutdown);
-                bridge::forward(handle, rx, shutdown).await;
+                bridge::forward(handle, reg, rx, shutdown).await;
             });
             app.manage(registry);
             app.manage(Core { _shutdown: trigger });

@@ -1,0 +1,138 @@
+//! The at-a-glance state of all engines, as the tray icon and its tooltip show it.
+//!
+//! Kept in the core (not the shell) because it is a rule of the product: green when every
+//! enabled engine is connected, amber while some are reconnecting, red when none is connected.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::container::Container;
+use crate::watcher::{EngineState, EngineStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "Overall.ts")]
+pub enum Overall {
+    /// Every enabled engine is connected.
+    AllConnected,
+    /// Some are connected, some are not.
+    Degraded,
+    /// No engine is connected (or there is none).
+    NoneConnected,
+}
+
+/// The overall state of `statuses` (disabled engines do not count).
+#[must_use]
+pub fn overall(statuses: &[EngineStatus]) -> Overall {
+    let enabled: Vec<&EngineStatus> = statuses
+        .iter()
+        .filter(|s| s.state != EngineState::Disabled)
+        .collect();
+    let connected = enabled
+        .iter()
+        .filter(|s| s.state == EngineState::Connected)
+        .count();
+    match (connected, enabled.len()) {
+        (0, _) => Overall::NoneConnected,
+        (c, n) if c == n => Overall::AllConnected,
+        _ => Overall::Degraded,
+    }
+}
+
+/// The tray tooltip: one line per engine with its state and container counts.
+#[must_use]
+pub fn tooltip(statuses: &[EngineStatus], containers: &[Container]) -> String {
+    if statuses.is_empty() {
+        return "Skiff: no container engine found".to_owned();
+    }
+    let mut text = String::from("Skiff");
+    for s in statuses {
+        let rows = containers.iter().filter(|c| c.engine == s.engine);
+        let (running, total) = rows.fold((0, 0), |(r, t), c| {
+            (r + usize::from(c.state == "running"), t + 1)
+        });
+        let _ = write!(text, "\n{}: {}", s.engine, s.state.name());
+        if s.state == EngineState::Connected {
+            let _ = write!(text, ", {running}/{total} running");
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ErrorInfo, FailureKind};
+
+    fn status(engine: &str, state: EngineState) -> EngineStatus {
+        EngineStatus {
+            engine: engine.into(),
+            endpoint: String::new(),
+            kind: None,
+            version: None,
+            state,
+            trigger: None,
+            connected_since: None,
+            reconnects: 0,
+            at: String::new(),
+        }
+    }
+
+    fn down() -> EngineState {
+        EngineState::Reconnecting {
+            attempt: 1,
+            retry_in_ms: Some(500),
+            error: ErrorInfo {
+                kind: FailureKind::NotRunning,
+                message: String::new(),
+                remedy: None,
+            },
+        }
+    }
+
+    #[test]
+    fn green_amber_red() {
+        let up = status("a", EngineState::Connected);
+        assert_eq!(overall(std::slice::from_ref(&up)), Overall::AllConnected);
+        assert_eq!(
+            overall(&[up.clone(), status("b", down())]),
+            Overall::Degraded
+        );
+        assert_eq!(overall(&[status("b", down())]), Overall::NoneConnected);
+        assert_eq!(overall(&[]), Overall::NoneConnected);
+        assert_eq!(
+            overall(&[up, status("c", EngineState::Disabled)]),
+            Overall::AllConnected
+        );
+    }
+
+    #[test]
+    fn the_tooltip_lists_engines_with_counts() {
+        let c = |engine: &str, state: &str| Container {
+            id: String::new(),
+            name: String::new(),
+            image: String::new(),
+            state: state.into(),
+            status: String::new(),
+            engine: engine.into(),
+            created: 0,
+            ports: vec![],
+            pod: None,
+            project: None,
+            pending: false,
+        };
+        let text = tooltip(
+            &[
+                status("podman", EngineState::Connected),
+                status("docker", down()),
+            ],
+            &[c("podman", "running"), c("podman", "exited")],
+        );
+        assert_eq!(
+            text,
+            "Skiff\npodman: connected, 1/2 running\ndocker: reconnecting"
+        );
+    }
+}
