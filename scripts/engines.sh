@@ -23,6 +23,16 @@ d="$dir/$kind"
 
 log() { echo "engines.sh: $*" >&2; }
 
+# Podman refuses a run root longer than 50 characters: long engine dirs (e.g. under
+# ~/.local/share) get a short one in /tmp, derived from the dir so it is stable across restarts.
+runroot() {
+  if [ $(( ${#d} + 8 )) -le 50 ]; then
+    echo "$d/runroot"
+  else
+    echo "/tmp/skiff-run-$(printf %s "$d" | md5sum | cut -c1-12)"
+  fi
+}
+
 podman_env() {
   export CONTAINERS_CONF="$d/containers.conf" CONTAINERS_STORAGE_CONF="$d/storage.conf"
 }
@@ -84,10 +94,10 @@ CONF
 [storage]
 driver = "vfs"
 graphroot = "$d/root"
-runroot = "$d/runroot"
+runroot = "$(runroot)"
 CONF
       podman_env
-      setsid podman --root "$d/root" --runroot "$d/runroot" --tmpdir "$d/tmp" \
+      setsid podman --root "$d/root" --runroot "$(runroot)" --tmpdir "$d/tmp" \
         system service --time=0 "$(host)" >>"$d/log" 2>&1 &
       echo $! > "$d/pid"
       ;;
