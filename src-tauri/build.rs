@@ -9,6 +9,7 @@ fn main() {
             "events_history",
             "telemetry_report",
             "set_telemetry_consent",
+            "ping",
         ]),
     ))
     .expect("tauri build script");

@@ -9,6 +9,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::container::Container;
+use crate::registry::{metrics::QUEUE_THRESHOLD, HandlerReport, Registry};
+use crate::telemetry::{Telemetry, TelemetryCounters};
 use crate::watcher::{EngineState, EngineStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -59,6 +61,129 @@ pub fn tooltip(statuses: &[EngineStatus], containers: &[Container]) -> String {
         }
     }
     text
+}
+
+/// Skiff's own process, measured with `sysinfo` (refreshing only this process).
+#[derive(Debug)]
+pub struct ProcessProbe {
+    /// `None` where the platform gives no process information: the report says 0.
+    system: Option<sysinfo::System>,
+    pid: Option<sysinfo::Pid>,
+    started: std::time::Instant,
+}
+
+/// The `process` part of the ping report.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[ts(export_to = "ProcessReport.ts")]
+pub struct ProcessReport {
+    pub rss_bytes: u64,
+    /// Since the previous sample (0 on the first).
+    pub cpu_percent: f32,
+    pub uptime_s: u64,
+}
+
+impl Default for ProcessProbe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ProcessProbe {
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            system: sysinfo::System::new().ok(),
+            pid: sysinfo::get_current_pid().ok(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub fn sample(&mut self) -> ProcessReport {
+        let (mut rss_bytes, mut cpu_percent) = (0, 0.0);
+        if let (Some(system), Some(pid)) = (self.system.as_mut(), self.pid) {
+            system.refresh_processes_specifics(
+                sysinfo::ProcessesToUpdate::Some(&[pid]),
+                false,
+                sysinfo::ProcessRefreshKind::nothing()
+                    .with_memory()
+                    .with_cpu(),
+            );
+            if let Some(p) = system.process(pid) {
+                rss_bytes = p.memory();
+                cpu_percent = p.cpu_usage();
+            }
+        }
+        ProcessReport {
+            rss_bytes,
+            cpu_percent,
+            uptime_s: self.started.elapsed().as_secs(),
+        }
+    }
+}
+
+/// One engine in the ping report.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "EnginePing.ts")]
+pub struct EnginePing {
+    pub id: String,
+    pub kind: Option<crate::engine::EngineKind>,
+    pub endpoint: String,
+    pub state: String,
+    pub version: Option<String>,
+    pub connected_since: Option<String>,
+    pub reconnects: u64,
+    pub error: Option<crate::engine::ErrorInfo>,
+}
+
+/// The health report: `skiff ping`, the `ping` command, the Health page.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "PingReport.ts")]
+pub struct PingReport {
+    pub engines: Vec<EnginePing>,
+    pub handlers: Vec<HandlerReport>,
+    pub telemetry: TelemetryCounters,
+    pub process: ProcessReport,
+    /// Every enabled engine connected and no handler over its queue threshold.
+    pub healthy: bool,
+}
+
+#[must_use]
+pub fn ping(registry: &Registry, telemetry: &Telemetry, probe: &mut ProcessProbe) -> PingReport {
+    let snapshot = registry.snapshot();
+    let engines: Vec<EnginePing> = snapshot
+        .engines
+        .iter()
+        .map(|s| EnginePing {
+            id: s.engine.clone(),
+            kind: s.kind,
+            endpoint: s.endpoint.clone(),
+            state: s.state.name().to_owned(),
+            version: s.version.clone(),
+            connected_since: s.connected_since.clone(),
+            reconnects: s.reconnects,
+            error: match &s.state {
+                EngineState::Reconnecting { error, .. } | EngineState::Unavailable { error } => {
+                    Some(error.clone())
+                }
+                _ => None,
+            },
+        })
+        .collect();
+    let handlers = registry.handler_reports();
+    let all_engines = registry.engines().len();
+    let healthy = engines.len() == all_engines
+        && snapshot
+            .engines
+            .iter()
+            .all(|s| matches!(s.state, EngineState::Connected | EngineState::Disabled))
+        && handlers.iter().all(|h| h.queue_depth <= QUEUE_THRESHOLD);
+    PingReport {
+        engines,
+        handlers,
+        telemetry: telemetry.counters(),
+        process: probe.sample(),
+        healthy,
+    }
 }
 
 #[cfg(test)]

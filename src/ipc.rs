@@ -13,6 +13,7 @@ pub use crate::container::Container;
 pub use crate::engine::client::EngineKind;
 pub use crate::engine::error::{ErrorInfo, FailureKind};
 pub use crate::engine::listing::{ContainerList, EngineFailure};
+pub use crate::health::{EnginePing, PingReport, ProcessReport};
 pub use crate::reconnect::BackoffPolicy;
 pub use crate::registry::{
     Action, ActionError, ActionErrorKind, ActionOutcome, Change, Confirmation, Delta, EventRecord,
@@ -44,6 +45,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     TelemetryCounters::export_all(&cfg)?;
     TelemetryEvent::export_all(&cfg)?;
     TelemetryReport::export_all(&cfg)?;
+    PingReport::export_all(&cfg)?;
     Ok(())
 }
 

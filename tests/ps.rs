@@ -202,3 +202,61 @@ fn watch_json_prints_engine_resync_and_container_lines() {
     assert_eq!(lines[3]["container"]["state"], "running");
     assert_eq!(lines[4]["phase"], "done");
 }
+
+#[test]
+fn ping_exits_0_when_engines_are_connected_and_1_with_the_state_of_one_that_is_not() {
+    let (Some(podman), Some(docker)) = (
+        TestEngine::start(Kind::Podman),
+        TestEngine::start(Kind::Docker),
+    ) else {
+        return;
+    };
+    podman.create("pinged", true);
+    let out = skiff(&[
+        "ping",
+        "--json",
+        "--host",
+        podman.host(),
+        "--host",
+        docker.host(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["healthy"], true);
+    assert_eq!(report["engines"].as_array().unwrap().len(), 2);
+    let handler = report["handlers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "registry:podman")
+        .unwrap();
+    // Status, Init, one InitApply, InitDone: every item the watcher sent was handled.
+    assert!(handler["processed"].as_u64().unwrap() >= 4, "{handler}");
+    assert_eq!(handler["queue_depth"], 0);
+    assert!(report["process"]["rss_bytes"].as_u64().unwrap() > 1_000_000);
+
+    docker.stop();
+    let out = skiff(&[
+        "ping",
+        "--json",
+        "--host",
+        podman.host(),
+        "--host",
+        docker.host(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let down = report["engines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "docker")
+        .unwrap();
+    assert_eq!(down["state"], "reconnecting");
+    assert_eq!(down["error"]["kind"], "not_running");
+}

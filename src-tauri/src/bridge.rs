@@ -24,6 +24,7 @@ pub async fn forward(
     // event would cost a snapshot each; it is refreshed at most once a second while changes
     // keep coming (engine state changes repaint it at once). Events to the window are not delayed.
     let mut tray_dirty = false;
+    let metrics = registry.handler("ui-bridge");
     let mut tray_tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         let item = tokio::select! {
@@ -36,6 +37,7 @@ pub async fn forward(
             }
             item = rx.recv() => item,
         };
+        metrics.queued(rx.len());
         let sent = match item {
             Ok(RegistryEvent::Engine(status)) => {
                 crate::tray::refresh(&app, &registry);
@@ -49,7 +51,9 @@ pub async fn forward(
             Err(RecvError::Closed) => return,
         };
         if let Err(e) = sent {
+            metrics.error();
             tracing::debug!(error = %e, "could not forward to the window");
         }
+        metrics.handled(None);
     }
 }

@@ -67,6 +67,20 @@ fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
     }
 }
 
+/// The health report (engines, handlers, telemetry counters, this process).
+#[tauri::command]
+pub fn ping(
+    registry: State<'_, Registry>,
+    telemetry: State<'_, TelemetryState>,
+    probe: State<'_, std::sync::Mutex<skiff::health::ProcessProbe>>,
+) -> skiff::health::PingReport {
+    skiff::health::ping(
+        &registry,
+        &telemetry.handle(),
+        &mut probe.lock().expect("lock"),
+    )
+}
+
 /// What telemetry recorded, queued and sent, and the consent.
 #[tauri::command]
 pub fn telemetry_report(telemetry: State<'_, TelemetryState>) -> Result<TelemetryReport, IpcError> {

@@ -66,6 +66,7 @@ fn main() {
                 bridge::forward(handle, reg, rx, shutdown).await;
             });
             app.manage(registry);
+            app.manage(std::sync::Mutex::new(skiff::health::ProcessProbe::new()));
             app.manage(Core { _shutdown: trigger });
             Ok(())
         })
@@ -75,6 +76,7 @@ fn main() {
             commands::container_action,
             commands::events_history,
             commands::telemetry_report,
+            commands::ping,
             commands::set_telemetry_consent,
         ])
         .run(tauri::generate_context!());

@@ -24,6 +24,10 @@ impl TelemetryState {
         }
     }
 
+    pub fn handle(&self) -> Telemetry {
+        self.telemetry.lock().expect("lock").clone()
+    }
+
     pub fn report(&self) -> Result<TelemetryReport, skiff::settings::SettingsError> {
         self.telemetry.lock().expect("lock").report()
     }

@@ -7,6 +7,7 @@
 mod act;
 mod engines;
 pub mod lines;
+mod ping;
 mod ps;
 mod telemetry;
 mod watch;
@@ -77,6 +78,11 @@ pub enum Command {
         #[arg(short, long)]
         force: bool,
     },
+    /// Health report: engines, handlers, telemetry counters, this process. Exit 1 if unhealthy.
+    Ping {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what telemetry recorded and sent, or switch it on or off.
     Telemetry {
         #[command(subcommand)]
@@ -141,6 +147,7 @@ pub async fn run(
     match cli.command {
         Command::Ps { all, json } => ps::run(&engines, all, json, out, err).await,
         Command::Engines { json } => engines::run(&engines, &watcher_config()?, json, out).await,
+        Command::Ping { json } => ping::run(&engines, &watcher_config()?, json, out).await,
         Command::Watch { json: _ } => watch::run(&engines, &watcher_config()?, shutdown, out).await,
         _ => unreachable!("telemetry and actions are handled above"),
     }

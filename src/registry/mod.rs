@@ -8,6 +8,7 @@
 
 mod actions;
 pub mod delta;
+pub mod metrics;
 mod shared;
 pub mod store;
 
@@ -15,5 +16,6 @@ pub use actions::{
     Action, ActionError, ActionErrorKind, ActionOutcome, Confirmation, CONFIRM_TIMEOUT,
 };
 pub use delta::{Change, Delta};
+pub use metrics::{HandlerMetrics, HandlerReport};
 pub use shared::{EventRecord, Registry, RegistryEvent, Snapshot};
 pub use store::EngineStore;

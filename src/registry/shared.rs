@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use ts_rs::TS;
 
 use super::delta::Delta;
+use super::metrics::{HandlerMetrics, HandlerReport};
 use super::store::EngineStore;
 use crate::container::Container;
 use crate::engine::events::RawEvent;
@@ -91,6 +92,7 @@ pub(super) struct Inner {
     pub controls: Mutex<HashMap<String, mpsc::Sender<Control>>>,
     pub engines: Mutex<Vec<DiscoveredEngine>>,
     pub actions: super::actions::Actions,
+    pub handlers: Mutex<Vec<Arc<HandlerMetrics>>>,
 }
 
 /// The registry handle; cheap to clone.
@@ -118,6 +120,7 @@ impl Registry {
                 controls: Mutex::new(HashMap::new()),
                 engines: Mutex::new(Vec::new()),
                 actions: super::actions::Actions::default(),
+                handlers: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -194,9 +197,20 @@ impl Registry {
             ));
             let registry = self.clone();
             let id = engine.id.clone();
+            let metrics = self.handler(&format!("registry:{id}"));
             tokio::spawn(async move {
                 while let Some(item) = out_rx.recv().await {
+                    metrics.queued(out_rx.len());
+                    let engine_time = match &item {
+                        WatchEvent::Event(e) => Some(e.time_nano),
+                        _ => None,
+                    };
+                    let failed = matches!(item, WatchEvent::StreamError(_));
                     registry.apply(&id, item);
+                    if failed {
+                        metrics.error();
+                    }
+                    metrics.handled(engine_time);
                 }
             });
         }
@@ -245,6 +259,30 @@ impl Registry {
         for d in deltas {
             let _ = self.inner.tx.send(RegistryEvent::Delta(d));
         }
+    }
+
+    /// Registers a named handler (a consumer of the registry) and returns its metrics.
+    #[must_use]
+    pub fn handler(&self, name: &str) -> Arc<HandlerMetrics> {
+        let metrics = Arc::new(HandlerMetrics::new(name));
+        self.inner
+            .handlers
+            .lock()
+            .expect("lock")
+            .push(metrics.clone());
+        metrics
+    }
+
+    /// Every handler's report.
+    #[must_use]
+    pub fn handler_reports(&self) -> Vec<HandlerReport> {
+        self.inner
+            .handlers
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|h| h.report())
+            .collect()
     }
 
     /// Skips the reconnect timer of one engine (or all with `None`): the UI's "Retry now".

@@ -120,3 +120,15 @@ test("the first-run consent banner sits below the list without hiding it, and le
   await session.screenshot(join(targetDir, "e2e", "telemetry.png"));
   assert.ok(banner.length === 1);
 });
+
+test("the Health page shows the ping report with the registry and UI handlers", async () => {
+  await session.execute(`document.querySelector('a[href="#health"]').click();`);
+  const rows = await session.waitFor("handler rows", async () => {
+    const r = await session.findAll('[data-testid="handler-row"]');
+    return r.length >= 2 ? r : null;
+  });
+  const names = await Promise.all(rows.map((r) => session.text(r)));
+  assert.ok(names.some((n) => n.startsWith("registry:podman")), names.join(" | "));
+  assert.ok(names.some((n) => n.startsWith("ui-bridge")), names.join(" | "));
+  await session.screenshot(join(targetDir, "e2e", "health.png"));
+});

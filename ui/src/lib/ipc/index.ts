@@ -7,6 +7,7 @@ import type { ActionOutcome } from "./bindings/ActionOutcome";
 import type { Delta } from "./bindings/Delta";
 import type { EngineStatus } from "./bindings/EngineStatus";
 import type { EventRecord } from "./bindings/EventRecord";
+import type { PingReport } from "./bindings/PingReport";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { TelemetryReport } from "./bindings/TelemetryReport";
 
@@ -19,6 +20,7 @@ export type { EngineStatus } from "./bindings/EngineStatus";
 export type { ErrorInfo } from "./bindings/ErrorInfo";
 export type { EventRecord } from "./bindings/EventRecord";
 export type { IpcError } from "./bindings/IpcError";
+export type { PingReport } from "./bindings/PingReport";
 export type { Snapshot } from "./bindings/Snapshot";
 export type { TelemetryEvent } from "./bindings/TelemetryEvent";
 export type { TelemetryReport } from "./bindings/TelemetryReport";
@@ -51,6 +53,7 @@ export const retryNow = (engine: string | null) => call<number>("retry_now", { e
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>
   call<ActionOutcome>("container_action", { engine, id, action, force });
 
+export const ping = () => call<PingReport>("ping");
 export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
 export const setTelemetryConsent = (enabled: boolean) => call<null>("set_telemetry_consent", { enabled });
 
