@@ -32,7 +32,7 @@ pub(super) async fn run(
             line["endpoint"] = s.endpoint.clone().into();
             line["kind"] = serde_json::to_value(s.kind)?;
             line["version"] = s.version.clone().into();
-            line.as_object_mut().map(|o| o.remove("type"));
+            line.as_object_mut().map(|o| o.shift_remove("type"));
             rows.push(line);
         }
         serde_json::to_writer(&mut *out, &rows)?;
