@@ -36,6 +36,7 @@ pub fn retry_now(registry: State<'_, Registry>, engine: Option<String>) -> Resul
 #[tauri::command]
 pub async fn container_action(
     registry: State<'_, Registry>,
+    telemetry: State<'_, TelemetryState>,
     engine: String,
     id: String,
     action: Action,
