@@ -52,9 +52,17 @@ pub async fn container_action(
             message: "container id must be 1 to 64 hexadecimal characters".to_owned(),
         });
     }
-    registry
+    let result = registry
         .act(&engine, &id, action, force.unwrap_or(false))
-        .await
+        .await;
+    if let Err(e) = &result {
+        // Low cardinality only: which action, which class of failure. Never the container.
+        telemetry.handle().record(
+            "action_failed",
+            serde_json::json!({"action": action, "kind": e.kind}),
+        );
+    }
+    result
 }
 
 fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
