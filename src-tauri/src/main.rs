@@ -34,6 +34,15 @@ fn main() {
         .init();
 
     let result = tauri::Builder::default()
+        // Registered first, as the plugin requires: a second launch focuses this window and
+        // exits 0 before it could start a second set of engine watchers.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.show();
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
         .setup(|app| {
             let registry = Registry::new();
             let (trigger, shutdown) = skiff::shutdown::channel();

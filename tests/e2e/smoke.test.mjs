@@ -132,3 +132,20 @@ test("the Health page shows the ping report with the registry and UI handlers", 
   assert.ok(names.some((n) => n.startsWith("ui-bridge")), names.join(" | "));
   await session.screenshot(join(targetDir, "e2e", "health.png"));
 });
+
+test("a second launch exits 0 and leaves the first window running", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const second = spawnSync(app, [], {
+    env: { ...process.env, SKIFF_HOST: host, SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data") },
+    timeout: 20000,
+    encoding: "utf8",
+  });
+  assert.equal(second.error, undefined, "the second instance ended by itself");
+  assert.equal(second.status, 0, second.stderr);
+  await session.execute(`document.querySelector('a[href="#containers"]').click();`);
+  const rows = await session.waitFor("rows of the first window", async () => {
+    const r = await session.findAll('[data-testid="container-row"]');
+    return r.length ? r : null;
+  });
+  assert.ok(rows.length >= 3, "the first window still answers");
+});
