@@ -2,12 +2,10 @@
 //! confirming event (or the fallback listing, with a warning).
 
 use std::io::Write;
-use std::time::Duration;
 
 use super::Outcome;
 use crate::engine::DiscoveredEngine;
-use crate::registry::{Action, Confirmation, Registry};
-use crate::shutdown;
+use crate::registry::{Action, Confirmation};
 use crate::watcher::WatcherConfig;
 
 pub(super) async fn run(
@@ -19,11 +17,8 @@ pub(super) async fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let (trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
     // The registry's own watchers deliver the confirming event.
-    registry.start(engines, config, &shutdown);
-    registry.settled(Duration::from_secs(5)).await;
+    let (registry, trigger) = super::synced_registry(engines, config).await;
     let (engine, id) = match registry.resolve(None, target) {
         Ok(found) => found,
         Err(e) => {

@@ -1,13 +1,10 @@
 //! `skiff engines`: each engine's connection state, after one connection attempt.
 
 use std::io::Write;
-use std::time::Duration;
 
 use super::lines::engine_line;
 use super::Outcome;
 use crate::engine::DiscoveredEngine;
-use crate::registry::Registry;
-use crate::shutdown;
 use crate::watcher::{EngineState, WatcherConfig};
 
 pub(super) async fn run(
@@ -16,10 +13,7 @@ pub(super) async fn run(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let (trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
-    registry.start(engines, config, &shutdown);
-    registry.settled(Duration::from_secs(5)).await;
+    let (registry, trigger) = super::synced_registry(engines, config).await;
     let statuses = registry.snapshot().engines;
     drop(trigger);
 

@@ -19,8 +19,9 @@ use clap::{Parser, Subcommand};
 use crate::engine::discovery::{self, DiscoveredEngine};
 use crate::engine::Endpoint;
 use crate::registry::Action;
+use crate::registry::Registry;
 use crate::settings::Settings;
-use crate::shutdown::Shutdown;
+use crate::shutdown::{Shutdown, ShutdownTrigger};
 use crate::watcher::WatcherConfig;
 
 /// Skiff: every container of every engine on this machine.
@@ -167,6 +168,19 @@ impl Command {
             _ => return None,
         })
     }
+}
+
+/// A registry started on `engines` and given up to 5 s to connect and sync them all (they sync
+/// concurrently), for the one-shot commands. Dropping the trigger stops its watchers.
+async fn synced_registry(
+    engines: &[DiscoveredEngine],
+    config: &WatcherConfig,
+) -> (Registry, ShutdownTrigger) {
+    let (trigger, shutdown) = crate::shutdown::channel();
+    let registry = Registry::new();
+    registry.start(engines, config, &shutdown);
+    registry.settled(std::time::Duration::from_secs(5)).await;
+    (registry, trigger)
 }
 
 /// The watcher timings: product defaults, backoff from settings then environment.

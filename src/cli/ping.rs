@@ -3,13 +3,10 @@
 //! its queue threshold, 1 otherwise (like `hammer ping`).
 
 use std::io::Write;
-use std::time::Duration;
 
 use super::Outcome;
 use crate::engine::DiscoveredEngine;
 use crate::health::{self, ProcessProbe};
-use crate::registry::Registry;
-use crate::shutdown;
 use crate::telemetry::Telemetry;
 use crate::watcher::WatcherConfig;
 
@@ -20,11 +17,7 @@ pub(super) async fn run(
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     let mut probe = ProcessProbe::new();
-    let (trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
-    registry.start(engines, config, &shutdown);
-    // Engines sync concurrently, so 5 s bounds each of them.
-    registry.settled(Duration::from_secs(5)).await;
+    let (registry, trigger) = super::synced_registry(engines, config).await;
     let report = health::ping(&registry, &Telemetry::disabled(), &mut probe);
     drop(trigger);
     if json {

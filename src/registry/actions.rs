@@ -273,7 +273,7 @@ impl Registry {
     }
 
     fn broadcast_pending(&self, engine: &str, id: &str, pending: bool) {
-        let mut state = self.lock_state();
+        let mut state = self.lock();
         if let Some(d) = state
             .stores
             .get_mut(engine)
@@ -307,7 +307,7 @@ impl Registry {
         let client = self.client(engine).await?;
         let (tx, rx) = oneshot::channel();
         // Registered before the call: the confirming event may arrive before the call returns.
-        self.lock_state()
+        self.lock()
             .waiters
             .entry((engine.to_owned(), id.to_owned()))
             .or_default()
@@ -351,7 +351,7 @@ impl Registry {
                         .list_one(id)
                         .await
                         .map_err(|e| ActionError::engine(&e))?;
-                    let mut state = self.lock_state();
+                    let mut state = self.lock();
                     if let Some(d) = state
                         .stores
                         .get_mut(engine)
@@ -364,7 +364,7 @@ impl Registry {
                 }
             }
         };
-        self.lock_state()
+        self.lock()
             .waiters
             .remove(&(engine.to_owned(), id.to_owned()));
         self.broadcast_pending(engine, id, false);
@@ -377,7 +377,7 @@ impl Registry {
     }
 
     fn container(&self, engine: &str, id: &str) -> Option<Container> {
-        self.lock_state()
+        self.lock()
             .stores
             .get(engine)
             .and_then(|s| s.get(id).cloned())

@@ -125,12 +125,8 @@ impl Registry {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.inner.state.lock().expect("registry lock poisoned")
-    }
-
-    pub(super) fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.lock()
     }
 
     #[must_use]

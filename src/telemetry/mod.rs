@@ -251,8 +251,6 @@ impl Worker {
         self.counters
             .queued
             .store(self.outbox.queued().len() as u64, Ordering::Relaxed);
-        let dropped_queue = self.counters.dropped.load(Ordering::Relaxed);
-        let _ = dropped_queue;
     }
 
     /// Sends one batch if there is one and a sink; returns when to try again at the earliest.

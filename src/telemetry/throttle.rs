@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use governor::clock::{Clock, Reference};
+use governor::clock::Clock;
 use governor::{Quota, RateLimiter};
 
 use super::TelemetryEvent;
@@ -24,11 +24,6 @@ impl Clock for TokioClock {
         tokio::time::Instant::now().into_std()
     }
 }
-
-const _: fn() = || {
-    fn is_reference<T: Reference>() {}
-    is_reference::<std::time::Instant>();
-};
 
 type Limiter = RateLimiter<
     String,
