@@ -10,6 +10,9 @@ fn main() {
             "telemetry_report",
             "set_telemetry_consent",
             "ping",
+            "recent_alerts",
+            "get_settings",
+            "save_settings",
         ]),
     ))
     .expect("tauri build script");

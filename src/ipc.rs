@@ -46,6 +46,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     TelemetryEvent::export_all(&cfg)?;
     TelemetryReport::export_all(&cfg)?;
     PingReport::export_all(&cfg)?;
+    crate::health::alerts::AlertRecord::export_all(&cfg)?;
     Ok(())
 }
 
@@ -79,6 +80,12 @@ impl IpcError {
             kind: IpcErrorKind::InvalidArgument,
             message: message.into(),
         }
+    }
+}
+
+impl From<crate::settings::InvalidSetting> for IpcError {
+    fn from(e: crate::settings::InvalidSetting) -> Self {
+        Self::invalid_argument(e.to_string())
     }
 }
 

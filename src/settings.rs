@@ -41,6 +41,8 @@ pub struct Settings {
     pub telemetry_url: Option<String>,
     /// `light`, `dark` or `system`.
     pub theme: String,
+    /// Desktop notifications for engines that go down and handlers that fall behind.
+    pub notifications: bool,
     /// Reconnect backoff (environment variables override it).
     pub backoff: crate::reconnect::BackoffPolicy,
     /// Keys written by other versions of Skiff, preserved as they are.
@@ -56,6 +58,7 @@ impl Default for Settings {
             telemetry: None,
             telemetry_url: None,
             theme: "system".to_owned(),
+            notifications: true,
             backoff: crate::reconnect::BackoffPolicy::default(),
             extra: serde_json::Map::new(),
         }
@@ -105,7 +108,85 @@ pub fn config_dir() -> Result<PathBuf, SettingsError> {
         .ok_or(SettingsError::NoConfigDir)
 }
 
+/// A setting the user (or a hostile webview) tried to save that Skiff cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidSetting {
+    pub field: String,
+    pub reason: String,
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> InvalidSetting {
+    InvalidSetting {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
 impl Settings {
+    /// Checks everything the Settings page can change; the first problem is returned.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        let mut names = std::collections::HashSet::new();
+        for (i, e) in self.endpoints.iter().enumerate() {
+            let field = format!("endpoints[{i}]");
+            let name_ok = !e.name.is_empty()
+                && e.name.len() <= 64
+                && e.name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+            if !name_ok {
+                return Err(invalid(
+                    format!("{field}.name"),
+                    "1 to 64 letters, digits, '-', '_' or '.'",
+                ));
+            }
+            if !names.insert(e.name.as_str()) {
+                return Err(invalid(
+                    format!("{field}.name"),
+                    format!("{:?} is used twice", e.name),
+                ));
+            }
+            if let Err(err) = e.url.parse::<crate::engine::Endpoint>() {
+                return Err(invalid(format!("{field}.url"), err.to_string()));
+            }
+        }
+        if !["light", "dark", "system"].contains(&self.theme.as_str()) {
+            return Err(invalid("theme", "one of light, dark, system"));
+        }
+        let b = &self.backoff;
+        if !(10..=60_000).contains(&b.initial_ms) {
+            return Err(invalid("backoff.initial_ms", "between 10 ms and 60 000 ms"));
+        }
+        if !(b.initial_ms..=3_600_000).contains(&b.max_ms) {
+            return Err(invalid(
+                "backoff.max_ms",
+                "at least the first delay and at most one hour",
+            ));
+        }
+        if !(b.factor > 1.0 && b.factor <= 10.0) {
+            return Err(invalid("backoff.factor", "above 1 and at most 10"));
+        }
+        if let Some(url) = &self.telemetry_url {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                return Err(invalid("telemetry_url", "an http:// or https:// URL"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `edit` (from the Settings page) applied onto these settings: the page's fields are
+    /// replaced, the telemetry consent (changed only by its own switch) and keys written by other
+    /// Skiff versions are kept.
+    #[must_use]
+    pub fn with_edit(mut self, edit: Settings) -> Settings {
+        self.endpoints = edit.endpoints;
+        self.theme = edit.theme;
+        self.backoff = edit.backoff;
+        self.notifications = edit.notifications;
+        self.telemetry_url = edit.telemetry_url;
+        self
+    }
+
     /// Loads `settings.json` from [`config_dir`]; a missing file gives the defaults.
     pub fn load() -> Result<Self, SettingsError> {
         Self::load_from(&config_dir()?.join("settings.json"))
@@ -153,6 +234,51 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validation_names_the_field() {
+        assert_eq!(Settings::default().validate(), Ok(()));
+        let mut s = Settings::default();
+        s.endpoints.push(EndpointSetting {
+            name: "lab".into(),
+            url: "tcp://10.0.0.2:2375".into(),
+            enabled: true,
+        });
+        assert_eq!(s.validate(), Ok(()));
+        s.endpoints.push(s.endpoints[0].clone());
+        assert_eq!(s.validate().unwrap_err().field, "endpoints[1].name");
+        s.endpoints[1].name = "../etc".into();
+        assert_eq!(s.validate().unwrap_err().field, "endpoints[1].name");
+        s.endpoints[1].name = "other".into();
+        s.endpoints[1].url = "ftp://x".into();
+        assert_eq!(s.validate().unwrap_err().field, "endpoints[1].url");
+        s.endpoints.pop();
+        s.theme = "neon".into();
+        assert_eq!(s.validate().unwrap_err().field, "theme");
+        s.theme = "dark".into();
+        s.backoff.max_ms = 1;
+        assert_eq!(s.validate().unwrap_err().field, "backoff.max_ms");
+        s.backoff.max_ms = 30_000;
+        s.backoff.factor = f32::NAN;
+        assert_eq!(s.validate().unwrap_err().field, "backoff.factor");
+    }
+
+    #[test]
+    fn an_edit_keeps_consent_and_unknown_keys() {
+        let mut current: Settings =
+            serde_json::from_str(r#"{"telemetry": true, "future_key": 7}"#).unwrap();
+        current.theme = "light".into();
+        let edit = Settings {
+            theme: "dark".into(),
+            notifications: false,
+            ..Settings::default()
+        };
+        let merged = current.with_edit(edit);
+        assert_eq!(merged.telemetry, Some(true));
+        assert_eq!(merged.theme, "dark");
+        assert!(!merged.notifications);
+        assert_eq!(merged.extra["future_key"], 7);
+    }
 
     #[test]
     fn a_missing_file_gives_defaults() {

@@ -46,7 +46,7 @@ async fn a_20_second_podman_outage_is_one_lost_and_one_restored_event() {
         Telemetry::start(config(dir.path(), Some(sink.url.clone())), shutdown.clone());
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    telemetry.follow(registry.subscribe());
+    telemetry.follow(&registry);
     registry.start(
         &[engine("podman", podman.host())],
         &WatcherConfig::default(),
@@ -105,7 +105,7 @@ async fn a_one_hour_outage_on_a_paused_clock_is_one_episode_not_120_events() {
     let (telemetry, task) = Telemetry::start(config(dir.path(), None), shutdown.clone());
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    telemetry.follow(registry.subscribe());
+    telemetry.follow(&registry);
     registry.start(
         &[engine("lab", "tcp://127.0.0.1:1")],
         &WatcherConfig::default(),
@@ -277,7 +277,7 @@ async fn without_consent_nothing_is_written() {
     let telemetry = Telemetry::disabled();
     telemetry.record("app_started", json!({}));
     telemetry.observe(&status(down()));
-    telemetry.follow(Registry::new().subscribe());
+    telemetry.follow(&Registry::new());
     assert!(!telemetry.is_enabled());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     assert_eq!(telemetry.counters().recorded, 0);

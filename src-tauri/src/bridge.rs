@@ -20,34 +20,21 @@ pub async fn forward(
 ) {
     let ended = shutdown.wait();
     tokio::pin!(ended);
-    // The tray tooltip's counts change with every state change, but repainting the tray per
-    // event would cost a snapshot each; it is refreshed at most once a second while changes
-    // keep coming (engine state changes repaint it at once). Events to the window are not delayed.
-    let mut tray_dirty = false;
     let metrics = registry.handler("ui-bridge");
-    let mut tray_tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         let item = tokio::select! {
             () = &mut ended => return,
-            _ = tray_tick.tick() => {
-                if std::mem::take(&mut tray_dirty) {
-                    crate::tray::refresh(&app, &registry);
-                }
-                continue;
-            }
             item = rx.recv() => item,
         };
         metrics.queued(rx.len());
         let sent = match item {
-            Ok(RegistryEvent::Engine(status)) => {
-                crate::tray::refresh(&app, &registry);
-                app.emit("engine://status", status)
+            Ok(RegistryEvent::Engine(status)) => app.emit("engine://status", status),
+            Ok(RegistryEvent::Delta(delta)) => app.emit("containers://delta", delta),
+            Err(RecvError::Lagged(missed)) => {
+                // The window resyncs from a snapshot (the UI's gap handling).
+                metrics.resynced();
+                app.emit("containers://lagged", missed)
             }
-            Ok(RegistryEvent::Delta(delta)) => {
-                tray_dirty = true;
-                app.emit("containers://delta", delta)
-            }
-            Err(RecvError::Lagged(missed)) => app.emit("containers://lagged", missed),
             Err(RecvError::Closed) => return,
         };
         if let Err(e) = sent {

@@ -7,6 +7,7 @@ use skiff::ipc::IpcError;
 use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry, Snapshot};
 use tauri::State;
 
+use skiff::settings::Settings;
 use skiff::telemetry::TelemetryReport;
 
 use crate::telemetry::TelemetryState;
@@ -104,4 +105,32 @@ pub fn set_telemetry_consent(
     enabled: bool,
 ) -> Result<(), IpcError> {
     Ok(telemetry.set_consent(enabled, &registry)?)
+}
+
+/// Recent alerts (shown as notifications or not), newest first, for the Health page.
+#[tauri::command]
+pub fn recent_alerts(
+    notifications: State<'_, crate::notifications::Notifications>,
+) -> Vec<skiff::health::alerts::AlertRecord> {
+    notifications.recent()
+}
+
+/// The shared `settings.json` (the CLI reads the same file).
+#[tauri::command]
+pub fn get_settings() -> Result<Settings, IpcError> {
+    Ok(Settings::load()?)
+}
+
+/// Validates and saves the Settings page. Notifications switch at once; endpoints and backoff
+/// apply at the next start (the page says so).
+#[tauri::command]
+pub fn save_settings(
+    notifications: State<'_, crate::notifications::Notifications>,
+    settings: Settings,
+) -> Result<Settings, IpcError> {
+    settings.validate()?;
+    let merged = Settings::load()?.with_edit(settings);
+    merged.save()?;
+    notifications.set_enabled(merged.notifications);
+    Ok(merged)
 }

@@ -9,6 +9,7 @@
 
 mod bridge;
 mod commands;
+mod notifications;
 mod telemetry;
 mod tray;
 
@@ -43,6 +44,7 @@ fn main() {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let registry = Registry::new();
             let (trigger, shutdown) = skiff::shutdown::channel();
@@ -66,6 +68,17 @@ fn main() {
             if let Err(e) = tray::install(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon");
             }
+            app.manage(notifications::Notifications::start(
+                app.handle(),
+                &registry,
+                settings.notifications,
+                &shutdown,
+            ));
+            tauri::async_runtime::spawn(tray::follow(
+                app.handle().clone(),
+                registry.clone(),
+                shutdown.clone(),
+            ));
             let handle = app.handle().clone();
             let reg = registry.clone();
             tauri::async_runtime::spawn(async move {
@@ -87,6 +100,9 @@ fn main() {
             commands::telemetry_report,
             commands::ping,
             commands::set_telemetry_consent,
+            commands::recent_alerts,
+            commands::get_settings,
+            commands::save_settings,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -16,7 +16,7 @@ pub struct TelemetryState {
 impl TelemetryState {
     pub fn start(settings: &Settings, registry: &Registry, shutdown: &Shutdown) -> Self {
         let (telemetry, run) = skiff::telemetry::start_if_allowed(settings, shutdown);
-        telemetry.follow(registry.subscribe());
+        telemetry.follow(registry);
         Self {
             telemetry: Mutex::new(telemetry),
             run: Mutex::new(run),
@@ -46,7 +46,7 @@ impl TelemetryState {
             telemetry.stop_recording();
         } else if !telemetry.is_enabled() {
             let (t, run) = skiff::telemetry::start_if_allowed(&settings, &self.shutdown);
-            t.follow(registry.subscribe());
+            t.follow(registry);
             *telemetry = t;
             *self.run.lock().expect("lock") = run;
         }

@@ -2,11 +2,13 @@
 //! engine's state and counts, and a menu (Show Skiff, Retry all now, Quit).
 
 use skiff::health::{self, Overall};
-use skiff::registry::Registry;
+use skiff::registry::{Registry, RegistryEvent};
+use skiff::shutdown::Shutdown;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager};
+use tokio::sync::broadcast::error::RecvError;
 
 const CONNECTED: &[u8] = include_bytes!("../../icons/tray-connected.png");
 const DEGRADED: &[u8] = include_bytes!("../../icons/tray-degraded.png");
@@ -46,6 +48,44 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
         builder = builder.icon(i);
     }
     builder.build(app)
+}
+
+/// Keeps the tray in step with the registry, as the `tray` handler, until `shutdown`.
+///
+/// The tooltip's counts change with every container change, but repainting the tray per event
+/// would cost a snapshot each: after deltas it is refreshed at most once a second while changes
+/// keep coming; engine state changes (the icon colour) repaint it at once.
+pub async fn follow(app: AppHandle, registry: Registry, shutdown: Shutdown) {
+    let mut rx = registry.subscribe();
+    let metrics = registry.handler("tray");
+    let ended = shutdown.wait();
+    tokio::pin!(ended);
+    let mut dirty = false;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    refresh(&app, &registry);
+    loop {
+        let item = tokio::select! {
+            () = &mut ended => return,
+            _ = tick.tick() => {
+                if std::mem::take(&mut dirty) {
+                    refresh(&app, &registry);
+                }
+                continue;
+            }
+            item = rx.recv() => item,
+        };
+        metrics.queued(rx.len());
+        match item {
+            Ok(RegistryEvent::Engine(_)) => refresh(&app, &registry),
+            Ok(RegistryEvent::Delta(_)) => dirty = true,
+            Err(RecvError::Lagged(_)) => {
+                metrics.resynced();
+                refresh(&app, &registry);
+            }
+            Err(RecvError::Closed) => return,
+        }
+        metrics.handled(None);
+    }
 }
 
 /// Re-reads the registry and updates the icon and tooltip.

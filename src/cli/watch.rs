@@ -23,8 +23,9 @@ pub(super) async fn run(
     let mut rx = registry.subscribe();
     // Telemetry only with consent and only if no other Skiff process (the app) owns it.
     let (telemetry, run) = crate::telemetry::start_if_allowed(&Settings::load()?, &shutdown);
-    telemetry.follow(registry.subscribe());
+    telemetry.follow(&registry);
     registry.start(engines, config, &shutdown);
+    let metrics = registry.handler("cli-watch");
     let ended = shutdown.wait();
     tokio::pin!(ended);
     loop {
@@ -36,12 +37,16 @@ pub(super) async fn run(
                 return Ok(Outcome::Success);
             }
             item = rx.recv() => {
+                metrics.queued(rx.len());
                 let lines = match item {
                     Ok(RegistryEvent::Engine(status)) => vec![engine_line(&status)],
                     Ok(RegistryEvent::Delta(delta)) => vec![delta_line(&delta)],
                     // Fell behind: print the whole current set as a resync instead of a list
                     // with holes.
-                    Err(RecvError::Lagged(_)) => snapshot_lines(&registry.snapshot()),
+                    Err(RecvError::Lagged(_)) => {
+                        metrics.resynced();
+                        snapshot_lines(&registry.snapshot())
+                    }
                     Err(RecvError::Closed) => return Ok(Outcome::Success),
                 };
                 for line in lines {
@@ -50,6 +55,7 @@ pub(super) async fn run(
                 }
                 // Line-buffered on purpose: a script reading the pipe sees each event at once.
                 out.flush()?;
+                metrics.handled(None);
             }
         }
     }

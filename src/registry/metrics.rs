@@ -22,6 +22,7 @@ pub struct HandlerMetrics {
     errors: AtomicU64,
     queue_depth: AtomicU64,
     max_queue_depth: AtomicU64,
+    resyncs: AtomicU64,
     lags_us: Mutex<VecDeque<u64>>,
 }
 
@@ -34,6 +35,9 @@ pub struct HandlerReport {
     pub errors: u64,
     pub queue_depth: u64,
     pub max_queue_depth: u64,
+    /// Times the handler fell more than the fan-out's capacity behind and was resynced from a
+    /// snapshot (never a silent drop).
+    pub resyncs: u64,
     /// Engine event time to handled, milliseconds, over the last 1024 events.
     pub lag_p50_ms: Option<f64>,
     pub lag_p99_ms: Option<f64>,
@@ -48,6 +52,7 @@ impl HandlerMetrics {
             errors: AtomicU64::new(0),
             queue_depth: AtomicU64::new(0),
             max_queue_depth: AtomicU64::new(0),
+            resyncs: AtomicU64::new(0),
             lags_us: Mutex::new(VecDeque::with_capacity(LAG_WINDOW)),
         }
     }
@@ -73,6 +78,11 @@ impl HandlerMetrics {
         }
     }
 
+    /// Records a resync from a snapshot after the handler lagged behind the fan-out.
+    pub fn resynced(&self) {
+        self.resyncs.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn error(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
@@ -94,6 +104,7 @@ impl HandlerMetrics {
             errors: self.errors.load(Ordering::Relaxed),
             queue_depth: self.queue_depth.load(Ordering::Relaxed),
             max_queue_depth: self.max_queue_depth.load(Ordering::Relaxed),
+            resyncs: self.resyncs.load(Ordering::Relaxed),
             lag_p50_ms: pct(0.5),
             lag_p99_ms: pct(0.99),
         }

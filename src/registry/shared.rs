@@ -164,9 +164,6 @@ impl Registry {
     pub fn start(&self, engines: &[DiscoveredEngine], config: &WatcherConfig, shutdown: &Shutdown) {
         for engine in engines {
             let (control_tx, control_rx) = mpsc::channel(16);
-            // Bounded: a registry that cannot keep up slows the watcher's reading of the stream
-            // (the engine buffers), instead of growing memory.
-            let (out_tx, mut out_rx) = mpsc::channel(1024);
             self.inner
                 .controls
                 .lock()
@@ -177,9 +174,7 @@ impl Registry {
                 .lock()
                 .expect("lock")
                 .push(engine.clone());
-            self.lock()
-                .stores
-                .insert(engine.id.clone(), EngineStore::new(&engine.id));
+            let out_tx = self.attach(&engine.id);
             let spec = EngineSpec {
                 id: engine.id.clone(),
                 endpoint: engine.endpoint.clone(),
@@ -191,25 +186,39 @@ impl Registry {
                 out_tx,
                 shutdown.clone().wait(),
             ));
-            let registry = self.clone();
-            let id = engine.id.clone();
-            let metrics = self.handler(&format!("registry:{id}"));
-            tokio::spawn(async move {
-                while let Some(item) = out_rx.recv().await {
-                    metrics.queued(out_rx.len());
-                    let engine_time = match &item {
-                        WatchEvent::Event(e) => Some(e.time_nano),
-                        _ => None,
-                    };
-                    let failed = matches!(item, WatchEvent::StreamError(_));
-                    registry.apply(&id, item);
-                    if failed {
-                        metrics.error();
-                    }
-                    metrics.handled(engine_time);
-                }
-            });
         }
+    }
+
+    /// Adds an engine's store and its applier task (the `registry:<id>` handler) and returns
+    /// the sender that feeds it. [`Registry::start`] connects a watcher to it; the soak harness
+    /// and fault tests feed it directly. The applier ends when every sender is dropped.
+    #[must_use]
+    pub fn attach(&self, id: &str) -> mpsc::Sender<WatchEvent> {
+        // Bounded: a registry that cannot keep up slows the watcher's reading of the stream
+        // (the engine buffers), instead of growing memory.
+        let (out_tx, mut out_rx) = mpsc::channel(1024);
+        self.lock()
+            .stores
+            .insert(id.to_owned(), EngineStore::new(id));
+        let registry = self.clone();
+        let id = id.to_owned();
+        let metrics = self.handler(&format!("registry:{id}"));
+        tokio::spawn(async move {
+            while let Some(item) = out_rx.recv().await {
+                metrics.queued(out_rx.len());
+                let engine_time = match &item {
+                    WatchEvent::Event(e) => Some(e.time_nano),
+                    _ => None,
+                };
+                let failed = matches!(item, WatchEvent::StreamError(_));
+                registry.apply(&id, item);
+                if failed {
+                    metrics.error();
+                }
+                metrics.handled(engine_time);
+            }
+        });
+        out_tx
     }
 
     /// Applies one watcher item to the engine's store and broadcasts the result.

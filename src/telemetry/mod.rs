@@ -28,7 +28,7 @@ use ts_rs::TS;
 
 pub use event::TelemetryEvent;
 
-use crate::registry::RegistryEvent;
+use crate::registry::{Registry, RegistryEvent};
 use crate::shutdown::Shutdown;
 use crate::watcher::EngineStatus;
 
@@ -179,19 +179,32 @@ impl Telemetry {
         }
     }
 
-    /// Follows a registry's fan-out, feeding every engine status to the episodes.
-    pub fn follow(&self, mut rx: broadcast::Receiver<RegistryEvent>) {
+    /// Follows a registry's fan-out (as the `telemetry` handler), feeding every engine status to
+    /// the episodes. Falling behind resyncs from the registry's current statuses.
+    pub fn follow(&self, registry: &Registry) {
         if !self.is_enabled() {
             return;
         }
         let this = self.clone();
+        let registry = registry.clone();
+        let mut rx = registry.subscribe();
+        let metrics = registry.handler("telemetry");
         tokio::spawn(async move {
             loop {
-                match rx.recv().await {
+                let item = rx.recv().await;
+                metrics.queued(rx.len());
+                match item {
                     Ok(RegistryEvent::Engine(status)) => this.observe(&status),
-                    Ok(RegistryEvent::Delta(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Ok(RegistryEvent::Delta(_)) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        metrics.resynced();
+                        for status in registry.snapshot().engines {
+                            this.observe(&status);
+                        }
+                    }
                     Err(broadcast::error::RecvError::Closed) => return,
                 }
+                metrics.handled(None);
             }
         });
     }

@@ -5,6 +5,11 @@
  */
 export type HandlerReport = { name: string, processed: number, errors: number, queue_depth: number, max_queue_depth: number, 
 /**
+ * Times the handler fell more than the fan-out's capacity behind and was resynced from a
+ * snapshot (never a silent drop).
+ */
+resyncs: number, 
+/**
  * Engine event time to handled, milliseconds, over the last 1024 events.
  */
 lag_p50_ms: number | null, lag_p99_ms: number | null, };

@@ -19,6 +19,10 @@ telemetry_url: string | null,
  */
 theme: string, 
 /**
+ * Desktop notifications for engines that go down and handlers that fall behind.
+ */
+notifications: boolean, 
+/**
  * Reconnect backoff (environment variables override it).
  */
 backoff: BackoffPolicy, };

@@ -1,12 +1,20 @@
-//! The at-a-glance state of all engines, as the tray icon and its tooltip show it.
+//! Health: the at-a-glance state of all engines (tray colour and tooltip), the `ping` report,
+//! Skiff's own process figures, and the alerts that become desktop notifications.
 //!
-//! Kept in the core (not the shell) because it is a rule of the product: green when every
-//! enabled engine is connected, amber while some are reconnecting, red when none is connected.
+//! Kept in the core (not the shell) because these are rules of the product: green when every
+//! enabled engine is connected, amber while some are reconnecting, red when none is connected;
+//! one notification per episode, never one per event.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 use ts_rs::TS;
+
+pub mod alerts;
+mod process;
+
+pub use alerts::{Alert, AlertConfig, AlertKind, AlertPolicy};
+pub use process::{ProcessProbe, ProcessReport};
 
 use crate::container::Container;
 use crate::registry::{metrics::QUEUE_THRESHOLD, HandlerReport, Registry};
@@ -61,64 +69,6 @@ pub fn tooltip(statuses: &[EngineStatus], containers: &[Container]) -> String {
         }
     }
     text
-}
-
-/// Skiff's own process, measured with `sysinfo` (refreshing only this process).
-#[derive(Debug)]
-pub struct ProcessProbe {
-    /// `None` where the platform gives no process information: the report says 0.
-    system: Option<sysinfo::System>,
-    pid: Option<sysinfo::Pid>,
-    started: std::time::Instant,
-}
-
-/// The `process` part of the ping report.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
-#[ts(export_to = "ProcessReport.ts")]
-pub struct ProcessReport {
-    pub rss_bytes: u64,
-    /// Since the previous sample (0 on the first).
-    pub cpu_percent: f32,
-    pub uptime_s: u64,
-}
-
-impl Default for ProcessProbe {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ProcessProbe {
-    #[must_use]
-    pub fn new() -> Self {
-        Self {
-            system: sysinfo::System::new().ok(),
-            pid: sysinfo::get_current_pid().ok(),
-            started: std::time::Instant::now(),
-        }
-    }
-
-    pub fn sample(&mut self) -> ProcessReport {
-        let (mut rss_bytes, mut cpu_percent) = (0, 0.0);
-        if let (Some(system), Some(pid)) = (self.system.as_mut(), self.pid) {
-            system.refresh_processes_specifics(
-                sysinfo::ProcessesToUpdate::Some(&[pid]),
-                false,
-                sysinfo::ProcessRefreshKind::nothing()
-                    .with_memory()
-                    .with_cpu(),
-            );
-            if let Some(p) = system.process(pid) {
-                rss_bytes = p.memory();
-                cpu_percent = p.cpu_usage();
-            }
-        }
-        ProcessReport {
-            rss_bytes,
-            cpu_percent,
-            uptime_s: self.started.elapsed().as_secs(),
-        }
-    }
 }
 
 /// One engine in the ping report.

@@ -1,0 +1,474 @@
+//! Alerts: what becomes a desktop notification, decided once per episode.
+//!
+//! Two things deserve interrupting a developer:
+//! - an engine that **becomes** unavailable for a reason waiting cannot fix (`not_running`,
+//!   `permission_denied`, `incompatible`, `protocol`). "Becomes": it was connected earlier in this
+//!   session, or the failure needs the user whatever happened before (`permission_denied`,
+//!   `incompatible`). An engine that is simply not running when Skiff starts is shown by the
+//!   window's banner, not announced: Skiff is opened beside engines that are often stopped.
+//! - a handler whose queue stays above its threshold for more than `sustain` (a stuck or slow
+//!   consumer), sampled every `sample_every` so that a handler that stopped reporting is seen too.
+//!
+//! Each raise opens an episode; the episode's "recovered" is sent only if its raise was, and a
+//! subject that raised recently (`cooldown`) does not raise again: an engine or a queue that
+//! flaps costs one notification pair, not a storm. Transient failures never notify: they are
+//! retried with backoff and shown in the window.
+//!
+//! [`AlertPolicy`] is pure (time is passed in) and tested on its own; [`run`] feeds it from the
+//! registry and hands alerts to whoever shows them (the desktop shell's notifications).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::Instant;
+use ts_rs::TS;
+
+use crate::engine::{ErrorInfo, FailureKind};
+use crate::registry::{metrics::QUEUE_THRESHOLD, HandlerReport, Registry, RegistryEvent};
+use crate::shutdown::Shutdown;
+use crate::watcher::{EngineState, EngineStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "AlertKind.ts")]
+pub enum AlertKind {
+    EngineDown,
+    EngineRecovered,
+    QueueBacklog,
+    QueueRecovered,
+}
+
+/// One notification to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "Alert.ts")]
+pub struct Alert {
+    pub kind: AlertKind,
+    /// The engine id or handler name the alert is about.
+    pub subject: String,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AlertConfig {
+    /// Queue depth above which a handler is backlogged.
+    pub queue_threshold: u64,
+    /// How long a queue must stay above the threshold before it is announced.
+    pub sustain: Duration,
+    /// How often handler queues are sampled.
+    pub sample_every: Duration,
+    /// After a raise, the same subject stays quiet this long.
+    pub cooldown: Duration,
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        Self {
+            queue_threshold: QUEUE_THRESHOLD,
+            // "More than a few seconds": long enough that a burst (a `compose up` of 50
+            // services) never notifies, short enough that a stuck handler is noticed at once.
+            sustain: Duration::from_secs(5),
+            sample_every: Duration::from_secs(1),
+            cooldown: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Episode {
+    /// When the current condition started (queues: above threshold since).
+    since: Option<Instant>,
+    /// Whether this episode's raise was shown.
+    shown: bool,
+    last_raised: Option<Instant>,
+    /// Engines: connected at least once in this session.
+    was_connected: bool,
+}
+
+impl Episode {
+    fn may_raise(&self, now: Instant, cooldown: Duration) -> bool {
+        !self.shown
+            && self
+                .last_raised
+                .is_none_or(|t| now.duration_since(t) >= cooldown)
+    }
+
+    fn raise(&mut self, now: Instant) {
+        self.shown = true;
+        self.last_raised = Some(now);
+    }
+}
+
+/// Decides which engine statuses and queue samples become alerts.
+#[derive(Debug, Default)]
+pub struct AlertPolicy {
+    config: AlertConfig,
+    engines: HashMap<String, Episode>,
+    queues: HashMap<String, Episode>,
+}
+
+impl AlertPolicy {
+    #[must_use]
+    pub fn new(config: AlertConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// Feeds one engine status; returns the alert it causes, if any.
+    pub fn engine(&mut self, status: &EngineStatus, now: Instant) -> Option<Alert> {
+        let cooldown = self.config.cooldown;
+        let episode = self.engines.entry(status.engine.clone()).or_default();
+        match &status.state {
+            EngineState::Connected => {
+                episode.was_connected = true;
+                let shown = std::mem::take(&mut episode.shown);
+                shown.then(|| Alert {
+                    kind: AlertKind::EngineRecovered,
+                    subject: status.engine.clone(),
+                    title: format!("{} is back", status.engine),
+                    body: "Connected again; the container list is up to date.".to_owned(),
+                })
+            }
+            EngineState::Disabled => {
+                // Turned off by the user: the episode ends without a "recovered".
+                episode.shown = false;
+                None
+            }
+            EngineState::Connecting => None,
+            EngineState::Reconnecting { error, .. } | EngineState::Unavailable { error } => {
+                let needs_user = matches!(
+                    error.kind,
+                    FailureKind::PermissionDenied | FailureKind::Incompatible
+                );
+                let announce = error.kind != FailureKind::Transient
+                    && (episode.was_connected || needs_user)
+                    && episode.may_raise(now, cooldown);
+                if !announce {
+                    return None;
+                }
+                episode.raise(now);
+                Some(Alert {
+                    kind: AlertKind::EngineDown,
+                    subject: status.engine.clone(),
+                    title: format!("{} is unavailable", status.engine),
+                    body: down_body(error),
+                })
+            }
+        }
+    }
+
+    /// Feeds one sample of every handler's queue; returns the alerts it causes.
+    pub fn queues(&mut self, reports: &[HandlerReport], now: Instant) -> Vec<Alert> {
+        let config = &self.config;
+        let mut alerts = Vec::new();
+        for report in reports {
+            let episode = self.queues.entry(report.name.clone()).or_default();
+            if report.queue_depth > config.queue_threshold {
+                let since = *episode.since.get_or_insert(now);
+                if now.duration_since(since) >= config.sustain
+                    && episode.may_raise(now, config.cooldown)
+                {
+                    episode.raise(now);
+                    alerts.push(Alert {
+                        kind: AlertKind::QueueBacklog,
+                        subject: report.name.clone(),
+                        title: "Skiff is falling behind".to_owned(),
+                        body: format!(
+                            "{} has {} events waiting (threshold {}).",
+                            report.name, report.queue_depth, config.queue_threshold
+                        ),
+                    });
+                }
+            } else if report.queue_depth <= config.queue_threshold / 2 {
+                // Hysteresis: a queue hovering at the threshold neither clears nor re-raises.
+                episode.since = None;
+                if std::mem::take(&mut episode.shown) {
+                    alerts.push(Alert {
+                        kind: AlertKind::QueueRecovered,
+                        subject: report.name.clone(),
+                        title: "Skiff has caught up".to_owned(),
+                        body: format!("{} has processed its backlog.", report.name),
+                    });
+                }
+            }
+        }
+        alerts
+    }
+}
+
+/// Alerts kept for the Health page.
+const LOG: usize = 50;
+
+/// An alert as the Health page lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export_to = "AlertRecord.ts")]
+pub struct AlertRecord {
+    #[serde(flatten)]
+    pub alert: Alert,
+    /// RFC 3339.
+    pub at: String,
+    /// False when notifications are off in Settings or the desktop could not show it.
+    pub shown: bool,
+}
+
+/// The most recent alerts (a ring: old ones fall off), so that a notification the user missed
+/// or turned off can still be read in the app.
+#[derive(Debug, Default)]
+pub struct AlertLog(std::sync::Mutex<std::collections::VecDeque<AlertRecord>>);
+
+impl AlertLog {
+    pub fn push(&self, alert: Alert, shown: bool) {
+        let mut log = self.0.lock().expect("lock");
+        if log.len() == LOG {
+            log.pop_front();
+        }
+        log.push_back(AlertRecord {
+            alert,
+            at: crate::watcher::now_rfc3339(),
+            shown,
+        });
+    }
+
+    /// Newest first.
+    #[must_use]
+    pub fn recent(&self) -> Vec<AlertRecord> {
+        self.0.lock().expect("lock").iter().rev().cloned().collect()
+    }
+}
+
+fn down_body(error: &ErrorInfo) -> String {
+    match &error.remedy {
+        Some(remedy) => format!("{} {remedy}", error.message),
+        None => error.message.clone(),
+    }
+}
+
+/// Follows the registry (as the `notifications` handler) and sends alerts to `tx` until
+/// `shutdown`. Never blocks the registry: alerts that the shower cannot take are counted as
+/// handler errors and dropped.
+///
+/// Subscribes at once, before the returned future is first polled, so that nothing the
+/// registry broadcasts after this call is missed, whenever the caller gets to spawn it.
+pub fn run(
+    registry: Registry,
+    config: AlertConfig,
+    tx: mpsc::Sender<Alert>,
+    shutdown: Shutdown,
+) -> impl std::future::Future<Output = ()> + Send {
+    let metrics = registry.handler("notifications");
+    let rx = registry.subscribe();
+    follow(registry, config, tx, shutdown, metrics, rx)
+}
+
+async fn follow(
+    registry: Registry,
+    config: AlertConfig,
+    tx: mpsc::Sender<Alert>,
+    shutdown: Shutdown,
+    metrics: std::sync::Arc<crate::registry::HandlerMetrics>,
+    mut rx: broadcast::Receiver<RegistryEvent>,
+) {
+    let mut tick = tokio::time::interval(config.sample_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut policy = AlertPolicy::new(config);
+    let ended = shutdown.wait();
+    tokio::pin!(ended);
+    loop {
+        let alerts = tokio::select! {
+            () = &mut ended => return,
+            _ = tick.tick() => policy.queues(&registry.handler_reports(), Instant::now()),
+            item = rx.recv() => {
+                metrics.queued(rx.len());
+                let alerts = match item {
+                    Ok(RegistryEvent::Engine(status)) => {
+                        policy.engine(&status, Instant::now()).into_iter().collect()
+                    }
+                    Ok(RegistryEvent::Delta(_)) => Vec::new(),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Statuses may have been missed; the registry's current ones replace them.
+                        metrics.resynced();
+                        let now = Instant::now();
+                        registry
+                            .snapshot()
+                            .engines
+                            .iter()
+                            .filter_map(|s| policy.engine(s, now))
+                            .collect()
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                metrics.handled(None);
+                alerts
+            }
+        };
+        for alert in alerts {
+            tracing::info!(subject = %alert.subject, title = %alert.title, "notification");
+            if tx.try_send(alert).is_err() {
+                metrics.error();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(state: EngineState) -> EngineStatus {
+        EngineStatus {
+            engine: "podman".into(),
+            endpoint: String::new(),
+            kind: None,
+            version: None,
+            state,
+            trigger: None,
+            connected_since: None,
+            reconnects: 0,
+            at: String::new(),
+        }
+    }
+
+    fn failing(kind: FailureKind, attempt: u32) -> EngineStatus {
+        status(EngineState::Reconnecting {
+            attempt,
+            retry_in_ms: Some(500),
+            error: ErrorInfo {
+                kind,
+                message: "the socket is gone.".into(),
+                remedy: Some("Start Podman.".into()),
+            },
+        })
+    }
+
+    fn kinds(alerts: &[Option<Alert>]) -> Vec<AlertKind> {
+        alerts.iter().flatten().map(|a| a.kind).collect()
+    }
+
+    #[test]
+    fn an_outage_after_connecting_is_one_raise_and_one_recovery() {
+        let mut p = AlertPolicy::default();
+        let t = Instant::now();
+        let mut out = vec![p.engine(&status(EngineState::Connected), t)];
+        for attempt in 1..50 {
+            out.push(p.engine(&failing(FailureKind::NotRunning, attempt), t));
+        }
+        out.push(p.engine(&status(EngineState::Connected), t));
+        assert_eq!(
+            kinds(&out),
+            [AlertKind::EngineDown, AlertKind::EngineRecovered]
+        );
+        let down = out.iter().flatten().next().unwrap();
+        assert_eq!(down.body, "the socket is gone. Start Podman.");
+    }
+
+    #[test]
+    fn transient_failures_and_a_stopped_engine_at_start_stay_quiet() {
+        let mut p = AlertPolicy::default();
+        let t = Instant::now();
+        let out = [
+            p.engine(&failing(FailureKind::NotRunning, 1), t),
+            p.engine(&status(EngineState::Connected), t),
+            p.engine(&failing(FailureKind::Transient, 1), t),
+            p.engine(&status(EngineState::Connected), t),
+        ];
+        assert_eq!(kinds(&out), []);
+    }
+
+    #[test]
+    fn failures_that_need_the_user_notify_even_before_a_first_connection() {
+        let mut p = AlertPolicy::default();
+        let t = Instant::now();
+        let denied = status(EngineState::Unavailable {
+            error: ErrorInfo {
+                kind: FailureKind::PermissionDenied,
+                message: "denied".into(),
+                remedy: None,
+            },
+        });
+        let out = [p.engine(&denied, t), p.engine(&denied, t)];
+        assert_eq!(kinds(&out), [AlertKind::EngineDown]);
+    }
+
+    #[test]
+    fn a_flapping_engine_raises_once_per_cooldown() {
+        let mut p = AlertPolicy::default();
+        let mut t = Instant::now();
+        let mut out = vec![p.engine(&status(EngineState::Connected), t)];
+        for _ in 0..20 {
+            // An outage every 30 s for 10 minutes.
+            out.push(p.engine(&failing(FailureKind::NotRunning, 1), t));
+            out.push(p.engine(&status(EngineState::Connected), t));
+            t += Duration::from_secs(30);
+        }
+        assert_eq!(
+            kinds(&out),
+            [AlertKind::EngineDown, AlertKind::EngineRecovered]
+        );
+        // After the cooldown a new outage is announced again.
+        out.clear();
+        out.push(p.engine(&failing(FailureKind::NotRunning, 1), t));
+        assert_eq!(kinds(&out), [AlertKind::EngineDown]);
+    }
+
+    #[test]
+    fn disabling_ends_the_episode_without_a_recovery() {
+        let mut p = AlertPolicy::default();
+        let t = Instant::now();
+        let out = [
+            p.engine(&status(EngineState::Connected), t),
+            p.engine(&failing(FailureKind::NotRunning, 1), t),
+            p.engine(&status(EngineState::Disabled), t),
+            p.engine(&status(EngineState::Connected), t),
+        ];
+        assert_eq!(kinds(&out), [AlertKind::EngineDown]);
+    }
+
+    fn queue(depth: u64) -> Vec<HandlerReport> {
+        vec![HandlerReport {
+            name: "ui-bridge".into(),
+            processed: 0,
+            errors: 0,
+            queue_depth: depth,
+            max_queue_depth: depth,
+            resyncs: 0,
+            lag_p50_ms: None,
+            lag_p99_ms: None,
+        }]
+    }
+
+    #[test]
+    fn a_queue_must_stay_high_for_the_sustain_time() {
+        let mut p = AlertPolicy::default();
+        let t = Instant::now();
+        // A burst: above the threshold for 4 s, then drained.
+        for s in 0..4 {
+            assert!(p
+                .queues(&queue(5000), t + Duration::from_secs(s))
+                .is_empty());
+        }
+        assert!(p.queues(&queue(0), t + Duration::from_secs(4)).is_empty());
+        // A stuck handler: above for 5 s → one alert, then silence while it stays high.
+        let t = t + Duration::from_secs(10);
+        let mut alerts = Vec::new();
+        for s in 0..60 {
+            alerts.extend(p.queues(&queue(5000), t + Duration::from_secs(s)));
+        }
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].kind, AlertKind::QueueBacklog);
+        assert_eq!(
+            alerts[0].body,
+            "ui-bridge has 5000 events waiting (threshold 1000)."
+        );
+        // Hovering just under the threshold does not clear it; draining does, once.
+        let t = t + Duration::from_secs(60);
+        assert!(p.queues(&queue(900), t).is_empty());
+        let recovered = p.queues(&queue(0), t);
+        assert_eq!(recovered.len(), 1);
+        assert_eq!(recovered[0].kind, AlertKind::QueueRecovered);
+        assert!(p.queues(&queue(0), t).is_empty());
+    }
+}
