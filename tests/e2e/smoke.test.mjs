@@ -2,7 +2,7 @@
 // throwaway Podman engine appear in the DOM of the app started under Xvfb via tauri-driver.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -130,7 +130,77 @@ test("the Health page shows the ping report with the registry and UI handlers", 
   const names = await Promise.all(rows.map((r) => session.text(r)));
   assert.ok(names.some((n) => n.startsWith("registry:podman")), names.join(" | "));
   assert.ok(names.some((n) => n.startsWith("ui-bridge")), names.join(" | "));
+  assert.ok(names.some((n) => n.startsWith("tray")), names.join(" | "));
+  assert.ok(names.some((n) => n.startsWith("notifications")), names.join(" | "));
+  // The engine killed earlier was connected before: one "unavailable" and one "back", logged on
+  // this page (shown as desktop notifications when the desktop has a notification service).
+  const alerts = await session.waitFor("alert log", async () => {
+    const items = await session.findAll('[data-testid="alerts"] li');
+    return items.length ? Promise.all(items.map((i) => session.attribute(i, "class"))) : null;
+  });
+  const kinds = alerts.map((c) => c.split(" ").find((k) => k.startsWith("engine_")));
+  assert.deepEqual(kinds, ["engine_recovered", "engine_down"], "newest first, one pair per outage");
+  await session.waitFor("charts", async () => (await session.findAll('[data-testid="sparkline"]')).length === 3);
   await session.screenshot(join(targetDir, "e2e", "health.png"));
+});
+
+test("the Events page lists engine events, filterable", async () => {
+  await session.execute(`document.querySelector('a[href="#events"]').click();`);
+  const texts = await session.waitFor("event rows", async () => {
+    const rows = await session.findAll('[data-testid="event-row"]');
+    return rows.length ? Promise.all(rows.map((r) => session.text(r))) : null;
+  });
+  assert.ok(texts.some((t) => t.includes("e2e-live") && t.includes("start")), texts.slice(0, 5).join(" | "));
+  await session.execute(
+    `const i = document.querySelector('[data-testid="events-page"] input[type="search"]');
+     i.value = "e2e-live"; i.dispatchEvent(new Event("input", { bubbles: true }));`,
+  );
+  const filtered = await session.waitFor("filtered rows", async () => {
+    const rows = await session.findAll('[data-testid="event-row"]');
+    const t = await Promise.all(rows.map((r) => session.text(r)));
+    return t.length && t.every((x) => x.includes("e2e-live")) ? t : null;
+  });
+  assert.ok(filtered.length >= 1);
+  await session.screenshot(join(targetDir, "e2e", "events.png"));
+});
+
+test("the Settings page validates, saves to settings.json and applies the theme", async () => {
+  await session.execute(`document.querySelector('a[href="#settings"]').click();`);
+  await session.waitFor("settings form", async () => (await session.findAll('[data-testid="save-settings"]')).length > 0);
+  // A hostile or mistyped endpoint is refused with the field named; nothing is written.
+  await session.execute(`[...document.querySelectorAll('[data-testid="settings-page"] button')].find(b => b.textContent === "Add endpoint").click();`);
+  await session.waitFor("endpoint row", async () => (await session.findAll('[data-testid="endpoint-row"]')).length === 1);
+  await session.execute(
+    `const [name, url] = document.querySelectorAll('[data-testid="endpoint-row"] input');
+     name.value = "../evil"; name.dispatchEvent(new Event("input", { bubbles: true }));
+     url.value = "ftp://nowhere"; url.dispatchEvent(new Event("input", { bubbles: true }));
+     document.querySelector('[data-testid="save-settings"]').click();`,
+  );
+  const refused = await session.waitFor("validation message", async () => {
+    const s = await session.findAll('[data-testid="settings-status"]');
+    return s.length ? session.text(s[0]) : null;
+  });
+  assert.match(refused, /endpoints\[0\]\.name/);
+  const file = join(work, "config", "settings.json");
+  const written = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).endpoints.length : 0;
+  assert.equal(written, 0, "nothing invalid was written");
+  // Remove it, pick the dark theme, save.
+  await session.execute(
+    `document.querySelector('[data-testid="endpoint-row"] button').click();
+     document.querySelector('input[name="theme"][value="dark"]').click();`,
+  );
+  await session.execute(`document.querySelector('[data-testid="save-settings"]').click();`);
+  await session.waitFor("saved", async () => {
+    const s = await session.findAll('[data-testid="settings-status"]');
+    return s.length && (await session.text(s[0])).startsWith("Saved") ? true : null;
+  });
+  const saved = JSON.parse(readFileSync(join(work, "config", "settings.json"), "utf8"));
+  assert.equal(saved.theme, "dark");
+  assert.equal(await session.execute(`return document.documentElement.dataset.theme;`), "dark");
+  await session.screenshot(join(targetDir, "e2e", "settings.png"));
+  await session.execute(`document.querySelector('a[href="#containers"]').click();`);
+  await session.waitFor("rows", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
+  await session.screenshot(join(targetDir, "e2e", "containers-dark.png"));
 });
 
 test("a second launch exits 0 and leaves the first window running", async () => {

@@ -10,6 +10,8 @@ import type { EventRecord } from "./bindings/EventRecord";
 import type { PingReport } from "./bindings/PingReport";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { TelemetryReport } from "./bindings/TelemetryReport";
+import type { AlertRecord } from "./bindings/AlertRecord";
+import type { Settings } from "./bindings/Settings";
 
 export type { Action } from "./bindings/Action";
 export type { ActionError } from "./bindings/ActionError";
@@ -24,6 +26,10 @@ export type { PingReport } from "./bindings/PingReport";
 export type { Snapshot } from "./bindings/Snapshot";
 export type { TelemetryEvent } from "./bindings/TelemetryEvent";
 export type { TelemetryReport } from "./bindings/TelemetryReport";
+export type { AlertRecord } from "./bindings/AlertRecord";
+export type { Settings } from "./bindings/Settings";
+export type { EndpointSetting } from "./bindings/EndpointSetting";
+export type { HandlerReport } from "./bindings/HandlerReport";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -55,6 +61,9 @@ export const containerAction = (engine: string, id: string, action: Action, forc
 
 export const ping = () => call<PingReport>("ping");
 export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
+export const recentAlerts = () => call<AlertRecord[]>("recent_alerts");
+export const getSettings = () => call<Settings>("get_settings");
+export const saveSettings = (settings: Settings) => call<Settings>("save_settings", { settings });
 export const setTelemetryConsent = (enabled: boolean) => call<null>("set_telemetry_consent", { enabled });
 
 export interface Subscriptions {

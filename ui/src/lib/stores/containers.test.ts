@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Container } from "../ipc";
-import { defaultView, groupRows, visibleRows } from "./containers";
+import { defaultView, groupRows, lines, moveSelection, visibleRows, visibleWindow } from "./containers";
 
 function c(name: string, over: Partial<Container> = {}): Container {
   return {
@@ -18,6 +18,8 @@ function c(name: string, over: Partial<Container> = {}): Container {
     ...over,
   };
 }
+
+const row = (name: string) => c(name);
 
 describe("visibleRows", () => {
   const rows = [c("web"), c("db", { state: "exited" }), c("cache", { image: "redis" })];
@@ -46,5 +48,40 @@ describe("groupRows", () => {
       c("d", { pod: "pod1" }),
     ]);
     expect(groups.map((g) => g.key)).toEqual(["docker", "podman", "podman / pod1", "podman / shop"]);
+  });
+});
+
+describe("virtualized list", () => {
+  it("renders only the visible window plus overscan", () => {
+    expect(visibleWindow(10_000, 0, 600, 34, 10)).toEqual({ start: 0, end: 28, padTop: 0, padBottom: (10_000 - 28) * 34 });
+    const w = visibleWindow(10_000, 34 * 5000, 600, 34, 10);
+    expect([w.start, w.end]).toEqual([4990, 5028]);
+    expect(w.padTop + (w.end - w.start) * 34 + w.padBottom).toBe(10_000 * 34);
+    expect(visibleWindow(5, 0, 600, 34)).toEqual({ start: 0, end: 5, padTop: 0, padBottom: 0 });
+    // Scrolled past the end (list shrank): nothing beyond the count.
+    const past = visibleWindow(3, 10_000, 600, 34);
+    expect(past.end).toBe(3);
+    expect(past.start).toBeLessThanOrEqual(past.end);
+  });
+
+  it("flattens groups into header and row lines", () => {
+    const a = { ...row("a"), engine: "podman" };
+    const b = { ...row("b"), engine: "docker" };
+    expect(lines(groupRows([a, b])).map((l) => (l.kind === "group" ? `#${l.group.key}` : l.row.name))).toEqual([
+      "#docker",
+      "b",
+      "#podman",
+      "a",
+    ]);
+  });
+
+  it("moves the selection within bounds", () => {
+    const rows = [row("a"), row("b"), row("c")];
+    const key = (n: string) => `podman/${rows.find((r) => r.name === n)?.id}`;
+    expect(moveSelection(rows, null, 1)).toBe(key("a"));
+    expect(moveSelection(rows, null, -1)).toBe(key("c"));
+    expect(moveSelection(rows, key("a"), 1)).toBe(key("b"));
+    expect(moveSelection(rows, key("c"), 5)).toBe(key("c"));
+    expect(moveSelection([], null, 1)).toBe(null);
   });
 });

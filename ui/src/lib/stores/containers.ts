@@ -64,3 +64,44 @@ export function groupRows(rows: Container[]): Group[] {
   }
   return [...groups.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
+
+/** One line of the virtualized list: a group header or a container row. */
+export type Line = { kind: "group"; group: Group } | { kind: "row"; row: Container };
+
+export function lines(groups: Group[]): Line[] {
+  const out: Line[] = [];
+  for (const group of groups) {
+    out.push({ kind: "group", group });
+    for (const row of group.rows) out.push({ kind: "row", row });
+  }
+  return out;
+}
+
+export interface Window {
+  start: number;
+  end: number;
+  /** Space above and below the rendered lines, in pixels. */
+  padTop: number;
+  padBottom: number;
+}
+
+/**
+ * The lines to render for a scroll position: only what is visible plus `overscan` lines each
+ * side, so that 10k rows cost as much as 40. Every line has the same height.
+ */
+export function visibleWindow(count: number, scrollTop: number, viewport: number, lineHeight: number, overscan = 10): Window {
+  const first = Math.floor(Math.max(0, scrollTop) / lineHeight);
+  const start = Math.max(0, Math.min(count, first - overscan));
+  const end = Math.min(count, first + Math.ceil(Math.max(viewport, lineHeight) / lineHeight) + overscan);
+  return { start, end, padTop: start * lineHeight, padBottom: (count - end) * lineHeight };
+}
+
+/** The key of the row `delta` rows away from `current` (first/last row when none is selected). */
+export function moveSelection(rows: Container[], current: string | null, delta: number): string | null {
+  if (rows.length === 0) return null;
+  const keyOf = (c: Container) => `${c.engine}/${c.id}`;
+  const i = current === null ? -1 : rows.findIndex((c) => keyOf(c) === current);
+  const next = i < 0 ? (delta >= 0 ? 0 : rows.length - 1) : Math.max(0, Math.min(rows.length - 1, i + delta));
+  const c = rows[next];
+  return c ? keyOf(c) : null;
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import type { EventRecord } from "../ipc";
+import { defaultEventFilter, filterEvents } from "./events";
+import { rate, Series, sparkPoints } from "./series";
+
+const ev = (engine: string, action: string, name: string, time_ms: number, replayed = false): EventRecord => ({
+  engine,
+  typ: "container",
+  action,
+  id: `${time_ms}`.padStart(12, "0"),
+  name,
+  time_ms,
+  replayed,
+});
+
+describe("events filter", () => {
+  const records = [ev("podman", "start", "web", 1), ev("docker", "die", "db", 3), ev("podman", "stop", "web", 2, true)];
+
+  it("lists newest first without replayed events by default", () => {
+    expect(filterEvents(records, defaultEventFilter).map((r) => r.time_ms)).toEqual([3, 1]);
+  });
+  it("filters by engine and text, and can include replayed events", () => {
+    expect(filterEvents(records, { engine: "podman", query: "", replayed: true }).map((r) => r.time_ms)).toEqual([2, 1]);
+    expect(filterEvents(records, { engine: "", query: "DB", replayed: false }).map((r) => r.name)).toEqual(["db"]);
+    expect(filterEvents(records, { engine: "", query: "nothing", replayed: true })).toEqual([]);
+  });
+});
+
+describe("series", () => {
+  it("keeps a fixed number of values", () => {
+    const s = new Series(3);
+    [1, 2, 3, 4].forEach((v) => s.push(v));
+    expect(s.values).toEqual([2, 3, 4]);
+    expect(s.last).toBe(4);
+  });
+  it("computes rates and survives counter resets", () => {
+    expect(rate(undefined, 10, 2)).toBe(0);
+    expect(rate(10, 30, 2)).toBe(10);
+    expect(rate(30, 5, 2)).toBe(0);
+  });
+  it("scales points into the box", () => {
+    expect(sparkPoints([0, 10], 100, 20)).toBe("0.0,19.0 100.0,1.0");
+    expect(sparkPoints([], 100, 20)).toBe("");
+  });
+});

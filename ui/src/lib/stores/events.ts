@@ -1,0 +1,22 @@
+// The Events page's filter over the registry's recent-events ring (pure, tested).
+import type { EventRecord } from "../ipc";
+
+export interface EventFilter {
+  /** Engine id, or "" for all. */
+  engine: string;
+  /** Matched against action, name and id, case-insensitive. */
+  query: string;
+  /** Include events replayed from before the last relist. */
+  replayed: boolean;
+}
+
+export const defaultEventFilter: EventFilter = { engine: "", query: "", replayed: false };
+
+/** Newest first, filtered. */
+export function filterEvents(records: EventRecord[], f: EventFilter): EventRecord[] {
+  const q = f.query.trim().toLowerCase();
+  return records
+    .filter((r) => (f.engine === "" || r.engine === f.engine) && (f.replayed || !r.replayed))
+    .filter((r) => q === "" || [r.action, r.name ?? "", r.id, r.typ].some((v) => v.toLowerCase().includes(q)))
+    .sort((a, b) => b.time_ms - a.time_ms);
+}
