@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: run test deps ui desktop check test-rust test-ui test-e2e bindings icons fmt clean-engines
+.PHONY: run test bench deps ui desktop check test-rust test-ui test-e2e bindings icons fmt clean-engines
 
 ## make run: build and start Skiff (starts a demo Podman service if no engine is reachable).
 run:
@@ -20,6 +20,12 @@ test:
 	$(MAKE) test-rust
 	$(MAKE) test-ui
 	$(MAKE) test-e2e
+
+## make bench: every benchmark side by side on throwaway engines; writes target/bench/report.md
+## (+ CSV samples) and copies the report to docs/benchmarks.md. About 15 minutes here.
+bench:
+	scripts/deps.sh test
+	scripts/bench.sh
 
 ui:
 	cd ui && npm run build

@@ -4,6 +4,7 @@
 //! finished its resync. Prints median and p95 of both latencies, and what triggered the attempt.
 //!
 //! `cargo bench --bench reconnect` (harness-less: it is a measurement, not a criterion loop).
+//! With `SKIFF_BENCH_OUT`, the summary and the samples are written there (sorted, per column).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -139,6 +140,31 @@ fn report(
         percentile(to_resynced, 0.95),
         triggers
     );
+    if let Some(dir) = std::env::var_os("SKIFF_BENCH_OUT") {
+        let dir = std::path::Path::new(&dir);
+        let socket_triggered = triggers.get("Some(Socket)").copied().unwrap_or(0);
+        std::fs::write(
+            dir.join(format!("reconnect-{}.txt", kind.as_str())),
+            format!(
+                "{restarts} {:.3} {:.3} {:.3} {:.3} {socket_triggered}\n",
+                percentile(to_connected, 0.5),
+                percentile(to_connected, 0.95),
+                percentile(to_resynced, 0.5),
+                percentile(to_resynced, 0.95),
+            ),
+        )
+        .expect("write reconnect summary");
+        let csv: String = std::iter::once("to_connected_ms,to_resync_done_ms\n".to_owned())
+            .chain(
+                to_connected
+                    .iter()
+                    .zip(to_resynced.iter())
+                    .map(|(c, r)| format!("{c:.3},{r:.3}\n")),
+            )
+            .collect();
+        std::fs::write(dir.join(format!("reconnect-{}.csv", kind.as_str())), csv)
+            .expect("write reconnect samples");
+    }
 }
 
 fn main() {

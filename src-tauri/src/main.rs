@@ -85,6 +85,9 @@ fn main() {
                 // Subscribe before starting so the first statuses reach the window.
                 let rx = reg.subscribe();
                 reg.start(&engines, &config, &shutdown);
+                if let Some(n) = skiff::registry::synthetic::requested() {
+                    skiff::registry::synthetic::fill(&reg, "synthetic", n).await;
+                }
                 bridge::forward(handle, reg, rx, shutdown).await;
             });
             app.manage(registry);

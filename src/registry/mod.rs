@@ -11,6 +11,7 @@ pub mod delta;
 pub mod metrics;
 mod shared;
 pub mod store;
+pub mod synthetic;
 
 pub use actions::{
     Action, ActionError, ActionErrorKind, ActionOutcome, Confirmation, CONFIRM_TIMEOUT,
