@@ -139,7 +139,11 @@ destroy() {
   if alive; then
     local ids
     ids=$(cli ps -aq 2>/dev/null || true)
-    [ -z "$ids" ] || cli rm -f $ids >/dev/null 2>&1 || true
+    # Podman's `rm -f` stops each container with its 10 s timeout first (busybox `sleep` as
+    # PID 1 ignores SIGTERM): `-t 0` kills at once. Docker's `rm -f` already kills.
+    local now=()
+    [ "$kind" = podman ] && now=(-t 0)
+    [ -z "$ids" ] || cli rm -f "${now[@]}" $ids >/dev/null 2>&1 || true
   fi
   stop
 }

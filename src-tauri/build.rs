@@ -13,6 +13,8 @@ fn main() {
             "recent_alerts",
             "get_settings",
             "save_settings",
+            "podman_setup",
+            "start_podman",
         ]),
     ))
     .expect("tauri build script");

@@ -47,6 +47,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     TelemetryReport::export_all(&cfg)?;
     PingReport::export_all(&cfg)?;
     crate::health::alerts::AlertRecord::export_all(&cfg)?;
+    crate::engine::podman_service::PodmanSetup::export_all(&cfg)?;
     Ok(())
 }
 
@@ -79,6 +80,15 @@ impl IpcError {
         Self {
             kind: IpcErrorKind::InvalidArgument,
             message: message.into(),
+        }
+    }
+}
+
+impl From<crate::engine::podman_service::ServiceError> for IpcError {
+    fn from(e: crate::engine::podman_service::ServiceError) -> Self {
+        Self {
+            kind: IpcErrorKind::Engine,
+            message: e.to_string(),
         }
     }
 }

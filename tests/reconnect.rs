@@ -351,3 +351,56 @@ async fn a_disabled_engine_is_left_alone_until_enabled_again() {
     let back = wait_status(&mut rx, "podman", Duration::from_secs(20), is_connected).await;
     assert_eq!(back.trigger, Some(AttemptTrigger::Start));
 }
+
+/// An engine whose pings turn slow is marked slow (one status) while it stays connected, and
+/// unmarked (one status) when it answers promptly again; a steady engine emits nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_pings_mark_the_engine_slow_before_it_fails() {
+    let Some(podman) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = support::proxy::Proxy::start(dir.path(), podman.socket_path());
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    let mut rx = registry.subscribe();
+    let config = WatcherConfig {
+        liveness_interval: Duration::from_millis(200),
+        slow_ping: Duration::from_millis(150),
+        ..WatcherConfig::default()
+    };
+    registry.start(&[engine("podman", &proxy.host())], &config, &shutdown);
+    wait_status(&mut rx, "podman", Duration::from_secs(20), |s| {
+        s.state == EngineState::Connected
+    })
+    .await;
+    let delay = |ms| {
+        proxy
+            .faults
+            .ping_delay_ms
+            .store(ms, std::sync::atomic::Ordering::SeqCst);
+    };
+    delay(400);
+    let slow = wait_status(&mut rx, "podman", Duration::from_secs(10), |s| {
+        s.slow_ping_ms.is_some()
+    })
+    .await;
+    assert_eq!(slow.state, EngineState::Connected);
+    assert!(slow.slow_ping_ms.unwrap() >= 400, "{slow:?}");
+    delay(0);
+    let prompt = wait_status(&mut rx, "podman", Duration::from_secs(10), |s| {
+        s.slow_ping_ms.is_none()
+    })
+    .await;
+    assert_eq!(prompt.state, EngineState::Connected);
+    // Steady and prompt: no further status in a second (5 pings).
+    let quiet = tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            if let Ok(RegistryEvent::Engine(s)) = rx.recv().await {
+                return s;
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "unexpected status {quiet:?}");
+}

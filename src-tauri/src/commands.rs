@@ -134,3 +134,179 @@ pub fn save_settings(
     notifications.set_enabled(merged.notifications);
     Ok(merged)
 }
+
+/// Whether the "Start Podman" remedy can be offered.
+#[tauri::command]
+pub fn podman_setup() -> skiff::engine::podman_service::PodmanSetup {
+    skiff::engine::podman_service::setup()
+}
+
+/// Starts a user Podman service and watches it; returns the engine id.
+#[tauri::command]
+pub async fn start_podman(
+    registry: State<'_, Registry>,
+    runtime: State<'_, crate::EngineRuntime>,
+) -> Result<String, IpcError> {
+    use skiff::engine::podman_service;
+    let socket = podman_service::socket_path()?;
+    let log = skiff::settings::data_dir()?.join("podman-service.log");
+    podman_service::start(&socket, &log, std::time::Duration::from_secs(20)).await?;
+    Ok(registry.ensure_watched(
+        skiff::engine::Endpoint::Unix(socket),
+        "podman",
+        &runtime.config,
+        &runtime.shutdown,
+    ))
+}
+
+/// The commands through Tauri's mock runtime: the same IPC path as the window (argument
+/// deserialization, state injection, typed errors), without a webview.
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+    use skiff::registry::Registry;
+    use skiff::settings::Settings;
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{get_ipc_response, mock_builder, MockRuntime};
+    use tauri::webview::InvokeRequest;
+    use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+    use crate::notifications::Notifications;
+    use crate::telemetry::TelemetryState;
+
+    fn window(registry: &Registry) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+        let app = mock_builder()
+            .invoke_handler(tauri::generate_handler![
+                super::snapshot,
+                super::retry_now,
+                super::container_action,
+                super::get_settings,
+                super::save_settings,
+                super::podman_setup,
+            ])
+            // The app's own context: its capabilities decide what the window may call, as in
+            // the real app.
+            .build(tauri::generate_context!())
+            .expect("mock app");
+        let (_trigger, shutdown) = skiff::shutdown::channel();
+        app.manage(registry.clone());
+        app.manage(TelemetryState::start(
+            &Settings::default(),
+            registry,
+            &shutdown,
+        ));
+        app.manage(Notifications::detached(true));
+        let window = WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())
+            .build()
+            .expect("mock window");
+        (app, window)
+    }
+
+    fn invoke(w: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            w,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().expect("url"),
+                body: InvokeBody::Json(args),
+                headers: tauri::http::HeaderMap::default(),
+                invoke_key: tauri::test::INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().expect("json"))
+    }
+
+    /// One test: the commands read `SKIFF_CONFIG_DIR`, which is process-wide.
+    #[test]
+    fn commands_validate_hostile_arguments_and_return_typed_errors() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::env::set_var("SKIFF_CONFIG_DIR", dir.path());
+        std::env::set_var("SKIFF_DATA_DIR", dir.path());
+        let registry = Registry::new();
+        tauri::async_runtime::block_on(async {
+            registry.start(
+                &[skiff::engine::DiscoveredEngine {
+                    id: "podman".into(),
+                    endpoint: "unix:///nonexistent/podman.sock".parse().expect("endpoint"),
+                    source: skiff::engine::DiscoverySource::Flag,
+                }],
+                &skiff::watcher::WatcherConfig::default(),
+                &skiff::shutdown::Shutdown::never(),
+            );
+        });
+        let (_app, w) = window(&registry);
+
+        // The snapshot has the generated shape.
+        let snap = invoke(&w, "snapshot", json!({})).expect("snapshot");
+        assert!(
+            snap["containers"].is_array() && snap["revs"].is_object(),
+            "{snap}"
+        );
+
+        // Unknown engines, malformed ids, unknown actions: typed errors, the engine never asked.
+        let err = invoke(&w, "retry_now", json!({"engine": "../../etc"})).unwrap_err();
+        assert_eq!(err["kind"], "invalid_argument", "{err}");
+        assert_eq!(
+            invoke(&w, "retry_now", json!({"engine": "podman"})),
+            Ok(json!(1))
+        );
+        let bad_id = invoke(
+            &w,
+            "container_action",
+            json!({"engine": "podman", "id": "abc; rm -rf /", "action": "stop"}),
+        )
+        .unwrap_err();
+        assert_eq!(bad_id["kind"], "not_found", "{bad_id}");
+        assert!(bad_id["message"].as_str().unwrap().contains("hexadecimal"));
+        let unknown_engine = invoke(
+            &w,
+            "container_action",
+            json!({"engine": "nope", "id": "abcdef", "action": "stop"}),
+        )
+        .unwrap_err();
+        assert_eq!(unknown_engine["kind"], "not_found", "{unknown_engine}");
+        // An action outside the enum is refused by deserialization, before the command runs.
+        let unknown_action = invoke(
+            &w,
+            "container_action",
+            json!({"engine": "podman", "id": "abcdef", "action": "format-disk"}),
+        );
+        assert!(unknown_action.is_err());
+
+        // Settings: invalid input names the field and writes nothing; valid input round-trips.
+        let mut settings = serde_json::to_value(Settings::default()).expect("json");
+        settings["endpoints"] = json!([{"name": "x", "url": "ftp://nowhere", "enabled": true}]);
+        let err = invoke(&w, "save_settings", json!({"settings": settings})).unwrap_err();
+        assert_eq!(err["kind"], "invalid_argument");
+        assert!(
+            err["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("endpoints[0].url"),
+            "{err}"
+        );
+        assert!(!dir.path().join("settings.json").exists());
+        settings["endpoints"] = json!([]);
+        settings["theme"] = json!("dark");
+        settings["notifications"] = json!(false);
+        let saved = invoke(&w, "save_settings", json!({"settings": settings})).expect("saved");
+        assert_eq!(saved["theme"], "dark");
+        assert_eq!(
+            invoke(&w, "get_settings", json!({})).expect("read")["theme"],
+            "dark"
+        );
+        assert!(
+            !w.state::<Notifications>().is_enabled(),
+            "the switch applies at once"
+        );
+
+        // Nothing beyond Skiff's own commands: a core window command is not granted.
+        let close = invoke(&w, "plugin:window|close", json!({"label": "main"}));
+        assert!(close.is_err(), "{close:?}");
+
+        let podman = invoke(&w, "podman_setup", json!({})).expect("setup");
+        assert!(podman["installed"].is_boolean());
+    }
+}

@@ -19,6 +19,13 @@ use skiff::settings::Settings;
 use skiff::watcher::WatcherConfig;
 use tauri::Manager;
 
+/// What starting more watchers later needs (the "Start Podman" remedy).
+#[derive(Debug)]
+pub struct EngineRuntime {
+    pub config: WatcherConfig,
+    pub shutdown: skiff::shutdown::Shutdown,
+}
+
 /// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
 struct Core {
     _shutdown: skiff::shutdown::ShutdownTrigger,
@@ -79,6 +86,10 @@ fn main() {
                 registry.clone(),
                 shutdown.clone(),
             ));
+            app.manage(EngineRuntime {
+                config: config.clone(),
+                shutdown: shutdown.clone(),
+            });
             let handle = app.handle().clone();
             let reg = registry.clone();
             tauri::async_runtime::spawn(async move {
@@ -106,7 +117,19 @@ fn main() {
             commands::recent_alerts,
             commands::get_settings,
             commands::save_settings,
+            commands::podman_setup,
+            commands::start_podman,
         ])
+        // Closing the window hides it to the tray, where the watchers keep running (Quit is in
+        // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().tray_by_id("skiff").is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("skiff-desktop: {e:#}");

@@ -54,6 +54,20 @@ impl Notifications {
         this
     }
 
+    /// Without a desktop to show them on: the switch and the log only (command tests).
+    #[cfg(test)]
+    pub fn detached(enabled: bool) -> Self {
+        Self {
+            enabled: Arc::new(AtomicBool::new(enabled)),
+            log: Arc::new(AlertLog::default()),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
     pub fn set_enabled(&self, enabled: bool) {
         self.enabled.store(enabled, Ordering::Relaxed);
     }

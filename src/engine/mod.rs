@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod listing;
+pub mod podman_service;
 
 pub use client::{EngineClient, EngineKind};
 pub use discovery::{discover, DiscoveredEngine, DiscoverySource};

@@ -329,6 +329,7 @@ mod tests {
             connected_since: None,
             reconnects: 0,
             at: String::new(),
+            slow_ping_ms: None,
         }
     }
 

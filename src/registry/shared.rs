@@ -189,6 +189,38 @@ impl Registry {
         }
     }
 
+    /// Starts watching `endpoint` unless an engine already does (then it is retried at once);
+    /// returns the engine's id. The id is `id_hint`, or `id_hint-2`… when that is taken.
+    #[must_use]
+    pub fn ensure_watched(
+        &self,
+        endpoint: crate::engine::Endpoint,
+        id_hint: &str,
+        config: &WatcherConfig,
+        shutdown: &Shutdown,
+    ) -> String {
+        let engines = self.engines();
+        if let Some(e) = engines.iter().find(|e| e.endpoint == endpoint) {
+            let _ = self.retry_now(Some(&e.id));
+            return e.id.clone();
+        }
+        // At most `engines.len()` ids can be taken, so one of the first `len + 1` is free.
+        let id = std::iter::once(id_hint.to_owned())
+            .chain((2..=engines.len() + 1).map(|n| format!("{id_hint}-{n}")))
+            .find(|id| !engines.iter().any(|e| &e.id == id))
+            .expect("an unused id");
+        self.start(
+            &[DiscoveredEngine {
+                id: id.clone(),
+                endpoint,
+                source: crate::engine::DiscoverySource::WellKnown,
+            }],
+            config,
+            shutdown,
+        );
+        id
+    }
+
     /// Adds an engine's store and its applier task (the `registry:<id>` handler) and returns
     /// the sender that feeds it. [`Registry::start`] connects a watcher to it; the soak harness
     /// and fault tests feed it directly. The applier ends when every sender is dropped.

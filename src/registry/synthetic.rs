@@ -31,6 +31,7 @@ pub async fn fill(registry: &Registry, id: &str, n: usize) {
         connected_since: Some(now_rfc3339()),
         reconnects: 0,
         at: now_rfc3339(),
+        slow_ping_ms: None,
     };
     let created = chrono::Utc::now().timestamp() - 3600;
     let mut items = vec![WatchEvent::Status(status), WatchEvent::Init];

@@ -68,6 +68,8 @@ pub struct WatcherConfig {
     pub liveness_interval: Duration,
     /// Longest wait for a ping answer.
     pub ping_timeout: Duration,
+    /// A ping slower than this marks the engine slow (shown on its badge before it fails).
+    pub slow_ping: Duration,
     /// While a watched socket is absent, the only timed attempt (in case the watch missed it).
     pub safety_check: Duration,
     /// After the socket appears, how long to keep re-trying quickly while the engine finishes
@@ -83,6 +85,7 @@ impl Default for WatcherConfig {
             backoff: BackoffPolicy::default(),
             liveness_interval: Duration::from_secs(30),
             ping_timeout: Duration::from_secs(10),
+            slow_ping: Duration::from_secs(1),
             safety_check: Duration::from_secs(300),
             socket_grace: Duration::from_secs(5),
             event_types: vec!["container"],
@@ -168,6 +171,7 @@ impl Watcher {
             connected_since: None,
             reconnects: 0,
             at: now_rfc3339(),
+            slow_ping_ms: None,
         };
         Self {
             backoff: config.backoff.start(),
@@ -192,6 +196,7 @@ impl Watcher {
         self.status.state = state;
         self.status.trigger = trigger;
         self.status.at = now_rfc3339();
+        self.status.slow_ping_ms = None;
         if !matches!(self.status.state, EngineState::Connected) {
             self.status.connected_since = None;
         }
@@ -507,9 +512,21 @@ impl Watcher {
                     }
                 },
                 _ = liveness.tick() => {
+                    let sent = Instant::now();
                     let answered = tokio::time::timeout(self.config.ping_timeout, client.docker().ping()).await;
                     match answered {
-                        Ok(Ok(_)) => {}
+                        Ok(Ok(_)) => {
+                            // Only a change of slowness is a status: a steady engine says nothing.
+                            let took = sent.elapsed();
+                            let slow = (took > self.config.slow_ping).then_some(took.as_millis() as u64);
+                            if slow.is_some() != self.status.slow_ping_ms.is_some() {
+                                self.status.slow_ping_ms = slow;
+                                self.status.at = now_rfc3339();
+                                if !self.emit(WatchEvent::Status(self.status.clone())).await {
+                                    return Ok(SessionEnd::OutputClosed);
+                                }
+                            }
+                        }
                         Ok(Err(e)) => return Err(failed(EngineError::from_bollard(&self.spec.endpoint, &e))),
                         Err(_) => return Err(failed(EngineError::Transient {
                             endpoint: self.spec.endpoint.clone(),

@@ -81,6 +81,10 @@ pub struct EngineStatus {
     pub reconnects: u64,
     /// RFC 3339 time of this status.
     pub at: String,
+    /// Round trip of the last liveness ping, in milliseconds, when it took longer than the
+    /// slow threshold (1 s): an engine that is slow before it fails. `None` while it answers
+    /// promptly, and outside `connected`.
+    pub slow_ping_ms: Option<u64>,
 }
 
 /// RFC 3339 with milliseconds, in UTC, as every timestamp Skiff prints.

@@ -22,6 +22,8 @@ pub struct Faults {
     pub cut_next: AtomicBool,
     /// Swallow every event (the stream stays open but says nothing).
     pub drop_events: AtomicBool,
+    /// Delay every `/_ping` by this many milliseconds (a slow engine).
+    pub ping_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -94,6 +96,10 @@ async fn relay(
     client_r.read_line(&mut first).await?;
     requests.lock().unwrap().push(first.trim().to_owned());
     let is_events = first.contains("/events");
+    let delay = faults.ping_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 && first.contains("/_ping") {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     up_w.write_all(first.as_bytes()).await?;
     let to_upstream = tokio::spawn(async move {
         let _ = tokio::io::copy(&mut client_r, &mut up_w).await;

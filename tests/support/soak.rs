@@ -49,6 +49,7 @@ fn status(state: EngineState) -> EngineStatus {
         connected_since: None,
         reconnects: 0,
         at: String::new(),
+        slow_ping_ms: None,
     }
 }
 

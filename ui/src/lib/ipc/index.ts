@@ -12,6 +12,7 @@ import type { Snapshot } from "./bindings/Snapshot";
 import type { TelemetryReport } from "./bindings/TelemetryReport";
 import type { AlertRecord } from "./bindings/AlertRecord";
 import type { Settings } from "./bindings/Settings";
+import type { PodmanSetup } from "./bindings/PodmanSetup";
 
 export type { Action } from "./bindings/Action";
 export type { ActionError } from "./bindings/ActionError";
@@ -30,6 +31,7 @@ export type { AlertRecord } from "./bindings/AlertRecord";
 export type { Settings } from "./bindings/Settings";
 export type { EndpointSetting } from "./bindings/EndpointSetting";
 export type { HandlerReport } from "./bindings/HandlerReport";
+export type { PodmanSetup } from "./bindings/PodmanSetup";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -61,6 +63,8 @@ export const containerAction = (engine: string, id: string, action: Action, forc
 
 export const ping = () => call<PingReport>("ping");
 export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
+export const podmanSetup = () => call<PodmanSetup>("podman_setup");
+export const startPodman = () => call<string>("start_podman");
 export const recentAlerts = () => call<AlertRecord[]>("recent_alerts");
 export const getSettings = () => call<Settings>("get_settings");
 export const saveSettings = (settings: Settings) => call<Settings>("save_settings", { settings });

@@ -22,7 +22,13 @@ reconnects: number,
 /**
  * RFC 3339 time of this status.
  */
-at: string, } & ({ "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", 
+at: string, 
+/**
+ * Round trip of the last liveness ping, in milliseconds, when it took longer than the
+ * slow threshold (1 s): an engine that is slow before it fails. `None` while it answers
+ * promptly, and outside `connected`.
+ */
+slow_ping_ms: number | null, } & ({ "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", 
 /**
  * Failed attempts in this outage so far.
  */
