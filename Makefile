@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export CARGO_TERM_COLOR ?= never
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: run test bench deps ui desktop check test-rust test-ui test-e2e bindings icons fmt clean-engines
+.PHONY: run test bench bundle test-package deps ui desktop check test-rust test-ui test-e2e bindings icons fmt clean-engines
 
 ## make run: build and start Skiff (starts a demo Podman service if no engine is reachable).
 run:
@@ -26,6 +26,16 @@ test:
 bench:
 	scripts/deps.sh test
 	scripts/bench.sh
+
+## make bundle: the installable .deb (and .rpm when rpmbuild exists); prints its path.
+bundle:
+	scripts/deps.sh test
+	scripts/bundle.sh
+
+## make test-package: install the .deb with apt-get, start it under Xvfb, uninstall it.
+test-package:
+	scripts/deps.sh test
+	scripts/test-package.sh
 
 ui:
 	cd ui && npm run build

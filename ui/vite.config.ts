@@ -10,6 +10,6 @@ export default defineConfig({
   build: { target: "es2022", outDir: "dist", emptyOutDir: true },
   test: {
     environment: "node",
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "tests/**/*.test.ts"],
   },
 });

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make bundle: the installable .deb of Skiff (desktop app + `skiff` CLI + desktop entry + icons),
+# built with `tauri build` from the npm registry's prebuilt Tauri CLI: no download at build time
+# beyond npm. Honours CARGO_TARGET_DIR; prints the path of the package it built.
+#
+# AppImage needs linuxdeploy, downloaded from GitHub at build time: a release-pipeline-only format
+# (.github/workflows/release.yml). An .rpm needs rpmbuild, which this bundler drives offline when
+# it is installed (Debian `rpm`): built too when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target=$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)
+export CARGO_TARGET_DIR="$target"
+TAURI_CLI_VERSION=2.12.5
+
+cargo build --release --quiet -p skiff
+bundles=deb
+command -v rpmbuild >/dev/null && bundles=deb,rpm
+# The CLI goes into the package next to the app; its path depends on the target dir, so it is
+# given at build time rather than in tauri.conf.json.
+extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/skiff":"%s"}},"rpm":{"files":{"/usr/bin/skiff":"%s"}}}}}' \
+  "$target/release/skiff" "$target/release/skiff")
+(cd src-tauri && npx --yes "@tauri-apps/cli@$TAURI_CLI_VERSION" build --ci --bundles "$bundles" --config "$extra") >&2
+for f in "$target"/release/bundle/deb/*.deb "$target"/release/bundle/rpm/*.rpm; do
+  [ -f "$f" ] && echo "$f"
+done
+true
