@@ -15,6 +15,7 @@ fn main() {
             "save_settings",
             "podman_setup",
             "start_podman",
+            "build_info",
         ]),
     ))
     .expect("tauri build script");

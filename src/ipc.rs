@@ -48,6 +48,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     PingReport::export_all(&cfg)?;
     crate::health::alerts::AlertRecord::export_all(&cfg)?;
     crate::engine::podman_service::PodmanSetup::export_all(&cfg)?;
+    crate::build_info::BuildInfo::export_all(&cfg)?;
     Ok(())
 }
 

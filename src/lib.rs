@@ -20,6 +20,7 @@
 //!
 //! Deliberately *not* here: windows, trays, notifications, anything that needs a display.
 
+pub mod build_info;
 pub mod cli;
 pub mod container;
 pub mod engine;

@@ -135,6 +135,12 @@ pub fn save_settings(
     Ok(merged)
 }
 
+/// Version and build of this Skiff, for the About page.
+#[tauri::command]
+pub fn build_info() -> skiff::build_info::BuildInfo {
+    skiff::build_info::current()
+}
+
 /// Whether the "Start Podman" remedy can be offered.
 #[tauri::command]
 pub fn podman_setup() -> skiff::engine::podman_service::PodmanSetup {

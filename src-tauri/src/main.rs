@@ -119,6 +119,7 @@ fn main() {
             commands::save_settings,
             commands::podman_setup,
             commands::start_podman,
+            commands::build_info,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

@@ -26,7 +26,7 @@ use crate::watcher::WatcherConfig;
 
 /// Skiff: every container of every engine on this machine.
 #[derive(Debug, Parser)]
-#[command(name = "skiff", version, about)]
+#[command(name = "skiff", version = crate::build_info::VERSION_LINE, about)]
 pub struct Cli {
     /// Engine endpoint (`unix:///path`, `tcp://host:port`, `npipe:////./pipe/NAME`). Repeatable; when
     /// given, replaces discovery.

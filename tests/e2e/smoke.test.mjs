@@ -203,6 +203,21 @@ test("the Settings page validates, saves to settings.json and applies the theme"
   await session.screenshot(join(targetDir, "e2e", "containers-dark.png"));
 });
 
+test("the About page shows the version, the commit and the licenses of what ships", async () => {
+  await session.execute(`document.querySelector('a[href="#about"]').click();`);
+  const info = await session.waitFor("build info", async () => {
+    const dl = await session.findAll('[data-testid="build-info"]');
+    return dl.length ? session.text(dl[0]) : null;
+  });
+  const commit = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+  assert.match(info, /0\.1\.0/);
+  assert.ok(info.includes(commit), `${info} names ${commit}`);
+  const groups = await session.findAll('[data-testid="about-page"] .licenses li');
+  assert.ok(groups.length >= 5, `${groups.length} license groups`);
+  await session.screenshot(join(targetDir, "e2e", "about.png"));
+  await session.execute(`document.querySelector('a[href="#containers"]').click();`);
+});
+
 test("a second launch exits 0 and leaves the first window running", async () => {
   const { spawnSync } = await import("node:child_process");
   const second = spawnSync(app, [], {

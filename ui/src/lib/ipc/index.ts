@@ -13,6 +13,7 @@ import type { TelemetryReport } from "./bindings/TelemetryReport";
 import type { AlertRecord } from "./bindings/AlertRecord";
 import type { Settings } from "./bindings/Settings";
 import type { PodmanSetup } from "./bindings/PodmanSetup";
+import type { BuildInfo } from "./bindings/BuildInfo";
 
 export type { Action } from "./bindings/Action";
 export type { ActionError } from "./bindings/ActionError";
@@ -32,6 +33,7 @@ export type { Settings } from "./bindings/Settings";
 export type { EndpointSetting } from "./bindings/EndpointSetting";
 export type { HandlerReport } from "./bindings/HandlerReport";
 export type { PodmanSetup } from "./bindings/PodmanSetup";
+export type { BuildInfo } from "./bindings/BuildInfo";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -63,6 +65,7 @@ export const containerAction = (engine: string, id: string, action: Action, forc
 
 export const ping = () => call<PingReport>("ping");
 export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
+export const buildInfo = () => call<BuildInfo>("build_info");
 export const podmanSetup = () => call<PodmanSetup>("podman_setup");
 export const startPodman = () => call<string>("start_podman");
 export const recentAlerts = () => call<AlertRecord[]>("recent_alerts");
