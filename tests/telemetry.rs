@@ -138,16 +138,8 @@ async fn a_one_hour_outage_on_a_paused_clock_is_one_episode_not_120_events() {
 
 fn status(state: EngineState) -> EngineStatus {
     EngineStatus {
-        engine: "podman".into(),
-        endpoint: "unix:///run/podman/podman.sock".into(),
         kind: Some(EngineKind::Podman),
-        version: None,
-        state,
-        trigger: None,
-        connected_since: None,
-        reconnects: 0,
-        at: String::new(),
-        slow_ping_ms: None,
+        ..EngineStatus::new("podman", "unix:///run/podman/podman.sock", state)
     }
 }
 

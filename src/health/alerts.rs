@@ -319,18 +319,7 @@ mod tests {
     use super::*;
 
     fn status(state: EngineState) -> EngineStatus {
-        EngineStatus {
-            engine: "podman".into(),
-            endpoint: String::new(),
-            kind: None,
-            version: None,
-            state,
-            trigger: None,
-            connected_since: None,
-            reconnects: 0,
-            at: String::new(),
-            slow_ping_ms: None,
-        }
+        EngineStatus::new("podman", "", state)
     }
 
     fn failing(kind: FailureKind, attempt: u32) -> EngineStatus {

@@ -142,18 +142,7 @@ mod tests {
     use crate::engine::{ErrorInfo, FailureKind};
 
     fn status(engine: &str, state: EngineState) -> EngineStatus {
-        EngineStatus {
-            engine: engine.into(),
-            endpoint: String::new(),
-            kind: None,
-            version: None,
-            state,
-            trigger: None,
-            connected_since: None,
-            reconnects: 0,
-            at: String::new(),
-            slow_ping_ms: None,
-        }
+        EngineStatus::new(engine, "", state)
     }
 
     fn down() -> EngineState {

@@ -22,16 +22,8 @@ pub fn requested() -> Option<usize> {
 pub async fn fill(registry: &Registry, id: &str, n: usize) {
     let tx = registry.attach(id);
     let status = EngineStatus {
-        engine: id.to_owned(),
-        endpoint: "synthetic://".to_owned(),
-        kind: None,
-        version: None,
-        state: EngineState::Connected,
-        trigger: None,
         connected_since: Some(now_rfc3339()),
-        reconnects: 0,
-        at: now_rfc3339(),
-        slow_ping_ms: None,
+        ..EngineStatus::new(id, "synthetic://", EngineState::Connected)
     };
     let created = chrono::Utc::now().timestamp() - 3600;
     let mut items = vec![WatchEvent::Status(status), WatchEvent::Init];

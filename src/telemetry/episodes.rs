@@ -139,16 +139,8 @@ mod tests {
 
     fn status(state: EngineState) -> EngineStatus {
         EngineStatus {
-            engine: "podman".into(),
-            endpoint: "unix:///x".into(),
             kind: Some(EngineKind::Podman),
-            version: None,
-            state,
-            trigger: None,
-            connected_since: None,
-            reconnects: 0,
-            at: String::new(),
-            slow_ping_ms: None,
+            ..EngineStatus::new("podman", "unix:///x", state)
         }
     }
 

@@ -161,18 +161,11 @@ impl Watcher {
         controls: mpsc::Receiver<Control>,
         out: mpsc::Sender<WatchEvent>,
     ) -> Self {
-        let status = EngineStatus {
-            engine: spec.id.clone(),
-            endpoint: spec.endpoint.to_string(),
-            kind: None,
-            version: None,
-            state: EngineState::Connecting,
-            trigger: None,
-            connected_since: None,
-            reconnects: 0,
-            at: now_rfc3339(),
-            slow_ping_ms: None,
-        };
+        let status = EngineStatus::new(
+            &spec.id,
+            &spec.endpoint.to_string(),
+            EngineState::Connecting,
+        );
         Self {
             backoff: config.backoff.start(),
             spec,

@@ -87,6 +87,27 @@ pub struct EngineStatus {
     pub slow_ping_ms: Option<u64>,
 }
 
+impl EngineStatus {
+    /// `engine` at `endpoint` in `state`, stamped now: nothing learnt about the engine yet (kind,
+    /// version) and no connection history. The watcher's first status, and the base of every
+    /// synthetic one (benchmarks, tests).
+    #[must_use]
+    pub fn new(engine: &str, endpoint: &str, state: EngineState) -> Self {
+        Self {
+            engine: engine.to_owned(),
+            endpoint: endpoint.to_owned(),
+            kind: None,
+            version: None,
+            state,
+            trigger: None,
+            connected_since: None,
+            reconnects: 0,
+            at: now_rfc3339(),
+            slow_ping_ms: None,
+        }
+    }
+}
+
 /// RFC 3339 with milliseconds, in UTC, as every timestamp Skiff prints.
 #[must_use]
 pub fn now_rfc3339() -> String {

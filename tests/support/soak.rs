@@ -39,18 +39,7 @@ pub struct SoakReport {
 }
 
 fn status(state: EngineState) -> EngineStatus {
-    EngineStatus {
-        engine: "soak".into(),
-        endpoint: "unix:///soak.sock".into(),
-        kind: None,
-        version: None,
-        state,
-        trigger: None,
-        connected_since: None,
-        reconnects: 0,
-        at: String::new(),
-        slow_ping_ms: None,
-    }
+    EngineStatus::new("soak", "unix:///soak.sock", state)
 }
 
 fn event(k: usize, containers: usize, base: i64) -> RawEvent {
