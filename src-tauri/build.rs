@@ -16,6 +16,8 @@ fn main() {
             "podman_setup",
             "start_podman",
             "build_info",
+            "log_folder",
+            "open_log_folder",
         ]),
     ))
     .expect("tauri build script");

@@ -14,6 +14,7 @@ pub use crate::engine::client::EngineKind;
 pub use crate::engine::error::{ErrorInfo, FailureKind};
 pub use crate::engine::listing::{ContainerList, EngineFailure};
 pub use crate::health::{EnginePing, PingReport, ProcessReport};
+pub use crate::logs::LogLevel;
 pub use crate::reconnect::BackoffPolicy;
 pub use crate::registry::{
     Action, ActionError, ActionErrorKind, ActionOutcome, Change, Confirmation, Delta, EventRecord,
@@ -73,6 +74,8 @@ pub enum IpcErrorKind {
     Settings,
     /// No engine could be found or reached.
     Engine,
+    /// The desktop could not do it: no log folder, no file manager to open one.
+    Unavailable,
 }
 
 impl IpcError {
@@ -82,6 +85,22 @@ impl IpcError {
             kind: IpcErrorKind::InvalidArgument,
             message: message.into(),
         }
+    }
+}
+
+impl IpcError {
+    #[must_use]
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self {
+            kind: IpcErrorKind::Unavailable,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::logs::LogError> for IpcError {
+    fn from(e: crate::logs::LogError) -> Self {
+        Self::unavailable(e.to_string())
     }
 }
 

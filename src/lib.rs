@@ -13,6 +13,7 @@
 //! - [`telemetry`]: opt-in, episode-based, throttled telemetry with a persisted outbox.
 //! - [`health`]: the at-a-glance state of all engines (tray colour, tooltip).
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
+//! - [`logs`]: log files (daily, 7 kept) and the level switch the Settings page drives.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
 //! - [`shutdown`]: the shutdown signal every long-running part takes as a parameter.
 //! - [`ipc`]: payload types shared with the UI, generated into TypeScript with ts-rs.
@@ -26,6 +27,7 @@ pub mod container;
 pub mod engine;
 pub mod health;
 pub mod ipc;
+pub mod logs;
 pub mod reconnect;
 pub mod registry;
 pub mod settings;

@@ -45,6 +45,8 @@ pub struct Settings {
     pub notifications: bool,
     /// Reconnect backoff (environment variables override it).
     pub backoff: crate::reconnect::BackoffPolicy,
+    /// How much the desktop app logs (applies at once; `SKIFF_LOG` overrides it at start).
+    pub log_level: crate::logs::LogLevel,
     /// Keys written by other versions of Skiff, preserved as they are.
     #[serde(flatten)]
     #[ts(skip)]
@@ -60,6 +62,7 @@ impl Default for Settings {
             theme: "system".to_owned(),
             notifications: true,
             backoff: crate::reconnect::BackoffPolicy::default(),
+            log_level: crate::logs::LogLevel::default(),
             extra: serde_json::Map::new(),
         }
     }
@@ -184,6 +187,7 @@ impl Settings {
         self.backoff = edit.backoff;
         self.notifications = edit.notifications;
         self.telemetry_url = edit.telemetry_url;
+        self.log_level = edit.log_level;
         self
     }
 

@@ -126,13 +126,32 @@ pub fn get_settings() -> Result<Settings, IpcError> {
 #[tauri::command]
 pub fn save_settings(
     notifications: State<'_, crate::notifications::Notifications>,
+    logging: State<'_, skiff::logs::Logging>,
     settings: Settings,
 ) -> Result<Settings, IpcError> {
     settings.validate()?;
     let merged = Settings::load()?.with_edit(settings);
     merged.save()?;
     notifications.set_enabled(merged.notifications);
+    logging.set_level(merged.log_level)?;
     Ok(merged)
+}
+
+/// The folder holding the log files, for the About page (`None`: logging to stderr only).
+#[tauri::command]
+pub fn log_folder(logging: State<'_, skiff::logs::Logging>) -> Option<String> {
+    logging.dir().map(|d| d.display().to_string())
+}
+
+/// Opens the log folder in the platform's file manager. The path is Skiff's own, never one
+/// from the webview.
+#[tauri::command]
+pub fn open_log_folder(logging: State<'_, skiff::logs::Logging>) -> Result<(), IpcError> {
+    let dir = logging
+        .dir()
+        .ok_or_else(|| IpcError::unavailable("Skiff is logging to stderr only (no log folder)"))?;
+    tauri_plugin_opener::open_path(dir, None::<&str>)
+        .map_err(|e| IpcError::unavailable(format!("cannot open {}: {e}", dir.display())))
 }
 
 /// Version and build of this Skiff, for the About page.
@@ -189,6 +208,7 @@ mod tests {
                 super::get_settings,
                 super::save_settings,
                 super::podman_setup,
+                super::log_folder,
             ])
             // The app's own context: its capabilities decide what the window may call, as in
             // the real app.
@@ -202,6 +222,17 @@ mod tests {
             &shutdown,
         ));
         app.manage(Notifications::detached(true));
+        // A logger that is not installed: its level switch and folder work the same. The level
+        // switch needs its subscriber alive (else "the logger is gone"): it lives as long as
+        // this test process.
+        let (subscriber, logging) = skiff::logs::Logging::build(
+            Some(&skiff::settings::data_dir().expect("data dir").join("logs")),
+            skiff::logs::LogLevel::Info,
+            None,
+        )
+        .expect("logging");
+        std::mem::forget(subscriber);
+        app.manage(logging);
         let window = WebviewWindowBuilder::new(&app, "main", tauri::WebviewUrl::default())
             .build()
             .expect("mock window");
@@ -295,10 +326,20 @@ mod tests {
         );
         assert!(!dir.path().join("settings.json").exists());
         settings["endpoints"] = json!([]);
+        // A log level outside the enum is refused by deserialization.
+        settings["log_level"] = json!("verbose");
+        assert!(invoke(&w, "save_settings", json!({"settings": settings})).is_err());
+        assert!(!dir.path().join("settings.json").exists());
+        settings["log_level"] = json!("debug");
         settings["theme"] = json!("dark");
         settings["notifications"] = json!(false);
         let saved = invoke(&w, "save_settings", json!({"settings": settings})).expect("saved");
         assert_eq!(saved["theme"], "dark");
+        assert_eq!(saved["log_level"], "debug");
+        assert_eq!(
+            invoke(&w, "log_folder", json!({})),
+            Ok(json!(dir.path().join("logs").display().to_string()))
+        );
         assert_eq!(
             invoke(&w, "get_settings", json!({})).expect("read")["theme"],
             "dark"

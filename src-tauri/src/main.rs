@@ -32,27 +32,28 @@ struct Core {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SKIFF_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // Settings first: they hold the log level. Their error is logged once the logger is up.
+    let loaded = Settings::load();
+    let level = loaded.as_ref().map(|s| s.log_level).unwrap_or_default();
+    let logging = skiff::logs::Logging::install(level).unwrap_or_else(|e| {
+        eprintln!("skiff-desktop: {e}");
+        std::process::exit(1);
+    });
+    let settings = loaded.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "settings unreadable; using defaults (the file is left as it is)");
+        Settings::default()
+    });
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), logs = ?logging.dir(), "skiff-desktop starting");
 
     let result = tauri::Builder::default()
         // Registered first, as the plugin requires: a second launch focuses this window and
         // exits 0 before it could start a second set of engine watchers.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.show();
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
+            tray::show_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
-        .setup(|app| {
+        .setup(move |app| {
+            app.manage(logging);
             let registry = Registry::new();
             let (trigger, shutdown) = skiff::shutdown::channel();
             let engines = discovery::hosts_from_env()
@@ -61,12 +62,10 @@ fn main() {
                     tracing::warn!(error = %e, "no engines to watch");
                     Vec::new()
                 });
-            let settings = Settings::load().unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "settings unreadable; using defaults (the file is left as it is)");
-                Settings::default()
-            });
             let backoff = settings.backoff.with_env();
-            app.manage(telemetry::TelemetryState::start(&settings, &registry, &shutdown));
+            app.manage(telemetry::TelemetryState::start(
+                &settings, &registry, &shutdown,
+            ));
             let config = WatcherConfig {
                 backoff,
                 ..WatcherConfig::default()
@@ -120,6 +119,8 @@ fn main() {
             commands::podman_setup,
             commands::start_podman,
             commands::build_info,
+            commands::log_folder,
+            commands::open_log_folder,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

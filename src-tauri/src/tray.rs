@@ -1,11 +1,17 @@
 //! The tray icon: green / amber / red from `skiff::health::overall`, a tooltip with each
-//! engine's state and counts, and a menu (Show Skiff, Retry all now, Quit).
+//! engine's state and counts, and a menu (the state in words, Show Skiff, Retry all now, Quit).
+//!
+//! Platform differences (the only `cfg` here):
+//! - Linux: the tray is an AppIndicator (libayatana), which has no tooltips and sends no click
+//!   events: every click opens the menu. The menu's first line carries the state instead.
+//! - macOS and Windows: a left click shows the window (what users of Docker Desktop expect), a
+//!   right click opens the menu; the tooltip lists each engine.
 
 use skiff::health::{self, Overall};
 use skiff::registry::{Registry, RegistryEvent};
 use skiff::shutdown::Shutdown;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager};
 use tokio::sync::broadcast::error::RecvError;
@@ -23,31 +29,58 @@ fn icon(overall: Overall) -> Option<Image<'static>> {
     Image::from_bytes(bytes).ok()
 }
 
+/// The menu's first, disabled line; kept in the app state so [`refresh`] can rewrite it.
+struct StatusLine(MenuItem<tauri::Wry>);
+
 pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
+    let status = MenuItem::with_id(app, "status", health::summary(&[]), false, None::<&str>)?;
+    let separator = PredefinedMenuItem::separator(app)?;
     let show = MenuItem::with_id(app, "show", "Show Skiff", true, None::<&str>)?;
     let retry = MenuItem::with_id(app, "retry", "Retry all now", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&show, &retry, &quit])?;
+    let menu = Menu::with_items(app, &[&status, &separator, &show, &retry, &quit])?;
     let mut builder = TrayIconBuilder::with_id("skiff")
         .menu(&menu)
         .tooltip("Skiff")
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "show" => {
-                if let Some(window) = app.get_webview_window("main") {
-                    let _ = window.show();
-                    let _ = window.set_focus();
-                }
-            }
+            "show" => show_window(app),
             "retry" => {
                 let _ = app.state::<Registry>().retry_now(None);
             }
             "quit" => app.exit(0),
             _ => {}
         });
+    #[cfg(not(target_os = "linux"))]
+    {
+        use tauri::tray::{MouseButton, MouseButtonState, TrayIconEvent};
+        builder = builder
+            .show_menu_on_left_click(false)
+            .on_tray_icon_event(|tray, event| {
+                if let TrayIconEvent::Click {
+                    button: MouseButton::Left,
+                    button_state: MouseButtonState::Up,
+                    ..
+                } = event
+                {
+                    show_window(tray.app_handle());
+                }
+            });
+    }
     if let Some(i) = icon(Overall::NoneConnected) {
         builder = builder.icon(i);
     }
-    builder.build(app)
+    let tray = builder.build(app)?;
+    app.manage(StatusLine(status));
+    Ok(tray)
+}
+
+/// Shows, restores and focuses the main window (tray, second launch).
+pub fn show_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.show();
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
 }
 
 /// Keeps the tray in step with the registry, as the `tray` handler, until `shutdown`.
@@ -95,6 +128,9 @@ pub fn refresh(app: &AppHandle, registry: &Registry) {
     };
     let snapshot = registry.snapshot();
     let _ = tray.set_icon(icon(health::overall(&snapshot.engines)));
+    if let Some(line) = app.try_state::<StatusLine>() {
+        let _ = line.0.set_text(health::summary(&snapshot.engines));
+    }
     let _ = tray.set_tooltip(Some(health::tooltip(
         &snapshot.engines,
         &snapshot.containers,

@@ -71,6 +71,28 @@ pub fn tooltip(statuses: &[EngineStatus], containers: &[Container]) -> String {
     text
 }
 
+/// The tray menu's first line (a disabled item): the overall state in a few words. On Linux the
+/// tray is an AppIndicator, which shows no tooltip, so this line is where the tray says what its
+/// colour means; macOS and Windows show it too, above the actions.
+#[must_use]
+pub fn summary(statuses: &[EngineStatus]) -> String {
+    let enabled = statuses
+        .iter()
+        .filter(|s| s.state != EngineState::Disabled)
+        .count();
+    let connected = statuses
+        .iter()
+        .filter(|s| s.state == EngineState::Connected)
+        .count();
+    match overall(statuses) {
+        Overall::AllConnected if enabled == 1 => "Engine connected".to_owned(),
+        Overall::AllConnected => format!("All {enabled} engines connected"),
+        Overall::Degraded => format!("{connected} of {enabled} engines connected"),
+        Overall::NoneConnected if enabled == 0 => "No container engine found".to_owned(),
+        Overall::NoneConnected => "No engine reachable".to_owned(),
+    }
+}
+
 /// One engine in the ping report.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export_to = "EnginePing.ts")]
@@ -155,6 +177,26 @@ mod tests {
                 remedy: None,
             },
         }
+    }
+
+    #[test]
+    fn summary_says_what_the_colour_means() {
+        let up = status("a", EngineState::Connected);
+        assert_eq!(summary(std::slice::from_ref(&up)), "Engine connected");
+        assert_eq!(
+            summary(&[up.clone(), up.clone()]),
+            "All 2 engines connected"
+        );
+        assert_eq!(
+            summary(&[
+                up.clone(),
+                status("b", down()),
+                status("c", EngineState::Disabled)
+            ]),
+            "1 of 2 engines connected"
+        );
+        assert_eq!(summary(&[status("b", down())]), "No engine reachable");
+        assert_eq!(summary(&[]), "No container engine found");
     }
 
     #[test]

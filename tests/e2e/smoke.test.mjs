@@ -2,7 +2,7 @@
 // throwaway Podman engine appear in the DOM of the app started under Xvfb via tauri-driver.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
@@ -26,10 +26,21 @@ before(async () => {
     engine("cli", "create", "--name", name, "--network", "none", "busybox:latest", "sleep", "86400");
   }
   engine("cli", "start", "e2e-alpha");
+  // "Open log folder" runs the desktop's opener (xdg-open on Linux); this one records what it
+  // was asked to open instead of starting a file manager that Xvfb does not have.
+  mkdirSync(join(work, "bin"));
+  writeFileSync(join(work, "bin", "xdg-open"), `#!/bin/sh\necho "$1" >> "${join(work, "opened")}"\n`);
+  chmodSync(join(work, "bin", "xdg-open"), 0o755);
   driver = await startDriver({
     port: 4444,
     nativePort: 4445,
-    env: { SKIFF_HOST: host, SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data") },
+    env: {
+      SKIFF_HOST: host,
+      SKIFF_CONFIG_DIR: join(work, "config"),
+      SKIFF_DATA_DIR: join(work, "data"),
+      SKIFF_LOG_DIR: join(work, "logs"),
+      PATH: `${join(work, "bin")}:${process.env.PATH}`,
+    },
     logFile: join(targetDir, "e2e", "driver.log"),
   });
   session = await Session.start(driver.base, app);
@@ -184,10 +195,13 @@ test("the Settings page validates, saves to settings.json and applies the theme"
   const file = join(work, "config", "settings.json");
   const written = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).endpoints.length : 0;
   assert.equal(written, 0, "nothing invalid was written");
-  // Remove it, pick the dark theme, save.
+  // Remove it, pick the dark theme and the debug log level, save.
   await session.execute(
     `document.querySelector('[data-testid="endpoint-row"] button').click();
-     document.querySelector('input[name="theme"][value="dark"]').click();`,
+     document.querySelector('input[name="theme"][value="dark"]').click();
+     const level = document.querySelector('[data-testid="log-level"]');
+     level.value = "debug";
+     level.dispatchEvent(new Event("change", { bubbles: true }));`,
   );
   await session.execute(`document.querySelector('[data-testid="save-settings"]').click();`);
   await session.waitFor("saved", async () => {
@@ -196,6 +210,7 @@ test("the Settings page validates, saves to settings.json and applies the theme"
   });
   const saved = JSON.parse(readFileSync(join(work, "config", "settings.json"), "utf8"));
   assert.equal(saved.theme, "dark");
+  assert.equal(saved.log_level, "debug");
   assert.equal(await session.execute(`return document.documentElement.dataset.theme;`), "dark");
   await session.screenshot(join(targetDir, "e2e", "settings.png"));
   await session.execute(`document.querySelector('a[href="#containers"]').click();`);
@@ -214,6 +229,22 @@ test("the About page shows the version, the commit and the licenses of what ship
   assert.ok(info.includes(commit), `${info} names ${commit}`);
   const groups = await session.findAll('[data-testid="about-page"] .licenses li');
   assert.ok(groups.length >= 5, `${groups.length} license groups`);
+  // The log folder: shown, opened with the desktop's opener, holding today's file in which the
+  // level chosen on the Settings page took effect without a restart.
+  const logs = join(work, "logs");
+  assert.equal(await session.text((await session.findAll('[data-testid="log-folder"]'))[0]), logs);
+  await session.execute(`document.querySelector('[data-testid="open-log-folder"]').click();`);
+  const opened = await session.waitFor("the opener ran", async () =>
+    existsSync(join(work, "opened")) ? readFileSync(join(work, "opened"), "utf8").trim() : null,
+  );
+  assert.equal(opened, logs);
+  const files = readdirSync(logs);
+  assert.match(files.join(","), /^skiff\.\d{4}-\d{2}-\d{2}\.log$/);
+  const text = await session.waitFor("level change in the file", async () => {
+    const t = readFileSync(join(logs, files[0]), "utf8");
+    return t.includes('log level changed level="debug"') ? t : null;
+  });
+  assert.match(text, /skiff-desktop starting/);
   await session.screenshot(join(targetDir, "e2e", "about.png"));
   await session.execute(`document.querySelector('a[href="#containers"]').click();`);
 });

@@ -2,7 +2,7 @@
 // WebDriver through tauri-driver like the end-to-end tests, but on the packaged binary.
 // Usage (inside dbus-run-session + xvfb-run): node tests/package/window.mjs /usr/bin/skiff-desktop SCREENSHOT
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Session, startDriver, stopDriver } from "../e2e/webdriver.mjs";
@@ -12,7 +12,7 @@ const work = mkdtempSync(join(tmpdir(), "skiff-package-"));
 const driver = await startDriver({
   port: 4444,
   nativePort: 4445,
-  env: { SKIFF_HOST: "tcp://127.0.0.1:1", SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data") },
+  env: { SKIFF_HOST: "tcp://127.0.0.1:1", SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data"), SKIFF_LOG_DIR: join(work, "logs") },
   logFile: join(work, "driver.log"),
 });
 let session;
@@ -34,7 +34,11 @@ try {
   // Let a frame paint what the DOM now holds before the picture is taken.
   await new Promise((r) => setTimeout(r, 1500));
   if (screenshot) await session.screenshot(screenshot);
-  console.log(`window ok: ${pages.join(", ")}`);
+  // The release build writes its daily log file.
+  const logs = readdirSync(join(work, "logs"));
+  assert.equal(logs.length, 1, `${logs}`);
+  assert.match(readFileSync(join(work, "logs", logs[0]), "utf8"), /skiff-desktop starting/);
+  console.log(`window ok: ${pages.join(", ")}; log file ${logs[0]}`);
 } finally {
   await session?.close();
   stopDriver(driver);

@@ -66,6 +66,8 @@ export const containerAction = (engine: string, id: string, action: Action, forc
 export const ping = () => call<PingReport>("ping");
 export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
 export const buildInfo = () => call<BuildInfo>("build_info");
+export const logFolder = () => call<string | null>("log_folder");
+export const openLogFolder = () => call<null>("open_log_folder");
 export const podmanSetup = () => call<PodmanSetup>("podman_setup");
 export const startPodman = () => call<string>("start_podman");
 export const recentAlerts = () => call<AlertRecord[]>("recent_alerts");

@@ -4,4 +4,4 @@
  * The classes of command failure. Engine failures keep their engine class so the UI can tell
  * `permission_denied` from `not_running`.
  */
-export type IpcErrorKind = "invalid_argument" | "settings" | "engine";
+export type IpcErrorKind = "invalid_argument" | "settings" | "engine" | "unavailable";
