@@ -22,6 +22,7 @@ fn container(i: usize) -> Container {
         pod: None,
         project: None,
         pending: false,
+        kube: None,
     }
 }
 

@@ -9,7 +9,7 @@ mode=${1:-run}
 need=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
       librsvg2-dev librsvg2-bin podman uidmap runc busybox-static)
 if [ "$mode" = test ]; then
-  need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11)
+  need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11 etcd-server openssl curl)
 fi
 command -v node >/dev/null || need+=(nodejs npm)
 
@@ -32,6 +32,12 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$mode" = test ] && ! command -v tauri-driver >/dev/null; then
   echo "deps: installing tauri-driver" >&2
   cargo install tauri-driver --locked --quiet
+fi
+
+# The Kubernetes API server the tests run: built once from Debian's source (~10 min the first
+# time, then cached; see scripts/kube-apiserver.sh).
+if [ "$mode" = test ]; then
+  scripts/kube-apiserver.sh >/dev/null
 fi
 
 # npm ci only when the lockfile changed since the last install.

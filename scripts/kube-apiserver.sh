@@ -16,7 +16,7 @@ mkdir -p "$cache"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 missing=()
-for p in golang-1.19-go rsync etcd-server dpkg-dev; do
+for p in golang-1.19-go rsync etcd-server dpkg-dev golang-github-modern-go-reflect2-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -40,6 +40,12 @@ if [ -z "$src" ]; then
   (cd "$cache/src" && apt-get "${opts[@]}" source -qq kubernetes >/dev/null)
   src=$(ls -d "$cache"/src/kubernetes-*/ | head -1)
 fi
+
+# The vendored modern-go/reflect2 1.0.1 crashes under Go >= 1.18 (nil dereference decoding any
+# JSON map: every pod create panics). 1.0.2 fixed it with the same API; Debian packages it.
+rm -f "$src"/vendor/github.com/modern-go/reflect2/*.go "$src"/vendor/github.com/modern-go/reflect2/*.s
+cp /usr/share/gocode/src/github.com/modern-go/reflect2/*.go /usr/share/gocode/src/github.com/modern-go/reflect2/*.s \
+  "$src/vendor/github.com/modern-go/reflect2/"
 
 echo "kube-apiserver: building in $src (about 5 min on 2 cores)" >&2
 export PATH=/usr/lib/go-1.19/bin:$PATH GOFLAGS= GOCACHE=$cache/gocache GOPATH=$cache/gopath

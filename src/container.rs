@@ -38,6 +38,8 @@ pub struct Container {
     pub project: Option<String>,
     /// True while an action Skiff sent is waiting for the engine's confirming event.
     pub pending: bool,
+    /// Kubernetes pods only: namespace, phase, node, owner, container statuses.
+    pub kube: Option<Box<crate::kubernetes::PodInfo>>,
 }
 
 impl Container {
@@ -91,6 +93,7 @@ impl Container {
                 .filter(|p| !p.is_empty()),
             project: labels.get(COMPOSE_PROJECT_LABEL).cloned(),
             pending: false,
+            kube: None,
             id,
         })
     }

@@ -10,6 +10,7 @@
 //! - [`reconnect`]: backoff policy and socket watching: *when* to try an engine again.
 //! - [`watcher`]: one engine's connection state machine: connect, stream, relist, reconnect.
 //! - [`registry`]: the container sets of all engines, applied from the watchers, as deltas.
+//! - [`kubernetes`]: the pods of kubeconfig contexts, as one more kind of engine (kube-rs).
 //! - [`telemetry`]: opt-in, episode-based, throttled telemetry with a persisted outbox.
 //! - [`health`]: the at-a-glance state of all engines (tray colour, tooltip).
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
@@ -27,6 +28,7 @@ pub mod container;
 pub mod engine;
 pub mod health;
 pub mod ipc;
+pub mod kubernetes;
 pub mod logs;
 pub mod reconnect;
 pub mod registry;

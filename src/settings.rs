@@ -29,6 +29,33 @@ fn yes() -> bool {
     true
 }
 
+/// Which Kubernetes contexts Skiff watches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export_to = "KubernetesSettings.ts")]
+pub struct KubernetesSettings {
+    /// Watch Kubernetes at all (default on: the current context, when there is a kubeconfig).
+    pub enabled: bool,
+    /// The kubeconfig file; `None`: `$KUBECONFIG`, then `~/.kube/config`.
+    pub kubeconfig: Option<String>,
+    /// Contexts to watch; empty: the kubeconfig's current context.
+    pub contexts: Vec<String>,
+    /// The one namespace to watch; `None`: all (or the context's own when listing all is
+    /// forbidden).
+    pub namespace: Option<String>,
+}
+
+impl Default for KubernetesSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            kubeconfig: None,
+            contexts: Vec::new(),
+            namespace: None,
+        }
+    }
+}
+
 /// Everything the user can set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -45,6 +72,8 @@ pub struct Settings {
     pub notifications: bool,
     /// Reconnect backoff (environment variables override it).
     pub backoff: crate::reconnect::BackoffPolicy,
+    /// Kubernetes contexts (their pods are engines `k8s:<context>`); applies at the next start.
+    pub kubernetes: KubernetesSettings,
     /// How much the desktop app logs (applies at once; `SKIFF_LOG` overrides it at start).
     pub log_level: crate::logs::LogLevel,
     /// Keys written by other versions of Skiff, preserved as they are.
@@ -63,6 +92,7 @@ impl Default for Settings {
             notifications: true,
             backoff: crate::reconnect::BackoffPolicy::default(),
             log_level: crate::logs::LogLevel::default(),
+            kubernetes: KubernetesSettings::default(),
             extra: serde_json::Map::new(),
         }
     }
@@ -169,6 +199,36 @@ impl Settings {
         if !(b.factor > 1.0 && b.factor <= 10.0) {
             return Err(invalid("backoff.factor", "above 1 and at most 10"));
         }
+        let k = &self.kubernetes;
+        if let Some(path) = &k.kubeconfig {
+            if !Path::new(path).is_absolute() {
+                return Err(invalid("kubernetes.kubeconfig", "an absolute path"));
+            }
+        }
+        for (i, c) in k.contexts.iter().enumerate() {
+            if c.is_empty() || c.len() > 253 || c.chars().any(char::is_control) {
+                return Err(invalid(
+                    format!("kubernetes.contexts[{i}]"),
+                    "1 to 253 printable characters",
+                ));
+            }
+        }
+        if let Some(ns) = &k.namespace {
+            // A DNS label, as Kubernetes requires of namespace names.
+            let ok = !ns.is_empty()
+                && ns.len() <= 63
+                && ns
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !ns.starts_with('-')
+                && !ns.ends_with('-');
+            if !ok {
+                return Err(invalid(
+                    "kubernetes.namespace",
+                    "a namespace name: lowercase letters, digits and '-', at most 63",
+                ));
+            }
+        }
         if let Some(url) = &self.telemetry_url {
             if !url.starts_with("http://") && !url.starts_with("https://") {
                 return Err(invalid("telemetry_url", "an http:// or https:// URL"));
@@ -188,6 +248,7 @@ impl Settings {
         self.notifications = edit.notifications;
         self.telemetry_url = edit.telemetry_url;
         self.log_level = edit.log_level;
+        self.kubernetes = edit.kubernetes;
         self
     }
 
@@ -260,6 +321,15 @@ mod tests {
         s.theme = "neon".into();
         assert_eq!(s.validate().unwrap_err().field, "theme");
         s.theme = "dark".into();
+        s.kubernetes.namespace = Some("Team_A".into());
+        assert_eq!(s.validate().unwrap_err().field, "kubernetes.namespace");
+        s.kubernetes.namespace = Some("team-a".into());
+        s.kubernetes.kubeconfig = Some("relative/config".into());
+        assert_eq!(s.validate().unwrap_err().field, "kubernetes.kubeconfig");
+        s.kubernetes.kubeconfig = None;
+        s.kubernetes.contexts = vec!["dev\n".into()];
+        assert_eq!(s.validate().unwrap_err().field, "kubernetes.contexts[0]");
+        s.kubernetes.contexts.clear();
         s.backoff.max_ms = 1;
         assert_eq!(s.validate().unwrap_err().field, "backoff.max_ms");
         s.backoff.max_ms = 30_000;

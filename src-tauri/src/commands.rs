@@ -47,10 +47,13 @@ pub async fn container_action(
         kind: skiff::registry::ActionErrorKind::NotFound,
         message: e.message,
     })?;
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // Container ids are hex; pod uids are hex with dashes (an RFC 4122 UUID).
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
         return Err(ActionError {
             kind: skiff::registry::ActionErrorKind::NotFound,
-            message: "container id must be 1 to 64 hexadecimal characters".to_owned(),
+            message:
+                "container id must be 1 to 64 hexadecimal characters (a pod uid may have dashes)"
+                    .to_owned(),
         });
     }
     let result = registry
@@ -67,7 +70,7 @@ pub async fn container_action(
 }
 
 fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
-    if registry.engines().iter().any(|e| e.id == engine) {
+    if registry.engine_ids().iter().any(|e| e == engine) {
         Ok(())
     } else {
         Err(IpcError::invalid_argument(format!(

@@ -4,12 +4,11 @@
 use std::io::Write;
 
 use super::Outcome;
-use crate::engine::DiscoveredEngine;
 use crate::registry::{Action, Confirmation};
 use crate::watcher::WatcherConfig;
 
 pub(super) async fn run(
-    engines: &[DiscoveredEngine],
+    engines: &super::Targets,
     config: &WatcherConfig,
     action: Action,
     target: &str,

@@ -4,11 +4,10 @@ use std::io::Write;
 
 use super::lines::engine_line;
 use super::Outcome;
-use crate::engine::DiscoveredEngine;
 use crate::watcher::{EngineState, WatcherConfig};
 
 pub(super) async fn run(
-    engines: &[DiscoveredEngine],
+    engines: &super::Targets,
     config: &WatcherConfig,
     json: bool,
     out: &mut dyn Write,

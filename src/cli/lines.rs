@@ -43,14 +43,7 @@ pub fn delta_line(d: &Delta) -> Value {
             "engine": d.engine,
             "op": "upsert",
             "rev": d.rev,
-            "container": {
-                "id": container.id,
-                "name": container.name,
-                "image": container.image,
-                "state": container.state,
-                "status": container.status,
-                "pending": container.pending,
-            },
+            "container": container_json(container),
         }),
         Change::Remove { id } => json!({
             "type": "container",
@@ -60,6 +53,22 @@ pub fn delta_line(d: &Delta) -> Value {
             "container": { "id": id },
         }),
     }
+}
+
+/// A row as `watch` prints it; pods add their namespace (a pod name is unique only within it).
+fn container_json(c: &crate::container::Container) -> Value {
+    let mut v = json!({
+        "id": c.id,
+        "name": c.name,
+        "image": c.image,
+        "state": c.state,
+        "status": c.status,
+        "pending": c.pending,
+    });
+    if let Some(pod) = &c.kube {
+        v["namespace"] = json!(pod.namespace);
+    }
+    v
 }
 
 fn resync_line(engine: &str, phase: &str, containers: u64) -> Value {

@@ -39,6 +39,16 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub hosts: Vec<Endpoint>,
+    /// Kubeconfig file for Kubernetes contexts (default: `$KUBECONFIG`, then `~/.kube/config`).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Kubernetes context to include (its pods are engine `k8s:<context>`). Repeatable; default:
+    /// the kubeconfig's current context, unless `--host` is given.
+    #[arg(long = "context", global = true, value_name = "NAME")]
+    pub contexts: Vec<String>,
+    /// Only this namespace of the Kubernetes contexts (default: all the user may list).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub namespace: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -132,7 +142,7 @@ pub async fn run(
             TelemetryCommand::Disable => telemetry::set(false, out),
         };
     }
-    let engines = resolve_engines(&cli.hosts)?;
+    let engines = Targets::resolve(&cli)?;
     if let Some((action, container, force)) = cli.command.action() {
         return act::run(
             &engines,
@@ -170,15 +180,73 @@ impl Command {
     }
 }
 
-/// A registry started on `engines` and given up to 5 s to connect and sync them all (they sync
+/// What a command works on: engines, and Kubernetes contexts.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    pub engines: Vec<DiscoveredEngine>,
+    pub contexts: Vec<crate::kubernetes::KubeContext>,
+}
+
+impl Targets {
+    /// Engines from `--host` or discovery; contexts from `--kubeconfig`/`--context`, else (without
+    /// `--host`) from the settings: the current context unless Kubernetes is switched off.
+    pub fn resolve(cli: &Cli) -> anyhow::Result<Self> {
+        let explicit = cli.kubeconfig.is_some() || !cli.contexts.is_empty();
+        let contexts = if explicit {
+            crate::kubernetes::contexts(
+                cli.kubeconfig.as_deref(),
+                &cli.contexts,
+                cli.namespace.as_deref(),
+            )
+            .map_err(|e| anyhow::anyhow!(e.message))?
+        } else if cli.hosts.is_empty() {
+            let kube = Settings::load()?.kubernetes;
+            if kube.enabled {
+                let path = kube.kubeconfig.as_deref().map(std::path::Path::new);
+                let namespace = cli.namespace.as_deref().or(kube.namespace.as_deref());
+                // A broken kubeconfig must not break `skiff ps` of Docker: warn, go on.
+                crate::kubernetes::contexts(path, &kube.contexts, namespace).unwrap_or_else(|e| {
+                    tracing::warn!(error = %e.message, "Kubernetes contexts skipped");
+                    Vec::new()
+                })
+            } else {
+                Vec::new()
+            }
+        } else {
+            Vec::new()
+        };
+        // Kubernetes alone is enough: no container engine on this machine is then no error.
+        let engines = match resolve_engines(&cli.hosts) {
+            Err(_) if cli.hosts.is_empty() && !contexts.is_empty() => Vec::new(),
+            other => other?,
+        };
+        Ok(Self { engines, contexts })
+    }
+
+    /// How many engines and contexts.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.engines.len() + self.contexts.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Starts watchers for all of them on `registry`.
+    pub fn start(&self, registry: &Registry, config: &WatcherConfig, shutdown: &Shutdown) {
+        registry.start(&self.engines, config, shutdown);
+        registry.start_kubernetes(&self.contexts, config, shutdown);
+    }
+}
+
+/// A registry started on `targets` and given up to 5 s to connect and sync them all (they sync
 /// concurrently), for the one-shot commands. Dropping the trigger stops its watchers.
-async fn synced_registry(
-    engines: &[DiscoveredEngine],
-    config: &WatcherConfig,
-) -> (Registry, ShutdownTrigger) {
+async fn synced_registry(targets: &Targets, config: &WatcherConfig) -> (Registry, ShutdownTrigger) {
     let (trigger, shutdown) = crate::shutdown::channel();
     let registry = Registry::new();
-    registry.start(engines, config, &shutdown);
+    targets.start(&registry, config, &shutdown);
     registry.settled(std::time::Duration::from_secs(5)).await;
     (registry, trigger)
 }

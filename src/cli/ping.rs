@@ -5,13 +5,12 @@
 use std::io::Write;
 
 use super::Outcome;
-use crate::engine::DiscoveredEngine;
 use crate::health::{self, ProcessProbe};
 use crate::telemetry::Telemetry;
 use crate::watcher::WatcherConfig;
 
 pub(super) async fn run(
-    engines: &[DiscoveredEngine],
+    engines: &super::Targets,
     config: &WatcherConfig,
     json: bool,
     out: &mut dyn Write,

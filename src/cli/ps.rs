@@ -5,16 +5,21 @@ use std::io::Write;
 
 use super::Outcome;
 use crate::container::Container;
-use crate::engine::{list_everywhere, DiscoveredEngine};
+use crate::engine::list_everywhere;
 
 pub(super) async fn run(
-    engines: &[DiscoveredEngine],
+    engines: &super::Targets,
     all: bool,
     json: bool,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let list = list_everywhere(engines, all).await;
+    let (mut list, pods) = futures_util::join!(
+        list_everywhere(&engines.engines, all),
+        crate::kubernetes::list_everywhere(&engines.contexts, all)
+    );
+    list.containers.extend(pods.containers);
+    list.failures.extend(pods.failures);
     let outcome = if list.failures.is_empty() {
         Outcome::Success
     } else {

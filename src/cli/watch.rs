@@ -6,14 +6,13 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::lines::{delta_line, engine_line, snapshot_lines};
 use super::Outcome;
-use crate::engine::DiscoveredEngine;
 use crate::registry::{Registry, RegistryEvent};
 use crate::settings::Settings;
 use crate::shutdown::Shutdown;
 use crate::watcher::WatcherConfig;
 
 pub(super) async fn run(
-    engines: &[DiscoveredEngine],
+    engines: &super::Targets,
     config: &WatcherConfig,
     shutdown: Shutdown,
     out: &mut dyn Write,
@@ -24,7 +23,7 @@ pub(super) async fn run(
     // Telemetry only with consent and only if no other Skiff process (the app) owns it.
     let (telemetry, run) = crate::telemetry::start_if_allowed(&Settings::load()?, &shutdown);
     telemetry.follow(&registry);
-    registry.start(engines, config, &shutdown);
+    engines.start(&registry, config, &shutdown);
     let metrics = registry.handler("cli-watch");
     let ended = shutdown.wait();
     tokio::pin!(ended);

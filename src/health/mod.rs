@@ -142,7 +142,7 @@ pub fn ping(registry: &Registry, telemetry: &Telemetry, probe: &mut ProcessProbe
         })
         .collect();
     let handlers = registry.handler_reports();
-    let all_engines = registry.engines().len();
+    let all_engines = registry.engine_ids().len();
     let healthy = engines.len() == all_engines
         && snapshot
             .engines
@@ -229,6 +229,7 @@ mod tests {
             pod: None,
             project: None,
             pending: false,
+            kube: None,
         };
         let text = tooltip(
             &[

@@ -41,7 +41,15 @@ impl SocketWatch {
             // Runs on notify's thread. Any event under the watched directory may matter (the
             // socket, or a directory on the way to it); `Notify` stores one permit, so a burst of
             // events costs one wake-up, never a queue.
-            if let Ok(event) = res {
+            // Reads are not changes: the kubeconfig watch would otherwise wake on Skiff's own
+            // read of the file (inotify reports opens and closes), retrying in a loop.
+            if let Ok(event) = res.as_ref().map_or(Err(()), |e| {
+                if matches!(e.kind, notify::EventKind::Access(_)) {
+                    Err(())
+                } else {
+                    Ok(e)
+                }
+            }) {
                 // Only the socket itself, or a directory on the way to it (`target` starts with
                 // it), matters: other files next to the socket (logs, pid files) must not wake
                 // an engine that stopped retrying.

@@ -46,7 +46,9 @@ impl Action {
             Self::Restart => &["restart", "start"],
             Self::Pause => &["pause"],
             Self::Unpause => &["unpause"],
-            Self::Remove => &["destroy", "remove"],
+            // Docker, Podman; a pod is confirmed deleted once terminating (its kubelet may take
+            // its grace period, or forever when the node is gone, to finish).
+            Self::Remove => &["destroy", "remove", "terminating", "deleted"],
         }
     }
 
@@ -124,6 +126,8 @@ pub enum ActionErrorKind {
     Conflict,
     /// The engine could not be reached.
     Engine,
+    /// This engine has no such action (a pod can be deleted, not stopped).
+    Unsupported,
 }
 
 impl ActionError {
@@ -133,6 +137,19 @@ impl ActionError {
             message: e.to_string(),
         }
     }
+}
+
+/// The actions of an engine that is not a Docker API (a Kubernetes context), registered by its
+/// source with [`Registry::register_object_actions`].
+pub trait ObjectActions: Send + Sync + std::fmt::Debug {
+    /// Deletes the object behind `row`; resolves when the API accepted the deletion.
+    fn delete(&self, row: Container) -> BoxFuture<'static, Result<(), ActionError>>;
+}
+
+/// Who carries out an action.
+enum Backend {
+    Docker(EngineClient),
+    Objects(std::sync::Arc<dyn ObjectActions>),
 }
 
 type Flight = Shared<BoxFuture<'static, Result<ActionOutcome, ActionError>>>;
@@ -148,6 +165,7 @@ enum Step {
 pub(super) struct Actions {
     flights: Mutex<HashMap<(String, String), (Action, Flight)>>,
     clients: Mutex<HashMap<String, EngineClient>>,
+    objects: Mutex<HashMap<String, std::sync::Arc<dyn ObjectActions>>>,
 }
 
 impl Registry {
@@ -248,6 +266,55 @@ impl Registry {
         }
     }
 
+    /// Registers the actions of a list-watch engine (see [`ObjectActions`]).
+    pub fn register_object_actions(
+        &self,
+        engine: &str,
+        actions: std::sync::Arc<dyn ObjectActions>,
+    ) {
+        self.inner
+            .actions
+            .objects
+            .lock()
+            .expect("lock")
+            .insert(engine.to_owned(), actions);
+    }
+
+    async fn backend(
+        &self,
+        engine: &str,
+        id: &str,
+        action: Action,
+    ) -> Result<Backend, ActionError> {
+        let objects = self
+            .inner
+            .actions
+            .objects
+            .lock()
+            .expect("lock")
+            .get(engine)
+            .cloned();
+        let Some(objects) = objects else {
+            return self.client(engine).await.map(Backend::Docker);
+        };
+        if action != Action::Remove {
+            return Err(ActionError {
+                kind: ActionErrorKind::Unsupported,
+                message: format!(
+                    "a pod cannot {}; delete it instead (its controller, if any, recreates it)",
+                    action.as_str()
+                ),
+            });
+        }
+        if self.container(engine, id).is_none() {
+            return Err(ActionError {
+                kind: ActionErrorKind::NotFound,
+                message: format!("no pod with uid {id:?} in {engine}"),
+            });
+        }
+        Ok(Backend::Objects(objects))
+    }
+
     async fn client(&self, engine: &str) -> Result<EngineClient, ActionError> {
         if let Some(c) = self.inner.actions.clients.lock().expect("lock").get(engine) {
             return Ok(c.clone());
@@ -304,7 +371,7 @@ impl Registry {
                 });
             }
         }
-        let client = self.client(engine).await?;
+        let backend = self.backend(engine, id, action).await?;
         let (tx, rx) = oneshot::channel();
         // Registered before the call: the confirming event may arrive before the call returns.
         self.lock()
@@ -316,7 +383,13 @@ impl Registry {
                 tx,
             });
         self.broadcast_pending(engine, id, true);
-        let called = call(&client, id, action, force).await;
+        let called = match &backend {
+            Backend::Docker(client) => call(client, id, action, force).await,
+            Backend::Objects(objects) => match self.container(engine, id) {
+                Some(row) => objects.delete(row).await.map_err(CallError::Failed),
+                None => Ok(()), // gone meanwhile: what was asked is done
+            },
+        };
         let outcome = |confirmation, container| ActionOutcome {
             engine: engine.to_owned(),
             id: id.to_owned(),
@@ -347,10 +420,14 @@ impl Registry {
                     Ok(outcome(Confirmation::Event, self.container(engine, id)))
                 } else {
                     tracing::warn!(%engine, %id, action = action.as_str(), "no confirming event within 10 s; asking the engine");
-                    let truth = client
-                        .list_one(id)
-                        .await
-                        .map_err(|e| ActionError::engine(&e))?;
+                    let truth = match &backend {
+                        Backend::Docker(client) => client
+                            .list_one(id)
+                            .await
+                            .map_err(|e| ActionError::engine(&e))?,
+                        // A list-watch source's store is the API's truth as of its last event.
+                        Backend::Objects(_) => self.container(engine, id),
+                    };
                     let mut state = self.lock();
                     if let Some(d) = state
                         .stores

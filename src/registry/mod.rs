@@ -14,7 +14,8 @@ pub mod store;
 pub mod synthetic;
 
 pub use actions::{
-    Action, ActionError, ActionErrorKind, ActionOutcome, Confirmation, CONFIRM_TIMEOUT,
+    Action, ActionError, ActionErrorKind, ActionOutcome, Confirmation, ObjectActions,
+    CONFIRM_TIMEOUT,
 };
 pub use delta::{Change, Delta};
 pub use metrics::{HandlerMetrics, HandlerReport};

@@ -91,6 +91,8 @@ pub(super) struct Inner {
     pub tx: broadcast::Sender<RegistryEvent>,
     pub controls: Mutex<HashMap<String, mpsc::Sender<Control>>>,
     pub engines: Mutex<Vec<DiscoveredEngine>>,
+    /// Ids of the Kubernetes contexts watched.
+    pub kube: Mutex<Vec<String>>,
     pub actions: super::actions::Actions,
     pub handlers: Mutex<Vec<Arc<HandlerMetrics>>>,
 }
@@ -119,6 +121,7 @@ impl Registry {
                 tx,
                 controls: Mutex::new(HashMap::new()),
                 engines: Mutex::new(Vec::new()),
+                kube: Mutex::new(Vec::new()),
                 actions: super::actions::Actions::default(),
                 handlers: Mutex::new(Vec::new()),
             }),
@@ -189,6 +192,44 @@ impl Registry {
         }
     }
 
+    /// Starts a watcher per Kubernetes context (engine id `k8s:<context>`), feeding the same
+    /// stores and fan-out as the engines. They end when `shutdown` fires.
+    pub fn start_kubernetes(
+        &self,
+        contexts: &[crate::kubernetes::KubeContext],
+        config: &WatcherConfig,
+        shutdown: &Shutdown,
+    ) {
+        for ctx in contexts {
+            let (control_tx, control_rx) = mpsc::channel(16);
+            self.inner
+                .controls
+                .lock()
+                .expect("lock")
+                .insert(ctx.id.clone(), control_tx);
+            self.inner.kube.lock().expect("lock").push(ctx.id.clone());
+            let actions = Arc::new(crate::kubernetes::watch::PodActions::default());
+            self.register_object_actions(&ctx.id, actions.clone());
+            let out_tx = self.attach(&ctx.id);
+            tokio::spawn(crate::kubernetes::watch::run(
+                ctx.clone(),
+                config.clone(),
+                control_rx,
+                out_tx,
+                actions,
+                shutdown.clone().wait(),
+            ));
+        }
+    }
+
+    /// Ids of everything watched: engines, then Kubernetes contexts.
+    #[must_use]
+    pub fn engine_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.engines().into_iter().map(|e| e.id).collect();
+        ids.extend(self.inner.kube.lock().expect("lock").iter().cloned());
+        ids
+    }
+
     /// Starts watching `endpoint` unless an engine already does (then it is retried at once);
     /// returns the engine's id. The id is `id_hint`, or `id_hint-2`… when that is taken.
     #[must_use]
@@ -239,7 +280,7 @@ impl Registry {
             while let Some(item) = out_rx.recv().await {
                 metrics.queued(out_rx.len());
                 let engine_time = match &item {
-                    WatchEvent::Event(e) => Some(e.time_nano),
+                    WatchEvent::Event(e) | WatchEvent::Object { event: e, .. } => Some(e.time_nano),
                     _ => None,
                 };
                 let failed = matches!(item, WatchEvent::StreamError(_));
@@ -272,19 +313,12 @@ impl Registry {
             WatchEvent::InitDone => store.init_done(&mut deltas),
             WatchEvent::Event(event) => {
                 deltas.extend(store.apply(&event));
-                if let Some(waiters) = state
-                    .waiters
-                    .get_mut(&(engine.to_owned(), event.id.clone()))
-                {
-                    let verb = event.action.split(':').next().unwrap_or_default();
-                    let (fire, keep): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(waiters)
-                        .into_iter()
-                        .partition(|w| w.actions.contains(&verb));
-                    *waiters = keep;
-                    for w in fire {
-                        let _ = w.tx.send(event.clone());
-                    }
-                }
+                confirm(&mut state.waiters, engine, &event);
+                record(&mut state.history, engine, &event, false);
+            }
+            WatchEvent::Object { row, event } => {
+                deltas.extend(store.replace(&event.id, row.map(|r| *r)));
+                confirm(&mut state.waiters, engine, &event);
                 record(&mut state.history, engine, &event, false);
             }
             WatchEvent::History(event) => record(&mut state.history, engine, &event, true),
@@ -359,13 +393,13 @@ impl Registry {
     }
 
     fn is_settled(&self) -> bool {
-        let engines = self.engines();
+        let ids = self.engine_ids();
         let state = self.lock();
-        engines.iter().all(|e| match state.statuses.get(&e.id) {
+        ids.iter().all(|id| match state.statuses.get(id) {
             None => false,
             Some(s) => match s.state {
                 EngineState::Connecting => false,
-                EngineState::Connected => state.stores.get(&e.id).is_some_and(|st| st.rev() > 0),
+                EngineState::Connected => state.stores.get(id).is_some_and(|st| st.rev() > 0),
                 _ => true,
             },
         })
@@ -395,6 +429,20 @@ fn snapshot_of(state: &State) -> Snapshot {
             .iter()
             .map(|(k, s)| (k.clone(), s.rev()))
             .collect(),
+    }
+}
+
+/// Hands `event` to the actions waiting for it (see `actions.rs`).
+fn confirm(waiters: &mut HashMap<(String, String), Vec<Waiter>>, engine: &str, event: &RawEvent) {
+    if let Some(waiting) = waiters.get_mut(&(engine.to_owned(), event.id.clone())) {
+        let verb = event.action.split(':').next().unwrap_or_default();
+        let (fire, keep): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(waiting)
+            .into_iter()
+            .partition(|w| w.actions.contains(&verb));
+        *waiting = keep;
+        for w in fire {
+            let _ = w.tx.send(event.clone());
+        }
     }
 }
 

@@ -312,6 +312,7 @@ impl EngineStore {
             pod: label("io.podman.pod.name"),
             project: label("com.docker.compose.project"),
             pending: false,
+            kube: None,
         }
     }
 

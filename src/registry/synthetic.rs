@@ -50,6 +50,7 @@ pub async fn fill(registry: &Registry, id: &str, n: usize) {
             pod: None,
             project: Some(format!("project-{:03}", i / 20)),
             pending: false,
+            kube: None,
         })
     }));
     items.push(WatchEvent::InitDone);

@@ -42,6 +42,13 @@ pub enum WatchEvent {
     History(RawEvent),
     /// One line of the stream was unusable (malformed, oversized); the stream goes on.
     StreamError(String),
+    /// A whole object from a list-watch source (Kubernetes): its row as it is now, or `None`
+    /// once deleted. `event` says what happened (`pod` `added`/`modified`/`terminating`/
+    /// `deleted`), for the events page and for action confirmations.
+    Object {
+        row: Option<Box<Container>>,
+        event: RawEvent,
+    },
 }
 
 /// Commands from the user.

@@ -85,6 +85,9 @@ pub struct EngineStatus {
     /// slow threshold (1 s): an engine that is slow before it fails. `None` while it answers
     /// promptly, and outside `connected`.
     pub slow_ping_ms: Option<u64>,
+    /// A limitation worth showing while connected (a Kubernetes context restricted to its own
+    /// namespace because listing all is forbidden).
+    pub note: Option<String>,
 }
 
 impl EngineStatus {
@@ -104,6 +107,7 @@ impl EngineStatus {
             reconnects: 0,
             at: now_rfc3339(),
             slow_ping_ms: None,
+            note: None,
         }
     }
 }

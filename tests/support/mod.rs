@@ -235,5 +235,6 @@ pub mod registry {
         rows
     }
 }
+pub mod cluster;
 pub mod proxy;
 pub mod sink;

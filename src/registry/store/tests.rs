@@ -30,6 +30,7 @@ fn listed(id: &str, state: &str) -> Container {
         pod: None,
         project: None,
         pending: false,
+        kube: None,
     }
 }
 

@@ -15,6 +15,7 @@ function c(name: string, over: Partial<Container> = {}): Container {
     pod: null,
     project: null,
     pending: false,
+    kube: null,
     ...over,
   };
 }
@@ -48,6 +49,18 @@ describe("groupRows", () => {
       c("d", { pod: "pod1" }),
     ]);
     expect(groups.map((g) => g.key)).toEqual(["docker", "podman", "podman / pod1", "podman / shop"]);
+  });
+
+  it("groups pods by context, then namespace, and finds them by namespace", () => {
+    const pod = (name: string, namespace: string) =>
+      c(name, {
+        engine: "k8s:dev",
+        state: "pending",
+        kube: { namespace, phase: "Pending", node: null, owner: null, restarts: 0, ready: "0/1", containers: [] },
+      });
+    const rows = [pod("web", "shop"), pod("db", "data"), c("local")];
+    expect(groupRows(rows).map((g) => g.key)).toEqual(["k8s:dev / data", "k8s:dev / shop", "podman"]);
+    expect(visibleRows(rows, { ...defaultView, query: "shop" }).map((r) => r.name)).toEqual(["web"]);
   });
 });
 

@@ -26,7 +26,8 @@ export function matches(c: Container, view: ListView): boolean {
     c.id.startsWith(q) ||
     c.engine.toLowerCase().includes(q) ||
     (c.project ?? "").toLowerCase().includes(q) ||
-    (c.pod ?? "").toLowerCase().includes(q)
+    (c.pod ?? "").toLowerCase().includes(q) ||
+    (c.kube?.namespace ?? "").toLowerCase().includes(q)
   );
 }
 
@@ -42,7 +43,7 @@ export function visibleRows(rows: Container[], view: ListView): Container[] {
 }
 
 export interface Group {
-  /** `engine` or `engine / project` or `engine / pod`. */
+  /** `engine` or `engine / project` or `engine / pod` or `k8s:context / namespace`. */
   key: string;
   engine: string;
   label: string | null;
@@ -53,7 +54,7 @@ export interface Group {
 export function groupRows(rows: Container[]): Group[] {
   const groups = new Map<string, Group>();
   for (const c of rows) {
-    const label = c.project ?? c.pod ?? null;
+    const label = c.project ?? c.pod ?? c.kube?.namespace ?? null;
     const key = label ? `${c.engine} / ${label}` : c.engine;
     let g = groups.get(key);
     if (!g) {

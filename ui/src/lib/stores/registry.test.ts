@@ -14,6 +14,7 @@ const c = (id: string, state = "running"): Container => ({
   pod: null,
   project: null,
   pending: false,
+  kube: null,
 });
 
 const upsert = (rev: number, container: Container): Delta => ({ engine: "podman", rev, op: "upsert", container });

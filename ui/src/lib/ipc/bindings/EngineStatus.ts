@@ -28,7 +28,12 @@ at: string,
  * slow threshold (1 s): an engine that is slow before it fails. `None` while it answers
  * promptly, and outside `connected`.
  */
-slow_ping_ms: number | null, } & ({ "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", 
+slow_ping_ms: number | null, 
+/**
+ * A limitation worth showing while connected (a Kubernetes context restricted to its own
+ * namespace because listing all is forbidden).
+ */
+note: string | null, } & ({ "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", 
 /**
  * Failed attempts in this outage so far.
  */
