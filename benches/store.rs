@@ -1,5 +1,6 @@
 //! Registry store ingest: throughput with 10k containers, and per-event cost at 100 / 1k / 10k
-//! containers (it must be flat: applying an event is O(1) in the number of containers).
+//! containers (it must be flat: applying an event is O(1) in the number of containers); the
+//! same for Kubernetes pods at 10 / 1k pods, counting the pod → row mapping each watch event costs.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -99,5 +100,61 @@ fn per_event(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ingest, per_event);
+fn pod(i: usize, phase: &str) -> k8s_openapi::api::core::v1::Pod {
+    serde_json::from_value(serde_json::json!({
+        "metadata": {"name": format!("p-{i}"), "namespace": "team", "uid": format!("uid-{i}"),
+            "creationTimestamp": "2026-11-23T10:00:00Z"},
+        "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "busybox"}]},
+        "status": {"phase": phase, "containerStatuses": [{"name": "app", "image": "busybox",
+            "imageID": "", "ready": phase == "Running", "restartCount": 0,
+            "state": if phase == "Running" { serde_json::json!({"running": {}}) } else { serde_json::json!({"waiting": {"reason": "ContainerCreating"}}) }}]}
+    }))
+    .expect("pod")
+}
+
+fn per_pod_event(c: &mut Criterion) {
+    use skiff::kubernetes::pods::row;
+    let mut group = c.benchmark_group("per_pod_event_cost");
+    for n in [10usize, 1_000] {
+        // MODIFIED events alternating Pending/Running over all pods, as the watch delivers them.
+        let evs: Vec<_> = (0..20_000)
+            .map(|k| {
+                pod(
+                    k % n,
+                    if (k / n).is_multiple_of(2) {
+                        "Running"
+                    } else {
+                        "Pending"
+                    },
+                )
+            })
+            .collect();
+        group.throughput(Throughput::Elements(evs.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            b.iter_batched(
+                || {
+                    let mut s = EngineStore::new("k8s:bench");
+                    s.init();
+                    for i in 0..n {
+                        s.init_apply(row("k8s:bench", &pod(i, "Pending")).expect("row"));
+                    }
+                    s.init_done(&mut Vec::new());
+                    s
+                },
+                |mut s| {
+                    for p in &evs {
+                        let r = row("k8s:bench", p).expect("row");
+                        let id = r.id.clone();
+                        black_box(s.replace(&id, Some(r)));
+                    }
+                    s
+                },
+                criterion::BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, ingest, per_event, per_pod_event);
 criterion_main!(benches);

@@ -40,11 +40,15 @@ impl OutageTracker {
         if let Some(kind) = s.kind {
             self.kinds.insert(s.engine.clone(), kind.to_string());
         }
-        let engine_kind = self
-            .kinds
-            .get(&s.engine)
-            .cloned()
-            .unwrap_or_else(|| "unknown".to_owned());
+        let engine_kind = self.kinds.get(&s.engine).cloned().unwrap_or_else(|| {
+            // Never the context's name (it may name a company or a customer): only the kind.
+            if crate::kubernetes::is_kube(&s.engine) {
+                "kubernetes"
+            } else {
+                "unknown"
+            }
+            .to_owned()
+        });
         match &s.state {
             EngineState::Reconnecting { attempt, error, .. } => {
                 let kind = error.kind.as_str();
@@ -154,6 +158,19 @@ mod tests {
                 remedy: None,
             },
         }
+    }
+
+    #[test]
+    fn a_kubernetes_context_is_reported_by_kind_never_by_name() {
+        let mut t = OutageTracker::default();
+        let s = EngineStatus::new(
+            "k8s:acme-prod",
+            "https://10.0.0.1:6443/",
+            reconnecting(0, FailureKind::NotRunning),
+        );
+        let lost = t.observe(&s).unwrap();
+        assert_eq!(lost.properties["engine_kind"], "kubernetes");
+        assert!(!serde_json::to_string(&lost).unwrap().contains("acme"));
     }
 
     #[tokio::test(start_paused = true)]
