@@ -508,3 +508,35 @@ async fn a_thousand_pods_list_in_pages_and_ps_shows_them_all() {
     assert_eq!(pods[0]["name"], "p0000");
     assert_eq!(pods[0]["kube"]["namespace"], "team");
 }
+
+#[test]
+fn a_stale_default_kubeconfig_warns_but_does_not_fail_ps_and_an_asked_context_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\ncurrent-context: gone\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: gone\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user: {token: t}\n",
+    )
+    .unwrap();
+    let ps = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .arg("ps")
+            .args(args)
+            .env("KUBECONFIG", &kubeconfig)
+            .env("SKIFF_CONFIG_DIR", dir.path())
+            .env_remove("SKIFF_HOST")
+            .output()
+            .unwrap()
+    };
+    // Found by default (the current context of $KUBECONFIG): a warning line, exit 0.
+    let found = ps(&[]);
+    let stderr = String::from_utf8_lossy(&found.stderr);
+    assert!(
+        stderr.contains("cannot reach engine k8s:gone") && stderr.contains("connection refused"),
+        "{stderr}"
+    );
+    assert_eq!(found.status.code(), Some(0), "{stderr}");
+    // Asked for by name: the same failure is the command's failure.
+    let asked = ps(&["--context", "gone"]);
+    assert_eq!(asked.status.code(), Some(1));
+}

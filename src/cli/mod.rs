@@ -185,6 +185,10 @@ impl Command {
 pub struct Targets {
     pub engines: Vec<DiscoveredEngine>,
     pub contexts: Vec<crate::kubernetes::KubeContext>,
+    /// The contexts were asked for (`--kubeconfig`/`--context`), not just found: an unreachable
+    /// one then fails the command. A stale kubeconfig found by default only warns, so it never
+    /// turns `skiff ps` of a Docker user red.
+    pub contexts_asked: bool,
 }
 
 impl Targets {
@@ -220,7 +224,11 @@ impl Targets {
             Err(_) if cli.hosts.is_empty() && !contexts.is_empty() => Vec::new(),
             other => other?,
         };
-        Ok(Self { engines, contexts })
+        Ok(Self {
+            engines,
+            contexts,
+            contexts_asked: explicit,
+        })
     }
 
     /// How many engines and contexts.

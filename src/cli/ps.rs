@@ -19,8 +19,14 @@ pub(super) async fn run(
         crate::kubernetes::list_everywhere(&engines.contexts, all)
     );
     list.containers.extend(pods.containers);
+    let pods_failed = engines.contexts_asked && !pods.failures.is_empty();
     list.failures.extend(pods.failures);
-    let outcome = if list.failures.is_empty() {
+    let outcome = if list
+        .failures
+        .iter()
+        .all(|f| crate::kubernetes::is_kube(&f.engine))
+        && !pods_failed
+    {
         Outcome::Success
     } else {
         Outcome::Failure
