@@ -62,48 +62,61 @@ certs() {
   printf '%s,admin,admin,system:masters\n%s,dev,dev\n%s,dev2,dev2\n' "$(token)" "$(token)" "$(token)" > "$d/tokens.csv"
 }
 
+# Ports are picked at random and checked free, but a parallel test may take the same one before
+# the server binds it: a server that dies at start gets new ports, up to three times.
 start_etcd() {
   alive etcd && return
-  [ -f "$d/etcd.port" ] || free_port > "$d/etcd.port"
-  [ -f "$d/peer.port" ] || free_port > "$d/peer.port"
-  local port peer; port=$(cat "$d/etcd.port"); peer=$(cat "$d/peer.port")
-  etcd --name skiff-test --data-dir "$d/etcd" \
-    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-    --initial-cluster "skiff-test=http://127.0.0.1:$peer" \
-    > "$d/etcd.log" 2>&1 &
-  echo $! > "$d/etcd.pid"
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return
-    sleep 0.1
+  for _ in 1 2 3; do
+    [ -f "$d/etcd.port" ] || free_port > "$d/etcd.port"
+    [ -f "$d/peer.port" ] || free_port > "$d/peer.port"
+    local port peer; port=$(cat "$d/etcd.port"); peer=$(cat "$d/peer.port")
+    etcd --name skiff-test --data-dir "$d/etcd" \
+      --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+      --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+      --initial-cluster "skiff-test=http://127.0.0.1:$peer" \
+      > "$d/etcd.log" 2>&1 &
+    echo $! > "$d/etcd.pid"
+    # Up to 60 s: several tests start clusters at once on 2 cores.
+    for _ in $(seq 1 600); do
+      curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return
+      alive etcd || break
+      sleep 0.1
+    done
+    stop_one etcd
+    rm -f "$d/etcd.port" "$d/peer.port"
   done
-  log "etcd did not start; see $d/etcd.log"; tail -20 "$d/etcd.log" >&2; exit 1
+  log "etcd did not start; its log:"; tail -20 "$d/etcd.log" >&2; exit 1
 }
 
 start_apiserver() {
   alive apiserver && return
   local bin; bin=$("$here/kube-apiserver.sh")
-  [ -f "$d/apiserver.port" ] || free_port > "$d/apiserver.port"
-  local port; port=$(cat "$d/apiserver.port")
-  "$bin" --etcd-servers="http://127.0.0.1:$(cat "$d/etcd.port")" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port" --insecure-port=0 \
-    --tls-cert-file="$d/server.crt" --tls-private-key-file="$d/server.key" --cert-dir="$d/certs" \
-    --token-auth-file="$d/tokens.csv" --authorization-mode=RBAC \
-    --service-account-issuer=https://kubernetes.default.svc \
-    --service-account-key-file="$d/sa.pub" --service-account-signing-key-file="$d/sa.key" \
-    --service-cluster-ip-range=10.96.0.0/24 --endpoint-reconciler-type=none \
-    --disable-admission-plugins=ServiceAccount --watch-cache=false \
-    > "$d/apiserver.log" 2>&1 &
-  echo $! > "$d/apiserver.pid"
   local admin; admin=$(grep ',admin,' "$d/tokens.csv" | cut -d, -f1)
-  for _ in $(seq 1 300); do
-    if curl -sf --cacert "$d/ca.crt" -H "Authorization: Bearer $admin" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
-      return
-    fi
-    alive apiserver || break
-    sleep 0.1
+  for _ in 1 2 3; do
+    [ -f "$d/apiserver.port" ] || free_port > "$d/apiserver.port"
+    local port; port=$(cat "$d/apiserver.port")
+    "$bin" --etcd-servers="http://127.0.0.1:$(cat "$d/etcd.port")" \
+      --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port" --insecure-port=0 \
+      --tls-cert-file="$d/server.crt" --tls-private-key-file="$d/server.key" --cert-dir="$d/certs" \
+      --token-auth-file="$d/tokens.csv" --authorization-mode=RBAC \
+      --service-account-issuer=https://kubernetes.default.svc \
+      --service-account-key-file="$d/sa.pub" --service-account-signing-key-file="$d/sa.key" \
+      --service-cluster-ip-range=10.96.0.0/24 --endpoint-reconciler-type=none \
+      --disable-admission-plugins=ServiceAccount --watch-cache=false \
+      > "$d/apiserver.log" 2>&1 &
+    echo $! > "$d/apiserver.pid"
+    for _ in $(seq 1 900); do
+      if curl -sf --cacert "$d/ca.crt" -H "Authorization: Bearer $admin" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+        return
+      fi
+      alive apiserver || break
+      sleep 0.1
+    done
+    stop_one apiserver
+    # A restart keeps its port (the kubeconfig names it) unless the port was the problem.
+    grep -q "address already in use" "$d/apiserver.log" && rm -f "$d/apiserver.port"
   done
-  log "the API server did not become ready; see $d/apiserver.log"; tail -20 "$d/apiserver.log" >&2; exit 1
+  log "the API server did not become ready; its log:"; tail -20 "$d/apiserver.log" >&2; exit 1
 }
 
 kubeconfig() {
