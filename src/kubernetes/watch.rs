@@ -36,7 +36,8 @@ use crate::engine::{ErrorInfo, FailureKind};
 use crate::reconnect::{Backoff, SocketWatch};
 use crate::registry::{ActionError, ActionErrorKind, ObjectActions};
 use crate::watcher::{
-    now_rfc3339, AttemptTrigger, Control, EngineState, EngineStatus, WatchEvent, WatcherConfig,
+    now_rfc3339, AttemptTrigger, Control, EngineState, EngineStatus, Outage, WatchEvent,
+    WatcherConfig,
 };
 
 type PodStream = BoxStream<'static, Result<watcher::Event<Pod>, watcher::Error>>;
@@ -84,11 +85,6 @@ struct Session {
     home: String,
 }
 
-struct Outage {
-    started: Instant,
-    attempts: u32,
-}
-
 struct KubeWatcher {
     ctx: KubeContext,
     config: WatcherConfig,
@@ -122,13 +118,7 @@ impl KubeWatcher {
     }
 
     async fn set_state(&mut self, state: EngineState, trigger: Option<AttemptTrigger>) -> bool {
-        self.status.state = state;
-        self.status.trigger = trigger;
-        self.status.at = now_rfc3339();
-        self.status.slow_ping_ms = None;
-        if self.status.state != EngineState::Connected {
-            self.status.connected_since = None;
-        }
+        self.status.enter(state, trigger);
         self.emit(WatchEvent::Status(self.status.clone())).await
     }
 
@@ -224,15 +214,8 @@ impl KubeWatcher {
 
     /// Marks the context connected (ending an outage).
     async fn connected(&mut self, trigger: AttemptTrigger) -> bool {
-        if let Some(outage) = self.outage.take() {
-            self.status.reconnects += 1;
-            tracing::info!(engine = %self.ctx.id, attempts = outage.attempts, outage_s = outage.started.elapsed().as_secs_f64(), "cluster connection restored");
-        }
-        self.status.connected_since = Some(now_rfc3339());
-        let since = self.status.connected_since.clone();
-        let ok = self.set_state(EngineState::Connected, Some(trigger)).await;
-        self.status.connected_since = since;
-        ok
+        Outage::end(&mut self.outage, &mut self.status);
+        self.set_state(EngineState::Connected, Some(trigger)).await
     }
 
     /// Follows the stream until it fails; says whether `session` is worth keeping (its
@@ -346,18 +329,13 @@ impl KubeWatcher {
         if connected_for.is_some_and(|d| d >= self.config.backoff.healthy_after()) {
             self.backoff.reset();
         }
-        match &mut self.outage {
-            None => {
-                tracing::warn!(engine = %self.ctx.id, kind = error.kind.as_str(), error = %error.message, "cluster connection lost");
-                self.outage = Some(Outage {
-                    started: Instant::now(),
-                    attempts: u32::from(connected_for.is_none()),
-                });
-            }
-            Some(o) => o.attempts += 1,
-        }
-        let attempt = self.outage.as_ref().map_or(0, |o| o.attempts);
-        tracing::debug!(engine = %self.ctx.id, attempt, kind = error.kind.as_str(), error = %error.message, "cluster attempt failed");
+        let attempt = Outage::failed(
+            &mut self.outage,
+            &self.status,
+            connected_for,
+            error.kind,
+            &error.message,
+        );
         if !error.kind.retries() {
             if !self
                 .set_state(EngineState::Unavailable { error }, None)

@@ -118,11 +118,54 @@ pub async fn run(
     }
 }
 
-/// An outage in progress: from the first failure to the next successful connection.
+/// An outage in progress: from the first failure to the next successful connection. Shared by
+/// every kind of watcher (engines, Kubernetes contexts): one warn line when it starts, one info
+/// line when it ends, attempts only at debug level in between.
 #[derive(Debug)]
-struct Outage {
+pub(crate) struct Outage {
     started: Instant,
     attempts: u32,
+}
+
+impl Outage {
+    /// Counts a failed attempt of `status.engine`, starting an outage in `slot` if none is open
+    /// (a session that had connected does not count as an attempt); returns the attempt number.
+    pub(crate) fn failed(
+        slot: &mut Option<Outage>,
+        status: &EngineStatus,
+        connected_for: Option<Duration>,
+        kind: crate::engine::FailureKind,
+        error: &dyn std::fmt::Display,
+    ) -> u32 {
+        let (engine, endpoint) = (&status.engine, &status.endpoint);
+        let outage = if let Some(outage) = slot {
+            outage.attempts += 1;
+            outage
+        } else {
+            tracing::warn!(%engine, %endpoint, kind = kind.as_str(), %error, "engine connection lost");
+            // The failure of a session that had connected is not an attempt; every later one is.
+            slot.insert(Outage {
+                started: Instant::now(),
+                attempts: u32::from(connected_for.is_none()),
+            })
+        };
+        let attempt = outage.attempts;
+        tracing::debug!(%engine, attempt, kind = kind.as_str(), %error, "engine attempt failed");
+        attempt
+    }
+
+    /// Ends the outage in `slot`, if one is open: one more completed reconnection.
+    pub(crate) fn end(slot: &mut Option<Outage>, status: &mut EngineStatus) {
+        if let Some(outage) = slot.take() {
+            status.reconnects += 1;
+            tracing::info!(
+                engine = %status.engine,
+                attempts = outage.attempts,
+                outage_s = outage.started.elapsed().as_secs_f64(),
+                "engine connection restored"
+            );
+        }
+    }
 }
 
 /// How a session that connected ended without an error.
@@ -193,13 +236,7 @@ impl Watcher {
     }
 
     async fn set_state(&mut self, state: EngineState, trigger: Option<AttemptTrigger>) -> bool {
-        self.status.state = state;
-        self.status.trigger = trigger;
-        self.status.at = now_rfc3339();
-        self.status.slow_ping_ms = None;
-        if !matches!(self.status.state, EngineState::Connected) {
-            self.status.connected_since = None;
-        }
+        self.status.enter(state, trigger);
         self.emit(WatchEvent::Status(self.status.clone())).await
     }
 
@@ -255,19 +292,7 @@ impl Watcher {
             self.backoff.reset();
         }
         let kind = error.kind();
-        match &mut self.outage {
-            None => {
-                // One warn line per outage; attempts are logged at debug level below.
-                tracing::warn!(engine = %self.spec.id, endpoint = %self.spec.endpoint, error = %error, "engine connection lost");
-                self.outage = Some(Outage {
-                    started: Instant::now(),
-                    attempts: u32::from(connected_for.is_none()),
-                });
-            }
-            Some(outage) => outage.attempts += 1,
-        }
-        let attempt = self.outage.as_ref().map_or(0, |o| o.attempts);
-        tracing::debug!(engine = %self.spec.id, attempt, kind = kind.as_str(), error = %error, "engine attempt failed");
+        let attempt = Outage::failed(&mut self.outage, &self.status, connected_for, kind, &error);
 
         let socket = self
             .spec
@@ -412,23 +437,12 @@ impl Watcher {
         let mut stream =
             EventStream::open(&self.spec.endpoint, &client.api_version(), &query).await?;
 
-        if let Some(outage) = self.outage.take() {
-            self.status.reconnects += 1;
-            tracing::info!(
-                engine = %self.spec.id,
-                attempts = outage.attempts,
-                outage_s = outage.started.elapsed().as_secs_f64(),
-                "engine connection restored"
-            );
-        }
+        Outage::end(&mut self.outage, &mut self.status);
         self.status.kind = Some(client.kind());
         self.status.version = Some(client.version().to_owned());
-        self.status.connected_since = Some(now_rfc3339());
-        let since = self.status.connected_since.clone();
         if !self.set_state(EngineState::Connected, Some(trigger)).await {
             return Ok(SessionEnd::OutputClosed);
         }
-        self.status.connected_since = since;
         let connected_at = Instant::now();
         let failed = |error: EngineError| Failure {
             error,

@@ -112,6 +112,19 @@ impl EngineStatus {
     }
 }
 
+impl EngineStatus {
+    /// Moves to `state`, stamped now, as every watcher publishes a transition: entering
+    /// `connected` starts a connection (`connected_since` now), any other state has none, and a
+    /// slowness mark belonged to the connection that ended.
+    pub fn enter(&mut self, state: EngineState, trigger: Option<AttemptTrigger>) {
+        self.state = state;
+        self.trigger = trigger;
+        self.at = now_rfc3339();
+        self.slow_ping_ms = None;
+        self.connected_since = (self.state == EngineState::Connected).then(|| self.at.clone());
+    }
+}
+
 /// RFC 3339 with milliseconds, in UTC, as every timestamp Skiff prints.
 #[must_use]
 pub fn now_rfc3339() -> String {
