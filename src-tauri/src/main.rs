@@ -31,20 +31,6 @@ struct Core {
     _shutdown: skiff::shutdown::ShutdownTrigger,
 }
 
-/// The Kubernetes contexts of the settings (`KUBECONFIG` and the current context by default). A
-/// broken kubeconfig costs the pods, never the app: it is logged and Docker/Podman go on.
-fn kube_contexts(settings: &Settings) -> Vec<skiff::kubernetes::KubeContext> {
-    let k = &settings.kubernetes;
-    if !k.enabled {
-        return Vec::new();
-    }
-    let path = k.kubeconfig.as_deref().map(std::path::Path::new);
-    skiff::kubernetes::contexts(path, &k.contexts, k.namespace.as_deref()).unwrap_or_else(|e| {
-        tracing::warn!(error = %e.message, "Kubernetes contexts skipped");
-        Vec::new()
-    })
-}
-
 fn main() {
     // Settings first: they hold the log level. Their error is logged once the logger is up.
     let loaded = Settings::load();
@@ -76,7 +62,7 @@ fn main() {
                     tracing::warn!(error = %e, "no engines to watch");
                     Vec::new()
                 });
-            let contexts = kube_contexts(&settings);
+            let contexts = skiff::kubernetes::from_settings(&settings.kubernetes, None);
             let backoff = settings.backoff.with_env();
             app.manage(telemetry::TelemetryState::start(
                 &settings, &registry, &shutdown,

@@ -204,18 +204,10 @@ impl Targets {
             )
             .map_err(|e| anyhow::anyhow!(e.message))?
         } else if cli.hosts.is_empty() {
-            let kube = Settings::load()?.kubernetes;
-            if kube.enabled {
-                let path = kube.kubeconfig.as_deref().map(std::path::Path::new);
-                let namespace = cli.namespace.as_deref().or(kube.namespace.as_deref());
-                // A broken kubeconfig must not break `skiff ps` of Docker: warn, go on.
-                crate::kubernetes::contexts(path, &kube.contexts, namespace).unwrap_or_else(|e| {
-                    tracing::warn!(error = %e.message, "Kubernetes contexts skipped");
-                    Vec::new()
-                })
-            } else {
-                Vec::new()
-            }
+            crate::kubernetes::from_settings(
+                &Settings::load()?.kubernetes,
+                cli.namespace.as_deref(),
+            )
         } else {
             Vec::new()
         };

@@ -19,17 +19,16 @@ pub(super) async fn run(
         crate::kubernetes::list_everywhere(&engines.contexts, all)
     );
     list.containers.extend(pods.containers);
-    let pods_failed = engines.contexts_asked && !pods.failures.is_empty();
     list.failures.extend(pods.failures);
-    let outcome = if list
+    // A context found by default (not asked for) that cannot be reached only warns.
+    let failed = list
         .failures
         .iter()
-        .all(|f| crate::kubernetes::is_kube(&f.engine))
-        && !pods_failed
-    {
-        Outcome::Success
-    } else {
+        .any(|f| engines.contexts_asked || !crate::kubernetes::is_kube(&f.engine));
+    let outcome = if failed {
         Outcome::Failure
+    } else {
+        Outcome::Success
     };
     for failure in &list.failures {
         writeln!(

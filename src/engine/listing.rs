@@ -34,14 +34,30 @@ pub async fn list_everywhere(engines: &[DiscoveredEngine], all: bool) -> Contain
     .await;
     let mut list = ContainerList::default();
     for (engine, result) in engines.iter().zip(results) {
+        list.add(
+            &engine.id,
+            engine.endpoint.to_string(),
+            result.map_err(|e| e.info()),
+        );
+    }
+    list
+}
+
+impl ContainerList {
+    /// Adds one engine's answer: its rows, or why there are none.
+    pub fn add(
+        &mut self,
+        engine: &str,
+        endpoint: String,
+        result: Result<Vec<Container>, ErrorInfo>,
+    ) {
         match result {
-            Ok(rows) => list.containers.extend(rows),
-            Err(e) => list.failures.push(EngineFailure {
-                engine: engine.id.clone(),
-                endpoint: engine.endpoint.to_string(),
-                error: e.info(),
+            Ok(rows) => self.containers.extend(rows),
+            Err(error) => self.failures.push(EngineFailure {
+                engine: engine.to_owned(),
+                endpoint,
+                error,
             }),
         }
     }
-    list
 }

@@ -26,7 +26,7 @@ pub use pods::{PodContainer, PodInfo};
 use k8s_openapi::api::core::v1::Pod;
 
 use crate::container::Container;
-use crate::engine::listing::{ContainerList, EngineFailure};
+use crate::engine::listing::ContainerList;
 use crate::engine::{ErrorInfo, FailureKind};
 
 /// Engine ids of Kubernetes contexts start with this.
@@ -131,6 +131,25 @@ pub fn contexts(
         .collect()
 }
 
+/// The contexts the settings ask for, none when Kubernetes is switched off; `namespace`
+/// overrides the settings' one. A kubeconfig that cannot be read costs the pods, never the
+/// caller (the app, `skiff ps` of a Docker user): it is logged and nothing is watched.
+#[must_use]
+pub fn from_settings(
+    settings: &crate::settings::KubernetesSettings,
+    namespace: Option<&str>,
+) -> Vec<KubeContext> {
+    if !settings.enabled {
+        return Vec::new();
+    }
+    let path = settings.kubeconfig.as_deref().map(Path::new);
+    let namespace = namespace.or(settings.namespace.as_deref());
+    contexts(path, &settings.contexts, namespace).unwrap_or_else(|e| {
+        tracing::warn!(error = %e.message, "Kubernetes contexts skipped");
+        Vec::new()
+    })
+}
+
 /// A client for `ctx`, with the context's default namespace and its server URL.
 pub async fn client(ctx: &KubeContext) -> Result<(kube::Client, String, String), ErrorInfo> {
     let config = read_kubeconfig(ctx.kubeconfig.as_deref())?;
@@ -189,14 +208,7 @@ pub async fn list_everywhere(contexts: &[KubeContext], all: bool) -> ContainerLi
     let results = futures_util::future::join_all(contexts.iter().map(|c| list(c, all))).await;
     let mut out = ContainerList::default();
     for (ctx, result) in contexts.iter().zip(results) {
-        match result {
-            Ok(rows) => out.containers.extend(rows),
-            Err(error) => out.failures.push(EngineFailure {
-                engine: ctx.id.clone(),
-                endpoint: ctx.context.clone(),
-                error,
-            }),
-        }
+        out.add(&ctx.id, ctx.context.clone(), result);
     }
     out
 }

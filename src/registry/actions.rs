@@ -149,7 +149,8 @@ pub trait ObjectActions: Send + Sync + std::fmt::Debug {
 /// Who carries out an action.
 enum Backend {
     Docker(EngineClient),
-    Objects(std::sync::Arc<dyn ObjectActions>),
+    /// The object's actions, and its row as the store had it when the action began.
+    Objects(std::sync::Arc<dyn ObjectActions>, Container),
 }
 
 type Flight = Shared<BoxFuture<'static, Result<ActionOutcome, ActionError>>>;
@@ -306,13 +307,11 @@ impl Registry {
                 ),
             });
         }
-        if self.container(engine, id).is_none() {
-            return Err(ActionError {
-                kind: ActionErrorKind::NotFound,
-                message: format!("no pod with uid {id:?} in {engine}"),
-            });
-        }
-        Ok(Backend::Objects(objects))
+        let row = self.container(engine, id).ok_or_else(|| ActionError {
+            kind: ActionErrorKind::NotFound,
+            message: format!("no pod with uid {id:?} in {engine}"),
+        })?;
+        Ok(Backend::Objects(objects, row))
     }
 
     async fn client(&self, engine: &str) -> Result<EngineClient, ActionError> {
@@ -385,10 +384,9 @@ impl Registry {
         self.broadcast_pending(engine, id, true);
         let called = match &backend {
             Backend::Docker(client) => call(client, id, action, force).await,
-            Backend::Objects(objects) => match self.container(engine, id) {
-                Some(row) => objects.delete(row).await.map_err(CallError::Failed),
-                None => Ok(()), // gone meanwhile: what was asked is done
-            },
+            Backend::Objects(objects, row) => {
+                objects.delete(row.clone()).await.map_err(CallError::Failed)
+            }
         };
         let outcome = |confirmation, container| ActionOutcome {
             engine: engine.to_owned(),
@@ -426,7 +424,7 @@ impl Registry {
                             .await
                             .map_err(|e| ActionError::engine(&e))?,
                         // A list-watch source's store is the API's truth as of its last event.
-                        Backend::Objects(_) => self.container(engine, id),
+                        Backend::Objects(..) => self.container(engine, id),
                     };
                     let mut state = self.lock();
                     if let Some(d) = state

@@ -166,12 +166,7 @@ impl Registry {
     /// Starts a watcher and an applier per engine. They end when `shutdown` fires.
     pub fn start(&self, engines: &[DiscoveredEngine], config: &WatcherConfig, shutdown: &Shutdown) {
         for engine in engines {
-            let (control_tx, control_rx) = mpsc::channel(16);
-            self.inner
-                .controls
-                .lock()
-                .expect("lock")
-                .insert(engine.id.clone(), control_tx);
+            let control_rx = self.add_controls(&engine.id);
             self.inner
                 .engines
                 .lock()
@@ -201,12 +196,7 @@ impl Registry {
         shutdown: &Shutdown,
     ) {
         for ctx in contexts {
-            let (control_tx, control_rx) = mpsc::channel(16);
-            self.inner
-                .controls
-                .lock()
-                .expect("lock")
-                .insert(ctx.id.clone(), control_tx);
+            let control_rx = self.add_controls(&ctx.id);
             self.inner.kube.lock().expect("lock").push(ctx.id.clone());
             let actions = Arc::new(crate::kubernetes::watch::PodActions::default());
             self.register_object_actions(&ctx.id, actions.clone());
@@ -220,6 +210,17 @@ impl Registry {
                 shutdown.clone().wait(),
             ));
         }
+    }
+
+    /// The control channel of a new watcher (Retry now, enable/disable), reachable by its id.
+    fn add_controls(&self, id: &str) -> mpsc::Receiver<Control> {
+        let (control_tx, control_rx) = mpsc::channel(16);
+        self.inner
+            .controls
+            .lock()
+            .expect("lock")
+            .insert(id.to_owned(), control_tx);
+        control_rx
     }
 
     /// Ids of everything watched: engines, then Kubernetes contexts.
