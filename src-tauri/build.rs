@@ -9,6 +9,7 @@ fn main() {
             "events_history",
             "telemetry_report",
             "set_telemetry_consent",
+            "clear_telemetry_queue",
             "ping",
             "recent_alerts",
             "get_settings",

@@ -42,11 +42,14 @@ async fn a_20_second_podman_outage_is_one_lost_and_one_restored_event() {
     let sink = Sink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let (_trigger, shutdown) = shutdown::channel();
-    let (telemetry, _task) =
-        Telemetry::start(config(dir.path(), Some(sink.url.clone())), shutdown.clone());
+    let (telemetry, _task) = Telemetry::start(
+        config(dir.path(), Some(sink.url.clone())),
+        shutdown.clone(),
+        &tokio::runtime::Handle::current(),
+    );
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    telemetry.follow(&registry);
+    telemetry.follow(&registry, &tokio::runtime::Handle::current());
     registry.start(
         &[engine("podman", podman.host())],
         &WatcherConfig::default(),
@@ -102,10 +105,14 @@ async fn a_one_hour_outage_on_a_paused_clock_is_one_episode_not_120_events() {
     let dir = tempfile::tempdir().unwrap();
     let (trigger, shutdown) = shutdown::channel();
     // No sink: events stay in the outbox, which is what this test reads.
-    let (telemetry, task) = Telemetry::start(config(dir.path(), None), shutdown.clone());
+    let (telemetry, task) = Telemetry::start(
+        config(dir.path(), None),
+        shutdown.clone(),
+        &tokio::runtime::Handle::current(),
+    );
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    telemetry.follow(&registry);
+    telemetry.follow(&registry, &tokio::runtime::Handle::current());
     registry.start(
         &[engine("lab", "tcp://127.0.0.1:1")],
         &WatcherConfig::default(),
@@ -159,7 +166,11 @@ fn down() -> EngineState {
 async fn a_flapping_engine_stays_within_budget_and_the_next_event_carries_the_suppressed_count() {
     let dir = tempfile::tempdir().unwrap();
     let (trigger, shutdown) = shutdown::channel();
-    let (telemetry, task) = Telemetry::start(config(dir.path(), None), shutdown);
+    let (telemetry, task) = Telemetry::start(
+        config(dir.path(), None),
+        shutdown,
+        &tokio::runtime::Handle::current(),
+    );
     // 50 outages in 10 minutes.
     for _ in 0..50 {
         telemetry.observe(&status(down()));
@@ -224,8 +235,11 @@ async fn a_failing_or_hanging_sink_loses_nothing_blocks_nothing_and_the_outbox_i
     for mode in [Mode::Fail, Mode::TooMany, Mode::Hang] {
         sink.set(mode);
         let (trigger, shutdown) = shutdown::channel();
-        let (telemetry, task) =
-            Telemetry::start(config(dir.path(), Some(sink.url.clone())), shutdown);
+        let (telemetry, task) = Telemetry::start(
+            config(dir.path(), Some(sink.url.clone())),
+            shutdown,
+            &tokio::runtime::Handle::current(),
+        );
         for i in 0..5 {
             telemetry.record(
                 &format!("action_failed_{mode:?}"),
@@ -255,8 +269,11 @@ async fn a_failing_or_hanging_sink_loses_nothing_blocks_nothing_and_the_outbox_i
     // Next start, the sink works: all 15 events from before arrive.
     sink.set(Mode::Accept);
     let (_trigger, shutdown) = shutdown::channel();
-    let (_telemetry, _task) =
-        Telemetry::start(config(dir.path(), Some(sink.url.clone())), shutdown);
+    let (_telemetry, _task) = Telemetry::start(
+        config(dir.path(), Some(sink.url.clone())),
+        shutdown,
+        &tokio::runtime::Handle::current(),
+    );
     eventually("the old outbox sent", Duration::from_secs(20), || {
         sink.names().len() == 15
     })
@@ -270,8 +287,120 @@ async fn without_consent_nothing_is_written() {
     let telemetry = Telemetry::disabled();
     telemetry.record("app_started", json!({}));
     telemetry.observe(&status(down()));
-    telemetry.follow(&Registry::new());
+    telemetry.follow(&Registry::new(), &tokio::runtime::Handle::current());
     assert!(!telemetry.is_enabled());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     assert_eq!(telemetry.counters().recorded, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_reach_an_https_collector_trusted_through_the_configured_ca_and_an_untrusted_one_says_why(
+) {
+    let ca = support::sink::TestCa::new();
+    let sink = Sink::start_tls(&ca).await;
+    assert!(sink.url.starts_with("https://127.0.0.1:"));
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Handle::current();
+
+    // Without the test CA the collector's certificate is refused: nothing is sent, every event
+    // waits in the outbox, and the reason is saved for the Telemetry page and the CLI.
+    let (trigger, shutdown) = shutdown::channel();
+    let (telemetry, task) = Telemetry::start(
+        config(dir.path(), Some(sink.url.clone())),
+        shutdown,
+        &runtime,
+    );
+    telemetry.record("app_started", json!({"os": "linux"}));
+    eventually("an untrusted attempt", Duration::from_secs(10), || {
+        skiff::telemetry::status::SinkStatus::load(dir.path())
+            .last_error
+            .is_some()
+    })
+    .await;
+    let status = skiff::telemetry::status::SinkStatus::load(dir.path());
+    let reason = status.last_error.unwrap();
+    assert!(
+        reason.starts_with("TLS:") && reason.contains("certificate"),
+        "{reason}"
+    );
+    assert_eq!(status.url.as_deref(), Some(sink.url.as_str()));
+    assert!(sink.names().is_empty());
+    assert_eq!(telemetry.counters().queued, 1);
+    drop(trigger);
+    task.await.unwrap();
+
+    // With the CA configured, the queued event and a new one arrive over TLS, and the status
+    // clears.
+    let ca_file = dir.path().join("test-ca.pem");
+    std::fs::write(&ca_file, &ca.ca_pem).unwrap();
+    let (_trigger, shutdown) = shutdown::channel();
+    let (telemetry, _task) = Telemetry::start(
+        TelemetryConfig {
+            ca_file: Some(ca_file),
+            ..config(dir.path(), Some(sink.url.clone()))
+        },
+        shutdown,
+        &runtime,
+    );
+    telemetry.record("action_failed", json!({"kind": "conflict"}));
+    eventually("both events over https", Duration::from_secs(10), || {
+        sink.names().len() == 2
+    })
+    .await;
+    assert_eq!(sink.names(), ["app_started", "action_failed"]);
+    eventually("the error cleared", Duration::from_secs(5), || {
+        skiff::telemetry::status::SinkStatus::load(dir.path())
+            .last_error
+            .is_none()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_collector_is_named_with_its_reason_in_telemetry_show() {
+    // A port that was just free: connection refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}/v1/events");
+    let dir = tempfile::tempdir().unwrap();
+    let (_trigger, shutdown) = shutdown::channel();
+    let (telemetry, _task) = Telemetry::start(
+        config(dir.path(), Some(url.clone())),
+        shutdown,
+        &tokio::runtime::Handle::current(),
+    );
+    telemetry.record("app_started", json!({}));
+    eventually("a refused attempt", Duration::from_secs(10), || {
+        skiff::telemetry::status::SinkStatus::load(dir.path())
+            .last_error
+            .is_some()
+    })
+    .await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["telemetry", "show"])
+        .env("SKIFF_DATA_DIR", dir.path())
+        .env("SKIFF_CONFIG_DIR", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(&url), "{text}");
+    assert!(
+        text.contains("cannot connect") && text.contains("refused"),
+        "{text}"
+    );
+    let json = std::process::Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["telemetry", "show", "--json"])
+        .env("SKIFF_DATA_DIR", dir.path())
+        .env("SKIFF_CONFIG_DIR", dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(v["sink"]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("refused"));
 }

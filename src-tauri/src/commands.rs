@@ -8,9 +8,7 @@ use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry,
 use tauri::State;
 
 use skiff::settings::Settings;
-use skiff::telemetry::TelemetryReport;
-
-use crate::telemetry::TelemetryState;
+use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 
 /// The whole registry, for first paint, reloads and after a gap in deltas.
 #[tauri::command]
@@ -37,7 +35,7 @@ pub fn retry_now(registry: State<'_, Registry>, engine: Option<String>) -> Resul
 #[tauri::command]
 pub async fn container_action(
     registry: State<'_, Registry>,
-    telemetry: State<'_, TelemetryState>,
+    telemetry: State<'_, TelemetrySwitch>,
     engine: String,
     id: String,
     action: Action,
@@ -84,30 +82,33 @@ fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
 #[tauri::command]
 pub fn ping(
     registry: State<'_, Registry>,
-    telemetry: State<'_, TelemetryState>,
-    probe: State<'_, std::sync::Mutex<skiff::health::ProcessProbe>>,
+    telemetry: State<'_, TelemetrySwitch>,
+    probe: State<'_, parking_lot::Mutex<skiff::health::ProcessProbe>>,
 ) -> skiff::health::PingReport {
-    skiff::health::ping(
-        &registry,
-        &telemetry.handle(),
-        &mut probe.lock().expect("lock"),
-    )
+    skiff::health::ping(&registry, &telemetry.handle(), &mut probe.lock())
 }
 
 /// What telemetry recorded, queued and sent, and the consent.
 #[tauri::command]
-pub fn telemetry_report(telemetry: State<'_, TelemetryState>) -> Result<TelemetryReport, IpcError> {
+pub fn telemetry_report(
+    telemetry: State<'_, TelemetrySwitch>,
+) -> Result<TelemetryReport, IpcError> {
     Ok(telemetry.report()?)
 }
 
 /// The consent switch (the first-run banner and the Telemetry page).
 #[tauri::command]
 pub fn set_telemetry_consent(
-    telemetry: State<'_, TelemetryState>,
-    registry: State<'_, Registry>,
+    telemetry: State<'_, TelemetrySwitch>,
     enabled: bool,
 ) -> Result<(), IpcError> {
-    Ok(telemetry.set_consent(enabled, &registry)?)
+    Ok(telemetry.set_consent(enabled)?)
+}
+
+/// "Delete queued events" on the Telemetry page (with consent on or off).
+#[tauri::command]
+pub fn clear_telemetry_queue(telemetry: State<'_, TelemetrySwitch>) -> Result<(), IpcError> {
+    Ok(telemetry.clear_queued()?)
 }
 
 /// Recent alerts (shown as notifications or not), newest first, for the Health page.
@@ -133,8 +134,7 @@ pub fn save_settings(
     settings: Settings,
 ) -> Result<Settings, IpcError> {
     settings.validate()?;
-    let merged = Settings::load()?.with_edit(settings);
-    merged.save()?;
+    let merged = Settings::update(|current| *current = current.clone().with_edit(settings))?;
     notifications.set_enabled(merged.notifications);
     logging.set_level(merged.log_level)?;
     Ok(merged)
@@ -200,7 +200,7 @@ mod tests {
     use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
     use crate::notifications::Notifications;
-    use crate::telemetry::TelemetryState;
+    use skiff::telemetry::TelemetrySwitch;
 
     fn window(registry: &Registry) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
         let app = mock_builder()
@@ -219,10 +219,11 @@ mod tests {
             .expect("mock app");
         let (_trigger, shutdown) = skiff::shutdown::channel();
         app.manage(registry.clone());
-        app.manage(TelemetryState::start(
+        app.manage(TelemetrySwitch::start(
             &Settings::default(),
             registry,
             &shutdown,
+            tauri::async_runtime::handle().inner(),
         ));
         app.manage(Notifications::detached(true));
         // A logger that is not installed: its level switch and folder work the same. The level

@@ -10,12 +10,12 @@
 mod bridge;
 mod commands;
 mod notifications;
-mod telemetry;
 mod tray;
 
 use skiff::engine::discovery;
 use skiff::registry::Registry;
 use skiff::settings::Settings;
+use skiff::telemetry::TelemetrySwitch;
 use skiff::watcher::WatcherConfig;
 use tauri::Manager;
 
@@ -64,9 +64,10 @@ fn main() {
                 });
             let contexts = skiff::kubernetes::from_settings(&settings.kubernetes, None);
             let backoff = settings.backoff.with_env();
-            app.manage(telemetry::TelemetryState::start(
-                &settings, &registry, &shutdown,
-            ));
+            // On Tauri's runtime, given explicitly: `setup` runs outside any Tokio context.
+            let rt = tauri::async_runtime::handle();
+            let telemetry = TelemetrySwitch::start(&settings, &registry, &shutdown, rt.inner());
+            app.manage(telemetry);
             let config = WatcherConfig {
                 backoff,
                 ..WatcherConfig::default()
@@ -103,7 +104,7 @@ fn main() {
                 bridge::forward(handle, reg, rx, shutdown).await;
             });
             app.manage(registry);
-            app.manage(std::sync::Mutex::new(skiff::health::ProcessProbe::new()));
+            app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
             app.manage(Core { _shutdown: trigger });
             Ok(())
         })
@@ -115,6 +116,7 @@ fn main() {
             commands::telemetry_report,
             commands::ping,
             commands::set_telemetry_consent,
+            commands::clear_telemetry_queue,
             commands::recent_alerts,
             commands::get_settings,
             commands::save_settings,

@@ -21,8 +21,10 @@ pub(super) async fn run(
     // Subscribe before starting, so the first status line and the first resync are printed.
     let mut rx = registry.subscribe();
     // Telemetry only with consent and only if no other Skiff process (the app) owns it.
-    let (telemetry, run) = crate::telemetry::start_if_allowed(&Settings::load()?, &shutdown);
-    telemetry.follow(&registry);
+    let runtime = tokio::runtime::Handle::current();
+    let (telemetry, run) =
+        crate::telemetry::start_if_allowed(&Settings::load()?, &shutdown, &runtime);
+    telemetry.follow(&registry, &runtime);
     engines.start(&registry, config, &shutdown);
     let metrics = registry.handler("cli-watch");
     let ended = shutdown.wait();

@@ -218,11 +218,11 @@ pub struct AlertRecord {
 /// The most recent alerts (a ring: old ones fall off), so that a notification the user missed
 /// or turned off can still be read in the app.
 #[derive(Debug, Default)]
-pub struct AlertLog(std::sync::Mutex<std::collections::VecDeque<AlertRecord>>);
+pub struct AlertLog(parking_lot::Mutex<std::collections::VecDeque<AlertRecord>>);
 
 impl AlertLog {
     pub fn push(&self, alert: Alert, shown: bool) {
-        let mut log = self.0.lock().expect("lock");
+        let mut log = self.0.lock();
         if log.len() == LOG {
             log.pop_front();
         }
@@ -236,7 +236,7 @@ impl AlertLog {
     /// Newest first.
     #[must_use]
     pub fn recent(&self) -> Vec<AlertRecord> {
-        self.0.lock().expect("lock").iter().rev().cloned().collect()
+        self.0.lock().iter().rev().cloned().collect()
     }
 }
 

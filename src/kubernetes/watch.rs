@@ -447,7 +447,7 @@ fn object(pod: &Pod, row: Option<Container>, action: &str) -> WatchEvent {
 /// Deleting pods of one context, with the client of its current session.
 #[derive(Default)]
 pub struct PodActions {
-    client: std::sync::Mutex<Option<kube::Client>>,
+    client: parking_lot::Mutex<Option<kube::Client>>,
 }
 
 impl std::fmt::Debug for PodActions {
@@ -458,7 +458,7 @@ impl std::fmt::Debug for PodActions {
 
 impl PodActions {
     fn set(&self, client: kube::Client) {
-        *self.client.lock().expect("lock") = Some(client);
+        *self.client.lock() = Some(client);
     }
 }
 
@@ -475,7 +475,7 @@ impl ObjectActions for PodActions {
         &self,
         row: Container,
     ) -> futures_util::future::BoxFuture<'static, Result<(), ActionError>> {
-        let client = self.client.lock().expect("lock").clone();
+        let client = self.client.lock().clone();
         async move {
             let client = client.ok_or_else(|| ActionError {
                 kind: ActionErrorKind::Engine,

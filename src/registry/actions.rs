@@ -7,8 +7,8 @@
 //! own write as current. If no confirming event arrives within [`CONFIRM_TIMEOUT`], the container
 //! is listed again and that answer is taken as the truth (reported as an inspect fallback).
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
@@ -226,7 +226,7 @@ impl Registry {
         loop {
             // Decide under the lock, await outside it.
             let step = {
-                let mut flights = self.inner.actions.flights.lock().expect("lock");
+                let mut flights = self.inner.actions.flights.lock();
                 match flights.get(&key) {
                     Some((a, f)) if *a == action => Step::Join(f.clone()),
                     Some((_, f)) => Step::WaitOther(f.clone()),
@@ -235,13 +235,7 @@ impl Registry {
                         let (e, i) = key.clone();
                         let f: Flight = async move {
                             let result = registry.run_action(&e, &i, action, force).await;
-                            registry
-                                .inner
-                                .actions
-                                .flights
-                                .lock()
-                                .expect("lock")
-                                .remove(&(e, i));
+                            registry.inner.actions.flights.lock().remove(&(e, i));
                             result
                         }
                         .boxed()
@@ -277,7 +271,6 @@ impl Registry {
             .actions
             .objects
             .lock()
-            .expect("lock")
             .insert(engine.to_owned(), actions);
     }
 
@@ -287,14 +280,7 @@ impl Registry {
         id: &str,
         action: Action,
     ) -> Result<Backend, ActionError> {
-        let objects = self
-            .inner
-            .actions
-            .objects
-            .lock()
-            .expect("lock")
-            .get(engine)
-            .cloned();
+        let objects = self.inner.actions.objects.lock().get(engine).cloned();
         let Some(objects) = objects else {
             return self.client(engine).await.map(Backend::Docker);
         };
@@ -315,7 +301,7 @@ impl Registry {
     }
 
     async fn client(&self, engine: &str) -> Result<EngineClient, ActionError> {
-        if let Some(c) = self.inner.actions.clients.lock().expect("lock").get(engine) {
+        if let Some(c) = self.inner.actions.clients.lock().get(engine) {
             return Ok(c.clone());
         }
         let spec = self
@@ -333,7 +319,6 @@ impl Registry {
             .actions
             .clients
             .lock()
-            .expect("lock")
             .insert(engine.to_owned(), client.clone());
         Ok(client)
     }
@@ -404,12 +389,7 @@ impl Registry {
             Err(CallError::Failed(e)) => {
                 if e.kind == ActionErrorKind::Engine {
                     // A cached client may be stale after an engine restart.
-                    self.inner
-                        .actions
-                        .clients
-                        .lock()
-                        .expect("lock")
-                        .remove(engine);
+                    self.inner.actions.clients.lock().remove(engine);
                 }
                 Err(e)
             }

@@ -2,9 +2,9 @@
 //! tray, telemetry, a CLI watch) is a named handler with cheap atomic counters and a sliding
 //! window of event lag (engine `timeNano` → handled).
 
+use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -70,7 +70,7 @@ impl HandlerMetrics {
         if let Some(t) = engine_time_nano {
             let now = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
             let lag_us = u64::try_from((now - t) / 1000).unwrap_or(0);
-            let mut lags = self.lags_us.lock().expect("lock");
+            let mut lags = self.lags_us.lock();
             if lags.len() == LAG_WINDOW {
                 lags.pop_front();
             }
@@ -89,7 +89,7 @@ impl HandlerMetrics {
 
     #[must_use]
     pub fn report(&self) -> HandlerReport {
-        let mut lags: Vec<u64> = self.lags_us.lock().expect("lock").iter().copied().collect();
+        let mut lags: Vec<u64> = self.lags_us.lock().iter().copied().collect();
         lags.sort_unstable();
         let pct = |p: f64| -> Option<f64> {
             if lags.is_empty() {

@@ -5,12 +5,15 @@
 //! arrives: no batching window, no debounce. Deltas are broadcast while the store lock is held so
 //! that every subscriber sees each engine's revisions in order.
 //!
-//! The lock is a `std::sync::Mutex`, not a Tokio one: it is never held across an `.await`, and
-//! each critical section is a map update.
+//! The lock is a blocking mutex, not a Tokio one: it is never held across an `.await`, and each
+//! critical section is a map update. It is `parking_lot`'s, which does not poison: a panic in one
+//! critical section (a bug) must not turn every later command and every other engine's applier
+//! into a panic too. The supervised tasks report such a panic (see `registry::supervise`).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use ts_rs::TS;
@@ -128,8 +131,8 @@ impl Registry {
         }
     }
 
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.inner.state.lock().expect("registry lock poisoned")
+    pub(super) fn lock(&self) -> parking_lot::MutexGuard<'_, State> {
+        self.inner.state.lock()
     }
 
     #[must_use]
@@ -160,18 +163,14 @@ impl Registry {
     /// The engines this registry watches.
     #[must_use]
     pub fn engines(&self) -> Vec<DiscoveredEngine> {
-        self.inner.engines.lock().expect("lock").clone()
+        self.inner.engines.lock().clone()
     }
 
     /// Starts a watcher and an applier per engine. They end when `shutdown` fires.
     pub fn start(&self, engines: &[DiscoveredEngine], config: &WatcherConfig, shutdown: &Shutdown) {
         for engine in engines {
             let control_rx = self.add_controls(&engine.id);
-            self.inner
-                .engines
-                .lock()
-                .expect("lock")
-                .push(engine.clone());
+            self.inner.engines.lock().push(engine.clone());
             let out_tx = self.attach(&engine.id);
             let spec = EngineSpec {
                 id: engine.id.clone(),
@@ -197,7 +196,7 @@ impl Registry {
     ) {
         for ctx in contexts {
             let control_rx = self.add_controls(&ctx.id);
-            self.inner.kube.lock().expect("lock").push(ctx.id.clone());
+            self.inner.kube.lock().push(ctx.id.clone());
             let actions = Arc::new(crate::kubernetes::watch::PodActions::default());
             self.register_object_actions(&ctx.id, actions.clone());
             let out_tx = self.attach(&ctx.id);
@@ -215,11 +214,7 @@ impl Registry {
     /// The control channel of a new watcher (Retry now, enable/disable), reachable by its id.
     fn add_controls(&self, id: &str) -> mpsc::Receiver<Control> {
         let (control_tx, control_rx) = mpsc::channel(16);
-        self.inner
-            .controls
-            .lock()
-            .expect("lock")
-            .insert(id.to_owned(), control_tx);
+        self.inner.controls.lock().insert(id.to_owned(), control_tx);
         control_rx
     }
 
@@ -227,7 +222,7 @@ impl Registry {
     #[must_use]
     pub fn engine_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self.engines().into_iter().map(|e| e.id).collect();
-        ids.extend(self.inner.kube.lock().expect("lock").iter().cloned());
+        ids.extend(self.inner.kube.lock().iter().cloned());
         ids
     }
 
@@ -337,11 +332,7 @@ impl Registry {
     #[must_use]
     pub fn handler(&self, name: &str) -> Arc<HandlerMetrics> {
         let metrics = Arc::new(HandlerMetrics::new(name));
-        self.inner
-            .handlers
-            .lock()
-            .expect("lock")
-            .push(metrics.clone());
+        self.inner.handlers.lock().push(metrics.clone());
         metrics
     }
 
@@ -351,7 +342,6 @@ impl Registry {
         self.inner
             .handlers
             .lock()
-            .expect("lock")
             .iter()
             .map(|h| h.report())
             .collect()
@@ -360,7 +350,7 @@ impl Registry {
     /// Skips the reconnect timer of one engine (or all with `None`): the UI's "Retry now".
     #[must_use]
     pub fn retry_now(&self, engine: Option<&str>) -> usize {
-        let controls = self.inner.controls.lock().expect("lock");
+        let controls = self.inner.controls.lock();
         controls
             .iter()
             .filter(|(id, _)| engine.is_none_or(|e| e == id.as_str()))
@@ -371,7 +361,7 @@ impl Registry {
     /// Enables or disables one engine.
     #[must_use]
     pub fn set_enabled(&self, engine: &str, enabled: bool) -> bool {
-        let controls = self.inner.controls.lock().expect("lock");
+        let controls = self.inner.controls.lock();
         controls
             .get(engine)
             .is_some_and(|tx| tx.try_send(Control::Enable(enabled)).is_ok())

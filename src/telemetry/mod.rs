@@ -15,6 +15,8 @@ pub mod episodes;
 pub mod event;
 pub mod outbox;
 pub mod sink;
+pub mod status;
+pub mod switch;
 pub mod throttle;
 
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ use tokio::sync::{broadcast, mpsc};
 use ts_rs::TS;
 
 pub use event::TelemetryEvent;
+pub use switch::TelemetrySwitch;
 
 use crate::registry::{Registry, RegistryEvent};
 use crate::shutdown::Shutdown;
@@ -45,6 +48,8 @@ pub struct TelemetryConfig {
     pub send_every: Duration,
     /// Events per request.
     pub batch: usize,
+    /// More CAs to trust for the collector (PEM), besides the platform's.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl TelemetryConfig {
@@ -56,6 +61,7 @@ impl TelemetryConfig {
             per_hour: throttle::PER_HOUR,
             send_every: Duration::from_secs(30),
             batch: 50,
+            ca_file: None,
         }
     }
 }
@@ -90,6 +96,8 @@ pub struct TelemetryCounters {
 enum Command {
     Record(TelemetryEvent),
     Status(Box<EngineStatus>),
+    /// The user deleted the queued events (allowed with consent on or off).
+    ClearQueued,
 }
 
 /// The telemetry handle; cheap to clone.
@@ -128,20 +136,27 @@ impl Telemetry {
         }
     }
 
-    /// Starts the telemetry task; it ends (after a last flush of at most 2 s) on `shutdown`.
+    /// Starts the telemetry task on `runtime`; it ends (after a last flush of at most 2 s) on
+    /// `shutdown`.
+    ///
+    /// The runtime is passed in rather than found with a bare `tokio::spawn`: the desktop app
+    /// starts telemetry from Tauri's `setup` hook and from commands that run outside any Tokio
+    /// context, where `tokio::spawn` panics (it once crashed every start after the user agreed).
     #[must_use]
     pub fn start(
         config: TelemetryConfig,
         shutdown: Shutdown,
+        runtime: &tokio::runtime::Handle,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(1024);
         let counters = Arc::new(Counters::default());
-        let task = tokio::spawn(worker(config, rx, counters.clone(), shutdown));
+        let on = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let task = runtime.spawn(worker(config, rx, counters.clone(), on.clone(), shutdown));
         (
             Self {
                 tx: Some(tx),
                 counters,
-                on: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+                on,
             },
             task,
         )
@@ -152,15 +167,38 @@ impl Telemetry {
         self.tx.is_some() && self.on.load(Ordering::Relaxed)
     }
 
-    /// Withdraws consent for this session: nothing more is recorded (what is already in the
-    /// outbox stays inspectable and can be deleted by the user).
+    /// Withdraws consent: from this moment nothing more is recorded and nothing is sent, not
+    /// even what is already queued (the outbox stays inspectable and can be deleted by the user).
     pub fn stop_recording(&self) {
         self.on.store(false, Ordering::Relaxed);
+    }
+
+    /// Gives consent again to a running telemetry task; `false` when this handle has none (it
+    /// was never started: start one instead).
+    #[must_use = "false: no task to resume; start one"]
+    pub fn resume_recording(&self) -> bool {
+        if self.tx.is_none() {
+            return false;
+        }
+        self.on.store(true, Ordering::Relaxed);
+        true
     }
 
     /// Records an event (name + low-cardinality properties). Never blocks.
     pub fn record(&self, name: &str, properties: serde_json::Value) {
         self.send(Command::Record(TelemetryEvent::new(name, properties)));
+    }
+
+    /// Deletes the events waiting in the outbox of `dir`: through the running task when there is
+    /// one (it holds the queue), else in the files directly.
+    pub fn clear_queued(&self, dir: &std::path::Path) -> bool {
+        match &self.tx {
+            Some(tx) => tx.try_send(Command::ClearQueued).is_ok(),
+            None => {
+                outbox::Outbox::open(dir).clear();
+                true
+            }
+        }
     }
 
     /// Feeds an engine status to the outage episodes. Never blocks.
@@ -181,15 +219,15 @@ impl Telemetry {
 
     /// Follows a registry's fan-out (as the `telemetry` handler), feeding every engine status to
     /// the episodes. Falling behind resyncs from the registry's current statuses.
-    pub fn follow(&self, registry: &Registry) {
-        if !self.is_enabled() {
+    pub fn follow(&self, registry: &Registry, runtime: &tokio::runtime::Handle) {
+        if self.tx.is_none() {
             return;
         }
         let this = self.clone();
         let registry = registry.clone();
         let mut rx = registry.subscribe();
         let metrics = registry.handler("telemetry");
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             loop {
                 let item = rx.recv().await;
                 metrics.queued(rx.len());
@@ -241,6 +279,10 @@ pub fn pseudonym(dir: &std::path::Path, value: &str) -> std::io::Result<String> 
 
 struct Worker {
     config: TelemetryConfig,
+    client: Option<sink::SinkClient>,
+    status: status::SinkStatus,
+    /// The consent switch: while it is off, nothing is sent (queued events wait, inspectable).
+    on: Arc<std::sync::atomic::AtomicBool>,
     url: Option<sink::SinkUrl>,
     counters: Arc<Counters>,
     throttle: throttle::Throttle,
@@ -268,12 +310,24 @@ impl Worker {
 
     /// Sends one batch if there is one and a sink; returns when to try again at the earliest.
     async fn send_batch(&mut self) -> Option<Duration> {
+        if !self.on.load(Ordering::Relaxed) {
+            return None;
+        }
         let url = self.url.clone()?;
+        let client = self.client.clone()?;
         let batch = self.outbox.batch(self.config.batch);
         if batch.is_empty() {
             return None;
         }
-        match sink::post(&url, &batch).await {
+        let reply = client.post(&url, &batch).await;
+        self.status.attempted(match &reply {
+            sink::Reply::Accepted => None,
+            sink::Reply::RetryAfter(d) => {
+                Some(format!("collector asked to wait {} s (429)", d.as_secs()))
+            }
+            sink::Reply::Failed(why) => Some(why.clone()),
+        });
+        match reply {
             sink::Reply::Accepted => {
                 self.outbox.ack(batch.len());
                 self.counters
@@ -295,19 +349,40 @@ async fn worker(
     config: TelemetryConfig,
     mut rx: mpsc::Receiver<Command>,
     counters: Arc<Counters>,
+    on: Arc<std::sync::atomic::AtomicBool>,
     shutdown: Shutdown,
 ) {
+    let mut status = status::SinkStatus::load(&config.dir);
     let url = config.url.as_deref().and_then(|u| {
         sink::SinkUrl::parse(u)
-            .inspect_err(|e| tracing::warn!(error = %e, "telemetry endpoint ignored; events stay in the outbox"))
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "telemetry endpoint ignored; events stay in the outbox");
+                status.configured(Some(u), Some(e.clone()));
+            })
             .ok()
     });
+    let client = url.as_ref().and_then(|u| {
+        sink::SinkClient::new(config.ca_file.as_deref())
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "telemetry client unusable; events stay in the outbox");
+                status.configured(Some(&u.to_string()), Some(e.clone()));
+            })
+            .ok()
+    });
+    if let (Some(u), Some(_)) = (&url, &client) {
+        status.configured(Some(&u.to_string()), None);
+    } else if config.url.is_none() {
+        status.configured(None, None);
+    }
     let mut w = Worker {
         outbox: outbox::Outbox::open(&config.dir),
         throttle: throttle::Throttle::new(config.per_hour),
         episodes: episodes::OutageTracker::default(),
         url,
+        client,
+        status,
         counters,
+        on,
         config,
     };
     w.counters
@@ -334,6 +409,10 @@ async fn worker(
                     if let Some(event) = w.episodes.observe(&status) {
                         w.admit(event);
                     }
+                }
+                Some(Command::ClearQueued) => {
+                    w.outbox.clear();
+                    w.sync_counters();
                 }
                 None => break,
             },
@@ -416,6 +495,7 @@ impl TelemetryRun {
 pub fn start_if_allowed(
     settings: &crate::settings::Settings,
     shutdown: &Shutdown,
+    runtime: &tokio::runtime::Handle,
 ) -> (Telemetry, Option<TelemetryRun>) {
     if !consent(settings.telemetry) {
         return (Telemetry::disabled(), None);
@@ -431,7 +511,20 @@ pub fn start_if_allowed(
         .ok()
         .filter(|u| !u.is_empty())
         .or_else(|| settings.telemetry_url.clone());
-    let (telemetry, task) = Telemetry::start(TelemetryConfig::new(dir, url), shutdown.clone());
+    let mut config = TelemetryConfig {
+        ca_file: std::env::var_os("SKIFF_TELEMETRY_CA")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
+        ..TelemetryConfig::new(dir, url)
+    };
+    // For tests and collectors' own staging: how often batches go out (at least 100 ms).
+    if let Some(ms) = std::env::var("SKIFF_TELEMETRY_SEND_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        config.send_every = Duration::from_millis(ms.max(100));
+    }
+    let (telemetry, task) = Telemetry::start(config, shutdown.clone(), runtime);
     telemetry.record(
         "app_started",
         serde_json::json!({"version": env!("CARGO_PKG_VERSION"), "os": std::env::consts::OS}),
@@ -447,6 +540,8 @@ pub struct TelemetryReport {
     /// `null` until the user answered.
     pub consent: Option<bool>,
     pub counters: TelemetryCounters,
+    /// The collector and how the last attempt to reach it went.
+    pub sink: status::SinkStatus,
     pub queued: Vec<TelemetryEvent>,
     pub sent: Vec<TelemetryEvent>,
 }
@@ -455,10 +550,12 @@ impl Telemetry {
     /// The report for this process's telemetry, reading the outbox files.
     pub fn report(&self) -> Result<TelemetryReport, crate::settings::SettingsError> {
         let settings = crate::settings::Settings::load()?;
-        let outbox = outbox::Outbox::open(&crate::settings::data_dir()?);
+        let dir = crate::settings::data_dir()?;
+        let outbox = outbox::Outbox::open(&dir);
         Ok(TelemetryReport {
             consent: settings.telemetry,
             counters: self.counters(),
+            sink: status::SinkStatus::load(&dir),
             queued: outbox.queued().iter().cloned().collect(),
             sent: outbox.sent().iter().cloned().collect(),
         })

@@ -27,18 +27,59 @@ pub struct Outbox {
     write_failed_logged: bool,
 }
 
-fn load(path: &Path, malformed: &mut u64) -> VecDeque<TelemetryEvent> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+/// Longest line read back; a longer one (no event is near this) is skipped as malformed.
+const LINE_CAP: usize = 64 * 1024;
+
+/// Reads the newest `keep` events of a file in bounded pieces: one line at a time, each at most
+/// [`LINE_CAP`], so a file grown huge by another tool or a bug costs time, never memory.
+fn load(
+    path: &Path,
+    keep: usize,
+    malformed: &mut u64,
+    dropped: &mut u64,
+) -> VecDeque<TelemetryEvent> {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(path) else {
         return VecDeque::new();
     };
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| {
-            serde_json::from_str(l)
-                .inspect_err(|_| *malformed += 1)
-                .ok()
-        })
-        .collect()
+    let mut reader = std::io::BufReader::new(file);
+    let mut events = VecDeque::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = Read::take(&mut reader, LINE_CAP as u64 + 1).read_until(b'\n', &mut line);
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if line.len() > LINE_CAP && !line.ends_with(b"\n") {
+            // Skip the rest of an overlong line.
+            *malformed += 1;
+            let mut rest = Vec::new();
+            while let Ok(n) = Read::take(&mut reader, LINE_CAP as u64).read_until(b'\n', &mut rest)
+            {
+                if n == 0 || rest.ends_with(b"\n") {
+                    break;
+                }
+                rest.clear();
+            }
+            continue;
+        }
+        if line.trim_ascii().is_empty() {
+            continue;
+        }
+        match serde_json::from_slice(&line) {
+            Ok(event) => {
+                if events.len() == keep {
+                    events.pop_front();
+                    *dropped += 1;
+                }
+                events.push_back(event);
+            }
+            Err(_) => *malformed += 1,
+        }
+    }
+    events
 }
 
 impl Outbox {
@@ -48,16 +89,9 @@ impl Outbox {
         let mut malformed = 0;
         let queue_path = dir.join("telemetry-outbox.jsonl");
         let sent_path = dir.join("telemetry-sent.jsonl");
-        let mut queue = load(&queue_path, &mut malformed);
         let mut dropped = 0;
-        while queue.len() > CAPACITY {
-            queue.pop_front();
-            dropped += 1;
-        }
-        let mut sent = load(&sent_path, &mut malformed);
-        while sent.len() > SENT_KEPT {
-            sent.pop_front();
-        }
+        let queue = load(&queue_path, CAPACITY, &mut malformed, &mut dropped);
+        let sent = load(&sent_path, SENT_KEPT, &mut malformed, &mut 0);
         Self {
             queue_path,
             sent_path,
@@ -91,6 +125,13 @@ impl Outbox {
         } else {
             append(&self.queue_path, self.queue.back().expect("just pushed"))
         };
+        self.note(result);
+    }
+
+    /// Deletes every queued event (the user's "Delete queued events"); the sent log stays.
+    pub fn clear(&mut self) {
+        self.queue.clear();
+        let result = write_all(&self.queue_path, &self.queue);
         self.note(result);
     }
 
@@ -166,6 +207,27 @@ mod tests {
         let o2 = Outbox::open(dir.path());
         assert_eq!(o2.queued().len(), CAPACITY);
         assert_eq!(o2.queued()[0].properties["i"], 5);
+    }
+
+    #[test]
+    fn a_huge_outbox_file_is_read_in_bounded_pieces_and_can_be_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("telemetry-outbox.jsonl");
+        let mut body = Vec::new();
+        // One 1 MiB line with no newline inside, then 3000 good events.
+        body.extend(std::iter::repeat_n(b'x', 1 << 20));
+        body.push(b'\n');
+        for i in 0..3000 {
+            serde_json::to_writer(&mut body, &TelemetryEvent::new("e", json!({"i": i}))).unwrap();
+            body.push(b'\n');
+        }
+        std::fs::write(&path, body).unwrap();
+        let mut o = Outbox::open(dir.path());
+        assert_eq!(o.malformed, 1);
+        assert_eq!(o.queued().len(), CAPACITY);
+        assert_eq!(o.queued().back().unwrap().properties["i"], 2999);
+        o.clear();
+        assert!(Outbox::open(dir.path()).queued().is_empty());
     }
 
     #[test]

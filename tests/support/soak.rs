@@ -77,9 +77,10 @@ pub async fn run(
             Some("http://127.0.0.1:9/collect".into()),
         ),
         shutdown.clone(),
+        &tokio::runtime::Handle::current(),
     );
     let registry = Registry::new();
-    telemetry.follow(&registry);
+    telemetry.follow(&registry, &tokio::runtime::Handle::current());
     let (alert_tx, mut alert_rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(alerts::run(
         registry.clone(),

@@ -74,6 +74,7 @@ export const recentAlerts = () => call<AlertRecord[]>("recent_alerts");
 export const getSettings = () => call<Settings>("get_settings");
 export const saveSettings = (settings: Settings) => call<Settings>("save_settings", { settings });
 export const setTelemetryConsent = (enabled: boolean) => call<null>("set_telemetry_consent", { enabled });
+export const clearTelemetryQueue = () => call<null>("clear_telemetry_queue");
 
 export interface Subscriptions {
   onStatus: (s: EngineStatus) => void;

@@ -4,9 +4,14 @@
 //! `~/Library/Application Support/skiff` on macOS, `%APPDATA%\skiff` on Windows), or in
 //! `$SKIFF_CONFIG_DIR` when set (tests use temp dirs).
 //!
-//! Keys this version does not know are kept and written back, so an older Skiff never erases a
-//! newer one's settings. A malformed file is an error, never silently replaced by defaults: the
-//! user's endpoints would be lost on the next save.
+//! Keys this version does not know are kept and written back, at every level, so an older Skiff
+//! never erases a newer one's settings; a section whose type a newer version changed falls back
+//! to its default (with a warning) while the rest is used, and is written back untouched. A file
+//! that is not JSON at all is an error, never silently replaced by defaults: the user's endpoints
+//! would be lost on the next save. How the file is read and written (locks, atomic replace, the
+//! three-way merge) is in [`file`].
+
+mod file;
 
 use std::path::{Path, PathBuf};
 
@@ -118,6 +123,11 @@ pub enum SettingsError {
     },
     #[error("no config directory: set SKIFF_CONFIG_DIR")]
     NoConfigDir,
+    #[error("cannot lock {path} for writing: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The data directory (telemetry outbox, locks): `$SKIFF_DATA_DIR`, or the platform's
@@ -251,49 +261,6 @@ impl Settings {
         self.kubernetes = edit.kubernetes;
         self
     }
-
-    /// Loads `settings.json` from [`config_dir`]; a missing file gives the defaults.
-    pub fn load() -> Result<Self, SettingsError> {
-        Self::load_from(&config_dir()?.join("settings.json"))
-    }
-
-    pub fn load_from(path: &Path) -> Result<Self, SettingsError> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|source| SettingsError::Malformed {
-                    path: path.to_owned(),
-                    source,
-                })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(SettingsError::Read {
-                path: path.to_owned(),
-                source,
-            }),
-        }
-    }
-
-    pub fn save(&self) -> Result<PathBuf, SettingsError> {
-        let path = config_dir()?.join("settings.json");
-        self.save_to(&path)?;
-        Ok(path)
-    }
-
-    /// Writes atomically (temp file + rename): a crash or a full disk mid-write leaves the old
-    /// file intact instead of a truncated one.
-    pub fn save_to(&self, path: &Path) -> Result<(), SettingsError> {
-        let write_err = |source| SettingsError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err)?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        let body = serde_json::to_vec_pretty(self).expect("settings serialize");
-        std::fs::write(&tmp, body).map_err(write_err)?;
-        std::fs::rename(&tmp, path).map_err(write_err)
-    }
 }
 
 #[cfg(test)]
@@ -368,7 +335,7 @@ mod tests {
         std::fs::write(&path, r#"{"theme":"dark","future_key":{"a":1}}"#).unwrap();
         let s = Settings::load_from(&path).unwrap();
         assert_eq!(s.theme, "dark");
-        s.save_to(&path).unwrap();
+        Settings::update_at(&path, |s| s.theme = "light".into()).unwrap();
         let raw: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(raw["future_key"]["a"], 1);

@@ -1,0 +1,166 @@
+//! The consent switch of a long-running process (the desktop app): telemetry follows the user's
+//! answer at any moment of a run, with one owner.
+//!
+//! - On at start, or turned on later (the first-run banner, the Telemetry page, or
+//!   `skiff telemetry enable` in a terminal): the telemetry task starts once, on the runtime the
+//!   switch was given, and takes the owner lock. Turned off and on again, the same task resumes:
+//!   the lock is this process's already, and a second task would contend for it with itself.
+//! - Off: nothing more is recorded and nothing is sent, including what is queued; the task and
+//!   the lock stay (the outbox stays inspectable, `skiff telemetry show` reads it).
+//! - The settings file is the one source of the answer, shared with the CLI: it is checked every
+//!   [`SETTINGS_POLL`], so `skiff telemetry disable` reaches a running app within seconds.
+//!   A poll, not a file watch: it costs one `stat` per period and survives editors that
+//!   replace the file, the directory being recreated, and file systems without inotify.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime};
+
+use parking_lot::Mutex;
+
+use super::{start_if_allowed, Telemetry, TelemetryReport, TelemetryRun};
+use crate::registry::Registry;
+use crate::settings::{Settings, SettingsError};
+use crate::shutdown::Shutdown;
+
+/// How often the settings file is looked at for a consent change made elsewhere.
+pub const SETTINGS_POLL: Duration = Duration::from_secs(2);
+
+/// The telemetry of this process, switchable; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TelemetrySwitch {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    current: Mutex<Current>,
+    registry: Registry,
+    shutdown: Shutdown,
+    runtime: tokio::runtime::Handle,
+}
+
+#[derive(Debug)]
+struct Current {
+    telemetry: Telemetry,
+    run: Option<TelemetryRun>,
+}
+
+impl TelemetrySwitch {
+    /// Starts telemetry if `settings` (or `SKIFF_TELEMETRY`) say so, and the settings poll.
+    /// Safe to call from any thread: everything runs on `runtime`.
+    #[must_use]
+    pub fn start(
+        settings: &Settings,
+        registry: &Registry,
+        shutdown: &Shutdown,
+        runtime: &tokio::runtime::Handle,
+    ) -> Self {
+        let this = Self {
+            inner: Arc::new(Inner {
+                current: Mutex::new(Current {
+                    telemetry: Telemetry::disabled(),
+                    run: None,
+                }),
+                registry: registry.clone(),
+                shutdown: shutdown.clone(),
+                runtime: runtime.clone(),
+            }),
+        };
+        this.apply(settings);
+        runtime.spawn(poll_settings(Arc::downgrade(&this.inner), shutdown.clone()));
+        this
+    }
+
+    /// The current handle, to record events with.
+    #[must_use]
+    pub fn handle(&self) -> Telemetry {
+        self.inner.current.lock().telemetry.clone()
+    }
+
+    /// Turns telemetry on or off as `settings` say (the environment still wins).
+    pub fn apply(&self, settings: &Settings) {
+        let on = super::consent(settings.telemetry);
+        let mut current = self.inner.current.lock();
+        if !on {
+            if current.telemetry.is_enabled() {
+                tracing::info!("telemetry consent withdrawn: nothing more is recorded or sent");
+            }
+            current.telemetry.stop_recording();
+            return;
+        }
+        if current.telemetry.is_enabled() || current.telemetry.resume_recording() {
+            return;
+        }
+        let (telemetry, run) =
+            start_if_allowed(settings, &self.inner.shutdown, &self.inner.runtime);
+        if run.is_some() {
+            telemetry.follow(&self.inner.registry, &self.inner.runtime);
+            tracing::info!("telemetry consent given: recording");
+            *current = Current { telemetry, run };
+        }
+    }
+
+    /// Saves the user's answer to the settings file and applies it at once.
+    pub fn set_consent(&self, enabled: bool) -> Result<(), SettingsError> {
+        let settings = Settings::update(|s| s.telemetry = Some(enabled))?;
+        self.apply(&settings);
+        Ok(())
+    }
+
+    /// What the Telemetry page shows.
+    pub fn report(&self) -> Result<TelemetryReport, SettingsError> {
+        self.handle().report()
+    }
+
+    /// Deletes the queued events (with consent on or off); the sent log stays.
+    pub fn clear_queued(&self) -> Result<(), SettingsError> {
+        let dir = crate::settings::data_dir()?;
+        self.handle().clear_queued(&dir);
+        Ok(())
+    }
+
+    /// Waits for the telemetry task's last flush (at exit).
+    pub async fn finish(&self) {
+        let run = self.inner.current.lock().run.take();
+        if let Some(run) = run {
+            run.finish().await;
+        }
+    }
+}
+
+/// Re-applies the settings whenever the file changes, until shutdown or the switch is dropped.
+async fn poll_settings(inner: Weak<Inner>, shutdown: Shutdown) {
+    let path = crate::settings::config_dir().map(|d| d.join("settings.json"));
+    let stamp = || {
+        let meta = std::fs::metadata(path.as_ref().ok()?).ok()?;
+        Some((
+            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            meta.len(),
+        ))
+    };
+    let mut seen = stamp();
+    let ended = shutdown.wait();
+    tokio::pin!(ended);
+    let mut tick = tokio::time::interval(SETTINGS_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = &mut ended => return,
+            _ = tick.tick() => {}
+        }
+        let now = stamp();
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let Some(inner) = inner.upgrade() else { return };
+        // A file being written by another process, or broken by hand: keep the last answer.
+        let settings = Settings::load();
+        if let Err(e) = &settings {
+            tracing::debug!(error = %e, "settings changed but unreadable; telemetry unchanged");
+        }
+        if let Ok(settings) = settings {
+            TelemetrySwitch { inner }.apply(&settings);
+        }
+    }
+}
