@@ -166,6 +166,8 @@ impl LineSplitter {
 #[derive(Debug)]
 pub struct EventStream {
     endpoint: Endpoint,
+    /// The engine's clock when it opened the stream (its `Date` header), and our instant then.
+    opened: (Option<i64>, std::time::Instant),
     body: Incoming,
     lines: LineSplitter,
     driver: tokio::task::JoinHandle<()>,
@@ -211,7 +213,7 @@ impl EventsQuery {
     }
 }
 
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -239,12 +241,31 @@ impl EventStream {
                 return Err(e);
             }
         };
+        let opened = (
+            http::engine_time(response.headers()),
+            std::time::Instant::now(),
+        );
         Ok(Self {
             endpoint: endpoint.clone(),
+            opened,
             body: response.into_body(),
             lines: LineSplitter::default(),
             driver,
         })
+    }
+
+    /// The engine's clock when the stream opened (whole seconds), if it sent a `Date`.
+    #[must_use]
+    pub fn engine_opened_at(&self) -> Option<i64> {
+        self.opened.0
+    }
+
+    /// The engine's clock now, estimated from the stream's `Date` and the time since: good to
+    /// about a second, which is what it is for (telling an event from the future).
+    #[must_use]
+    pub fn engine_now(&self) -> Option<i64> {
+        let elapsed = i64::try_from(self.opened.1.elapsed().as_nanos()).unwrap_or(i64::MAX);
+        self.opened.0.map(|t| t.saturating_add(elapsed))
     }
 
     /// The next event or error; `None` never happens: the end of the stream is reported as

@@ -1,13 +1,27 @@
 //! A minimal HTTP/1.1 client over the engine's transport (unix socket, TCP, named pipe).
 //!
-//! bollard covers most requests; this exists for the two that need the raw exchange: `/_ping`
-//! (whose *headers* carry the API version, the engine kind and its version, in ~1 ms, where
-//! Podman's `/version` takes ~700 ms) and `/events` (read line by line, see [`super::events`]).
+//! bollard covers the actions; this exists for the requests that need the raw exchange:
+//! `/_ping` (whose *headers* carry the API version, the engine kind and its version, in ~1 ms,
+//! where Podman's `/version` takes ~700 ms), `/events` (read line by line, see
+//! [`super::events`]) and the container list (whose `Date` header is the engine's clock, and
+//! whose body must be capped).
+//!
+//! Every request is bounded in time: an engine that accepts the connection and then says nothing
+//! (a hung daemon, a wedged VM, a proxy with no upstream) fails the request as `transient` after
+//! [`HEAD_TIMEOUT`] instead of leaving the caller, and the user, waiting forever. A whole body
+//! (not a stream) is bounded by size and by time too: [`get_body`].
+
+use std::time::Duration;
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use super::{Endpoint, EngineError};
+
+/// Longest wait for a response head, connection and handshake included. Long enough for a busy
+/// Podman on a slow disk (its list of 10k containers starts answering within ~2 s here), short
+/// enough that a hung engine shows as reconnecting before a user wonders.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The connection task of a request; abort it to close the connection.
 pub type Driver = tokio::task::JoinHandle<()>;
@@ -19,7 +33,113 @@ pub async fn get(
     endpoint: &Endpoint,
     path: &str,
 ) -> Result<(hyper::Response<Incoming>, Driver), EngineError> {
+    match tokio::time::timeout(HEAD_TIMEOUT, get_unbounded(endpoint, path)).await {
+        Ok(result) => result,
+        Err(_) => Err(EngineError::Transient {
+            endpoint: endpoint.clone(),
+            detail: format!(
+                "no answer to {} within {} s",
+                short(path),
+                HEAD_TIMEOUT.as_secs()
+            ),
+        }),
+    }
+}
+
+/// `/v1.41/containers/json?all=1` → `/containers/json`: the words a user can read.
+fn short(path: &str) -> &str {
+    let path = path.split('?').next().unwrap_or(path);
+    match path.strip_prefix("/v") {
+        Some(rest) => rest.find('/').map_or(path, |i| &rest[i..]),
+        None => path,
+    }
+}
+
+/// `GET path` and its whole body, at most `cap` bytes, all within `limit`; with the response
+/// headers. Past `cap` the answer is a `protocol` error (the engine, or what poses as one, sent
+/// more than any real answer); past `limit` a `transient` one.
+pub async fn get_body(
+    endpoint: &Endpoint,
+    path: &str,
+    cap: usize,
+    limit: Duration,
+) -> Result<(hyper::HeaderMap, bytes::Bytes), EngineError> {
+    let exchange = async {
+        let (response, driver) = get(endpoint, path).await?;
+        let _close = AbortOnDrop(Some(driver));
+        let response = check_status(endpoint, response).await?;
+        let (parts, body) = response.into_parts();
+        let bytes = http_body_util::Limited::new(body, cap)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    EngineError::Protocol {
+                        endpoint: endpoint.clone(),
+                        detail: format!(
+                            "answer to {} is larger than {} MiB",
+                            short(path),
+                            cap >> 20
+                        ),
+                    }
+                } else {
+                    EngineError::Transient {
+                        endpoint: endpoint.clone(),
+                        detail: format!("reading {} failed: {e}", short(path)),
+                    }
+                }
+            })?
+            .to_bytes();
+        Ok((parts.headers, bytes))
+    };
+    match tokio::time::timeout(limit, exchange).await {
+        Ok(result) => result,
+        Err(_) => Err(EngineError::Transient {
+            endpoint: endpoint.clone(),
+            detail: format!(
+                "answer to {} not complete within {} s",
+                short(path),
+                limit.as_secs()
+            ),
+        }),
+    }
+}
+
+/// Closes a request's connection when the request is done or abandoned (a timeout drops it).
+struct AbortOnDrop(Option<Driver>);
+
+impl AbortOnDrop {
+    /// Hands the connection task on, alive.
+    fn disarm(mut self) -> Driver {
+        self.0.take().expect("armed until disarmed")
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(driver) = &self.0 {
+            driver.abort();
+        }
+    }
+}
+
+/// The engine's own clock, from a response's `Date` header, in nanoseconds since the epoch
+/// (whole seconds: HTTP dates have no fraction).
+#[must_use]
+pub fn engine_time(headers: &hyper::HeaderMap) -> Option<i64> {
+    let date = headers.get(hyper::header::DATE)?.to_str().ok()?;
+    let parsed = chrono::DateTime::parse_from_rfc2822(date).ok()?;
+    parsed.timestamp_nanos_opt()
+}
+
+async fn get_unbounded(
+    endpoint: &Endpoint,
+    path: &str,
+) -> Result<(hyper::Response<Incoming>, Driver), EngineError> {
     let (mut sender, driver) = connect(endpoint).await?;
+    // Until the head arrives, the connection dies with this future: a timeout that drops it must
+    // not leave a connection task (and its socket) behind for every attempt on a hung engine.
+    let guard = AbortOnDrop(Some(driver));
     let request = hyper::Request::get(path)
         .header(hyper::header::HOST, "skiff")
         .body(http_body_util::Empty::<bytes::Bytes>::new())
@@ -28,14 +148,11 @@ pub async fn get(
             detail: format!("bad request path {path:?}: {e}"),
         })?;
     match sender.send_request(request).await {
-        Ok(response) => Ok((response, driver)),
-        Err(e) => {
-            driver.abort();
-            Err(EngineError::Transient {
-                endpoint: endpoint.clone(),
-                detail: format!("request {path} failed: {e}"),
-            })
-        }
+        Ok(response) => Ok((response, guard.disarm())),
+        Err(e) => Err(EngineError::Transient {
+            endpoint: endpoint.clone(),
+            detail: format!("request {} failed: {e}", short(path)),
+        }),
     }
 }
 
@@ -186,5 +303,21 @@ mod tests {
         assert!(!p.is_podman);
         assert_eq!(p.version.as_deref(), Some("20.10.24+dfsg1"));
         assert_eq!(p.api_version.as_deref(), Some("1.41"));
+    }
+
+    #[test]
+    fn the_engine_clock_is_read_from_the_date_header() {
+        let mut h = hyper::HeaderMap::new();
+        assert_eq!(engine_time(&h), None);
+        h.insert("date", "Tue, 01 Dec 2026 21:19:44 GMT".parse().unwrap());
+        assert_eq!(engine_time(&h), Some(1_796_159_984 * 1_000_000_000));
+        h.insert("date", "yesterday".parse().unwrap());
+        assert_eq!(engine_time(&h), None);
+    }
+
+    #[test]
+    fn paths_are_shortened_for_people() {
+        assert_eq!(short("/v1.41/containers/json?all=1"), "/containers/json");
+        assert_eq!(short("/_ping"), "/_ping");
     }
 }

@@ -25,11 +25,28 @@ pub struct EngineFailure {
     pub error: ErrorInfo,
 }
 
+/// Longest one engine may take to be listed, connection included: a hung engine costs `skiff ps`
+/// this, never more, and is reported with the reason.
+pub const LIST_EVERYWHERE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Lists every engine concurrently: one slow or dead engine must not delay the others' rows.
 pub async fn list_everywhere(engines: &[DiscoveredEngine], all: bool) -> ContainerList {
     let results = join_all(engines.iter().map(|e| async move {
-        let client = EngineClient::connect(&e.id, &e.endpoint).await?;
-        client.list_containers(all).await
+        let listing = async {
+            let client = EngineClient::connect(&e.id, &e.endpoint).await?;
+            client.list_containers(all).await
+        };
+        tokio::time::timeout(LIST_EVERYWHERE_TIMEOUT, listing)
+            .await
+            .unwrap_or_else(|_| {
+                Err(super::EngineError::Transient {
+                    endpoint: e.endpoint.clone(),
+                    detail: format!(
+                        "no complete answer within {} s",
+                        LIST_EVERYWHERE_TIMEOUT.as_secs()
+                    ),
+                })
+            })
     }))
     .await;
     let mut list = ContainerList::default();

@@ -191,13 +191,15 @@ impl Telemetry {
 
     /// Deletes the events waiting in the outbox of `dir`: through the running task when there is
     /// one (it holds the queue), else in the files directly.
-    pub fn clear_queued(&self, dir: &std::path::Path) -> bool {
-        match &self.tx {
-            Some(tx) => tx.try_send(Command::ClearQueued).is_ok(),
-            None => {
-                outbox::Outbox::open(dir).clear();
-                true
+    pub fn clear_queued(&self, dir: &std::path::Path) {
+        if let Some(tx) = &self.tx {
+            // A queue of 1024 commands that is full is a task far behind: it empties soon, and
+            // the user can press again.
+            if tx.try_send(Command::ClearQueued).is_err() {
+                tracing::warn!("telemetry task busy; queued events not deleted");
             }
+        } else {
+            outbox::Outbox::open(dir).clear();
         }
     }
 

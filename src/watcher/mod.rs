@@ -7,13 +7,21 @@
 //!
 //! The order inside a session matters: the events stream is opened first (its response head has
 //! arrived), then containers are listed while stream events are buffered. Nothing can happen
-//! between the list and the stream without being seen. Buffered events older than the start of
-//! the list are already reflected in it: they go out as `History` (for the events page), not
-//! applied again, so a container's states are never replayed backwards.
+//! between the list and the stream without being seen. Buffered events older than the stream's
+//! opening are already reflected in the list: they go out as `History` (for the events page), not
+//! applied again, so a container's states are never replayed backwards. "Older" is decided in
+//! the engine's time (the `Date` of its events response), never by comparing our clock with its
+//! stamps, and a stamp far ahead of the engine's clock is taken as "now" so that it cannot poison
+//! the replay cursor.
+//!
+//! Every step is bounded: connecting and opening the stream, and the list, each within the ping
+//! timeout (Retry now and Disable interrupt a hung attempt), the events buffered during the list
+//! by count.
 //!
 //! A session ends, and the engine is `reconnecting`, when the stream ends or breaks, or when the
 //! engine stops answering the liveness ping sent every 30 s.
 
+mod open;
 pub mod state;
 
 use std::time::Duration;
@@ -22,9 +30,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::container::Container;
-use crate::engine::events::{EventStream, EventStreamError, EventsQuery, RawEvent};
+use crate::engine::events::{EventStream, EventStreamError, RawEvent};
 use crate::engine::{Endpoint, EngineClient, EngineError};
 use crate::reconnect::{Backoff, BackoffPolicy, SocketWatch};
+pub use open::MAX_BUFFERED_DURING_LIST;
+use open::{clamp_to_engine_clock, open_session};
 pub use state::{now_rfc3339, AttemptTrigger, EngineState, EngineStatus};
 
 /// What a watcher tells the registry.
@@ -408,34 +418,44 @@ impl Watcher {
         }
     }
 
-    /// Connects, retrying quickly for a short grace period when the attempt was triggered by the
-    /// socket appearing (the engine may still be starting behind it).
-    async fn connect(&self, trigger: AttemptTrigger) -> Result<EngineClient, EngineError> {
-        let deadline = Instant::now() + self.config.socket_grace;
+    /// Connects and opens the stream, bounded by the ping timeout; "Retry now" starts the attempt
+    /// again and "Disable" abandons it, even while an engine hangs.
+    async fn open(
+        &mut self,
+        mut trigger: AttemptTrigger,
+    ) -> Result<Result<(EngineClient, EventStream), SessionEnd>, Failure> {
         loop {
-            match EngineClient::connect(&self.spec.id, &self.spec.endpoint).await {
-                Ok(client) => return Ok(client),
-                Err(e)
-                    if trigger == AttemptTrigger::Socket
-                        && e.kind().retries()
-                        && Instant::now() < deadline =>
-                {
-                    tokio::time::sleep(Duration::from_millis(25)).await;
+            let opening = open_session(&self.spec, &self.config, trigger, self.cursor);
+            tokio::pin!(opening);
+            let restart = loop {
+                tokio::select! {
+                    opened = &mut opening => return Ok(Ok(opened?)),
+                    control = self.controls.recv(), if self.controls_open => match control {
+                        Some(Control::Enable(false)) => return Ok(Err(SessionEnd::Disabled)),
+                        Some(Control::RetryNow) => break true,
+                        Some(Control::Enable(true)) => {}
+                        None => self.controls_open = false,
+                    },
+                    () = self.out.closed() => return Ok(Err(SessionEnd::OutputClosed)),
                 }
-                Err(e) => return Err(e),
+            };
+            if restart {
+                trigger = AttemptTrigger::User;
             }
         }
     }
 
     async fn session(&mut self, trigger: AttemptTrigger) -> Result<SessionEnd, Failure> {
-        let client = self.connect(trigger).await?;
-        let list_started = now_nanos();
-        let query = EventsQuery {
-            since_nanos: self.cursor,
-            types: self.config.event_types.clone(),
+        let started_local = now_nanos();
+        let (client, mut stream) = match self.open(trigger).await? {
+            Ok(opened) => opened,
+            Err(end) => return Ok(end),
         };
-        let mut stream =
-            EventStream::open(&self.spec.endpoint, &client.api_version(), &query).await?;
+        // The engine's clock decides what is history: events stamped before the stream opened
+        // (a replay of the gap) are in the list already. Comparing our clock with the engine's
+        // stamps would misfile every event of an engine whose clock is off (a VM after sleep, a
+        // remote host). Only an engine that sends no `Date` falls back to our clock.
+        let session_start = stream.engine_opened_at().unwrap_or(started_local);
 
         Outage::end(&mut self.outage, &mut self.status);
         self.status.kind = Some(client.kind());
@@ -449,17 +469,30 @@ impl Watcher {
             connected_for: Some(connected_at.elapsed()),
         };
 
-        // List while buffering the stream: neither may wait for the other.
+        // List while buffering the stream: neither may wait for the other. The list is bounded
+        // in time (a hung engine must not leave a stale list looking "connected") and so is the
+        // buffer.
         let mut buffered = Vec::new();
         let list = {
-            let listing = client.list_containers(true);
+            let listing =
+                tokio::time::timeout(self.config.ping_timeout, client.list_containers(true));
             tokio::pin!(listing);
             loop {
                 tokio::select! {
                     biased;
-                    listed = &mut listing => break listed.map_err(failed)?,
+                    listed = &mut listing => break match listed {
+                        Ok(list) => list.map_err(failed)?,
+                        Err(_) => return Err(failed(EngineError::Transient {
+                            endpoint: self.spec.endpoint.clone(),
+                            detail: format!("the container list did not arrive within {} s", self.config.ping_timeout.as_secs()),
+                        })),
+                    },
                     item = stream.next() => match item {
-                        Ok(event) => buffered.push(event),
+                        Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST => buffered.push(event),
+                        Ok(_) => return Err(failed(EngineError::Transient {
+                            endpoint: self.spec.endpoint.clone(),
+                            detail: format!("more than {MAX_BUFFERED_DURING_LIST} events arrived while listing; listing again"),
+                        })),
                         Err(EventStreamError::Disconnected(e)) => return Err(failed(e)),
                         Err(e) => if !self.emit(WatchEvent::StreamError(e.to_string())).await {
                             return Ok(SessionEnd::OutputClosed);
@@ -473,12 +506,9 @@ impl Watcher {
             ok = ok && self.emit(WatchEvent::InitApply(container)).await;
         }
         ok = ok && self.emit(WatchEvent::InitDone).await;
-        for event in buffered {
-            self.cursor = Some(
-                self.cursor
-                    .map_or(event.time_nano, |c| c.max(event.time_nano)),
-            );
-            let item = if event.time_nano < list_started {
+        for mut event in buffered {
+            ok = ok && self.take_time(&mut event, &stream).await;
+            let item = if event.time_nano < session_start {
                 WatchEvent::History(event)
             } else {
                 WatchEvent::Event(event)
@@ -490,6 +520,19 @@ impl Watcher {
         }
 
         self.follow(&client, &mut stream, connected_at).await
+    }
+
+    /// Checks an event's stamp against the engine's clock and moves the replay cursor.
+    async fn take_time(&mut self, event: &mut RawEvent, stream: &EventStream) -> bool {
+        let warning = clamp_to_engine_clock(event, stream.engine_now());
+        self.cursor = Some(
+            self.cursor
+                .map_or(event.time_nano, |c| c.max(event.time_nano)),
+        );
+        match warning {
+            Some(w) => self.emit(WatchEvent::StreamError(w)).await,
+            None => true,
+        }
     }
 
     /// Follows the live stream until it fails, the engine stops answering pings, or the user
@@ -512,9 +555,8 @@ impl Watcher {
         loop {
             tokio::select! {
                 item = stream.next() => match item {
-                    Ok(event) => {
-                        self.cursor = Some(self.cursor.map_or(event.time_nano, |c| c.max(event.time_nano)));
-                        if !self.emit(WatchEvent::Event(event)).await {
+                    Ok(mut event) => {
+                        if !self.take_time(&mut event, stream).await || !self.emit(WatchEvent::Event(event)).await {
                             return Ok(SessionEnd::OutputClosed);
                         }
                     }

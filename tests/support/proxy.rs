@@ -24,6 +24,69 @@ pub struct Faults {
     pub drop_events: AtomicBool,
     /// Delay every `/_ping` by this many milliseconds (a slow engine).
     pub ping_delay_ms: std::sync::atomic::AtomicU64,
+    /// Requests whose line contains this are read and never answered (a hung engine).
+    pub hang: Mutex<Option<&'static str>>,
+    /// Responses to requests whose line contains this are sent one byte per `trickle_ms`.
+    pub trickle: Mutex<Option<&'static str>>,
+    pub trickle_ms: std::sync::atomic::AtomicU64,
+    /// Shift the engine's clock by this many seconds: every `Date` header and every event's
+    /// `time` / `timeNano`.
+    pub shift_s: std::sync::atomic::AtomicI64,
+    /// Stamp the next event a year ahead (then reset).
+    pub future_next: AtomicBool,
+    /// Before the next event, inject this many made-up events (then reset to 0).
+    pub inject_events: AtomicUsize,
+}
+
+fn matches(slot: &Mutex<Option<&'static str>>, line: &str) -> bool {
+    slot.lock().unwrap().is_some_and(|n| line.contains(n))
+}
+
+/// An HTTP date moved by `shift` seconds.
+fn shift_date(value: &str, shift: i64) -> String {
+    chrono::DateTime::parse_from_rfc2822(value.trim()).map_or_else(
+        |_| value.trim().to_owned(),
+        |d| {
+            (d.to_utc() + chrono::Duration::seconds(shift))
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string()
+        },
+    )
+}
+
+/// `since` of a request line (as the client asked it), in seconds.
+fn since_of(line: &str) -> Option<i64> {
+    let rest = &line[line.find("since=")? + 6..];
+    let secs: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    secs.parse().ok()
+}
+
+fn unshift_since(line: &str, shift: i64) -> String {
+    let Some(secs) = since_of(line) else {
+        return line.to_owned();
+    };
+    line.replacen(
+        &format!("since={secs}."),
+        &format!("since={}.", secs - shift),
+        1,
+    )
+}
+
+/// One event line with its stamps moved.
+fn shift_event(data: &[u8], shift_ns: i64) -> Vec<u8> {
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return data.to_vec();
+    };
+    if let Some(t) = v.get("timeNano").and_then(serde_json::Value::as_i64) {
+        v["timeNano"] = (t + shift_ns).into();
+        v["time"] = ((t + shift_ns) / 1_000_000_000).into();
+    }
+    let mut out = serde_json::to_vec(&v).unwrap();
+    out.push(b'\n');
+    out
 }
 
 #[derive(Debug)]
@@ -70,6 +133,17 @@ impl Proxy {
         format!("unix://{}", self.path.display())
     }
 
+    /// The `since` (seconds, as Skiff asked it) of the last `/events` request that had one.
+    pub fn last_since(&self) -> Option<i64> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .filter(|l| l.contains("/events"))
+            .find_map(|l| since_of(l))
+    }
+
     /// Request lines seen (`POST /v1.41/containers/…/stop HTTP/1.1`).
     pub fn requests_matching(&self, needle: &str) -> usize {
         self.requests
@@ -100,27 +174,73 @@ async fn relay(
     if delay > 0 && first.contains("/_ping") {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
+    if matches(&faults.hang, &first) {
+        // Keep the connection open and say nothing, until the client gives up.
+        let mut sink = Vec::new();
+        let _ = client_r.read_to_end(&mut sink).await;
+        return Ok(());
+    }
+    let trickle = matches(&faults.trickle, &first);
+    let shift = faults.shift_s.load(Ordering::SeqCst);
+    // The engine sees `since` in its own clock again.
+    let first = if shift == 0 {
+        first
+    } else {
+        unshift_since(&first, shift)
+    };
     up_w.write_all(first.as_bytes()).await?;
     let to_upstream = tokio::spawn(async move {
         let _ = tokio::io::copy(&mut client_r, &mut up_w).await;
     });
     let mut up_r = BufReader::new(up_r);
-    if !is_events {
-        let _ = tokio::io::copy(&mut up_r, &mut client_w).await;
-        to_upstream.abort();
-        return Ok(());
-    }
-    // Response head.
+    // Response head, with the engine's clock moved.
+    let mut head = Vec::new();
     loop {
         let mut line = String::new();
         if up_r.read_line(&mut line).await? == 0 {
             return Ok(());
         }
-        client_w.write_all(line.as_bytes()).await?;
-        if line == "\r\n" {
+        let end = line == "\r\n";
+        if shift != 0 && line.to_lowercase().starts_with("date:") {
+            line = format!("Date: {}\r\n", shift_date(&line[5..], shift));
+        }
+        head.extend_from_slice(line.as_bytes());
+        if end {
             break;
         }
     }
+    if !is_events {
+        if trickle {
+            let pause = std::time::Duration::from_millis(faults.trickle_ms.load(Ordering::SeqCst));
+            let mut byte = [0u8; 1];
+            for b in head {
+                client_w.write_all(&[b]).await?;
+                tokio::time::sleep(pause).await;
+            }
+            while up_r.read(&mut byte).await? == 1 {
+                client_w.write_all(&byte).await?;
+                tokio::time::sleep(pause).await;
+            }
+        } else {
+            client_w.write_all(&head).await?;
+            let _ = tokio::io::copy(&mut up_r, &mut client_w).await;
+        }
+        to_upstream.abort();
+        return Ok(());
+    }
+    client_w.write_all(&head).await?;
+    relay_events(&mut up_r, &mut client_w, faults, shift).await?;
+    to_upstream.abort();
+    Ok(())
+}
+
+/// The chunked `/events` body, event by event, with the faults applied.
+async fn relay_events(
+    up_r: &mut BufReader<tokio::net::unix::OwnedReadHalf>,
+    client_w: &mut tokio::net::unix::OwnedWriteHalf,
+    faults: &Faults,
+    shift: i64,
+) -> std::io::Result<()> {
     // Chunked body: each chunk is one event line on both engines (they flush per event).
     loop {
         let mut size_line = String::new();
@@ -138,23 +258,40 @@ async fn relay(
         if faults.drop_events.load(Ordering::SeqCst) {
             continue;
         }
+        let injected = faults.inject_events.swap(0, Ordering::SeqCst);
+        for i in 0..injected {
+            let line = format!(
+                "{{\"Type\":\"container\",\"Action\":\"exec_start\",\"Actor\":{{\"ID\":\"{i:064x}\",\"Attributes\":{{}}}},\"time\":1,\"timeNano\":1000000000}}\n"
+            );
+            write_chunk(client_w, line.as_bytes()).await?;
+        }
+        let shift_ns = shift * 1_000_000_000
+            + if faults.future_next.swap(false, Ordering::SeqCst) {
+                365 * 86_400 * 1_000_000_000
+            } else {
+                0
+            };
+        let data = if shift_ns == 0 {
+            data
+        } else {
+            shift_event(&data, shift_ns)
+        };
         let garbage = faults.garbage_bytes.swap(0, Ordering::SeqCst);
         if garbage > 0 {
             let mut line = vec![b'#'; garbage];
             line.push(b'\n');
-            write_chunk(&mut client_w, &line).await?;
+            write_chunk(client_w, &line).await?;
         }
         if faults.cut_next.swap(false, Ordering::SeqCst) {
-            write_chunk(&mut client_w, &data[..data.len() / 2]).await?;
+            write_chunk(client_w, &data[..data.len() / 2]).await?;
             client_w.shutdown().await?;
             break;
         }
-        write_chunk(&mut client_w, &data).await?;
+        write_chunk(client_w, &data).await?;
         if faults.duplicate.load(Ordering::SeqCst) {
-            write_chunk(&mut client_w, &data).await?;
+            write_chunk(client_w, &data).await?;
         }
     }
-    to_upstream.abort();
     Ok(())
 }
 
