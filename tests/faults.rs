@@ -272,7 +272,7 @@ async fn engine_clock_is_trusted_over_ours(kind: Kind) {
         // A list that takes a few seconds, so that containers start while it is read.
         *proxy.faults.trickle.lock().unwrap() = Some("/containers/json");
         // ~1 KiB a container: a few seconds, within the list's 15 s limit.
-        proxy.faults.trickle_ms.store(4, Ordering::SeqCst);
+        proxy.faults.trickle_ms.store(2, Ordering::SeqCst);
         let lists_before = proxy.requests_matching("/containers/json");
         let registry = Registry::new();
         let mut rx = registry.subscribe();
@@ -370,4 +370,70 @@ async fn podman_clock_off_by_a_minute_or_a_year_ahead_stamp_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docker_clock_off_by_a_minute_or_a_year_ahead_stamp_changes_nothing() {
     engine_clock_is_trusted_over_ours(Kind::Docker).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_whose_engine_goes_away_before_confirming_clears_pending_and_unknown_ids_are_refused(
+) {
+    use skiff::registry::{Action, ActionErrorKind};
+    let Some(podman) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = Proxy::start(dir.path(), podman.socket_path());
+    let id = podman.create("victim", true);
+    let registry = Registry::new();
+    let (_trigger, shutdown) = shutdown::channel();
+    registry.start(
+        &[engine("podman", &proxy.host())],
+        &quick(Duration::from_secs(5)),
+        &shutdown,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while row(&registry, &id).as_deref() != Some("running") {
+        assert!(Instant::now() < deadline, "victim not listed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // An id (or a prefix, or a name) Skiff does not show is refused before any request.
+    let prefix: String = id.chars().take(12).collect();
+    for target in [prefix.as_str(), "victim", "0123456789ab"] {
+        let err = registry
+            .act("podman", target, Action::Kill, false)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ActionErrorKind::NotFound, "{target}: {err}");
+    }
+    assert_eq!(proxy.requests_matching("/kill"), 0);
+
+    // The confirming event never arrives and the engine is gone when the fallback asks it.
+    proxy.faults.drop_events.store(true, Ordering::SeqCst);
+    let acting = {
+        let registry = registry.clone();
+        let id = id.clone();
+        tokio::spawn(async move { registry.act("podman", &id, Action::Kill, false).await })
+    };
+    let pending = |registry: &Registry| {
+        registry
+            .snapshot()
+            .containers
+            .iter()
+            .any(|c| c.id == id && c.pending)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pending(&registry) {
+        assert!(Instant::now() < deadline, "never pending");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    podman.stop();
+    let result = acting.await.unwrap();
+    assert!(result.is_err(), "{result:?}");
+    assert!(
+        !pending(&registry),
+        "pending cleared after a failed fallback"
+    );
+    // And a new action is not blocked by a leftover waiter or flight.
+    let again = registry.act("podman", &id, Action::Stop, false).await;
+    assert!(again.is_err(), "the engine is down: {again:?}");
+    assert!(!pending(&registry));
 }

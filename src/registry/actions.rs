@@ -222,6 +222,17 @@ impl Registry {
         action: Action,
         force: bool,
     ) -> Result<ActionOutcome, ActionError> {
+        // Only a container Skiff shows can be acted on, by its exact id: the engines also match
+        // names and id prefixes, which could hit a container the user never saw.
+        if self.container(engine, id).is_none() {
+            return Err(ActionError {
+                kind: ActionErrorKind::NotFound,
+                message: format!(
+                    "no container {:?} in {engine} (it may have just been removed)",
+                    id.chars().take(64).collect::<String>()
+                ),
+            });
+        }
         let key = (engine.to_owned(), id.to_owned());
         loop {
             // Decide under the lock, await outside it.
@@ -356,6 +367,14 @@ impl Registry {
             }
         }
         let backend = self.backend(engine, id, action).await?;
+        // From here on every way out, an error, a panic, or this future being dropped (every
+        // caller gone), removes the waiter and the pending mark: a row must never stay
+        // "pending…" for an action that is over.
+        let _cleanup = Cleanup {
+            registry: self,
+            engine,
+            id,
+        };
         let (tx, rx) = oneshot::channel();
         // Registered before the call: the confirming event may arrive before the call returns.
         self.lock()
@@ -419,10 +438,6 @@ impl Registry {
                 }
             }
         };
-        self.lock()
-            .waiters
-            .remove(&(engine.to_owned(), id.to_owned()));
-        self.broadcast_pending(engine, id, false);
         result.map(|mut o| {
             if let Some(c) = &mut o.container {
                 c.pending = false;
@@ -436,6 +451,23 @@ impl Registry {
             .stores
             .get(engine)
             .and_then(|s| s.get(id).cloned())
+    }
+}
+
+/// Clears an action's waiter and pending mark when the action ends, however it ends.
+struct Cleanup<'a> {
+    registry: &'a Registry,
+    engine: &'a str,
+    id: &'a str,
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        self.registry
+            .lock()
+            .waiters
+            .remove(&(self.engine.to_owned(), self.id.to_owned()));
+        self.registry.broadcast_pending(self.engine, self.id, false);
     }
 }
 
