@@ -176,6 +176,7 @@ pub async fn start_podman(
     runtime: State<'_, crate::EngineRuntime>,
 ) -> Result<String, IpcError> {
     use skiff::engine::podman_service;
+    let _one_at_a_time = runtime.podman_start.lock().await;
     let socket = podman_service::socket_path()?;
     let log = skiff::settings::data_dir()?.join("podman-service.log");
     podman_service::start(&socket, &log, std::time::Duration::from_secs(20)).await?;

@@ -24,6 +24,18 @@ use tauri::Manager;
 pub struct EngineRuntime {
     pub config: WatcherConfig,
     pub shutdown: skiff::shutdown::Shutdown,
+    /// "Start Podman" is single-flight: a second click waits for the first and finds its service.
+    pub podman_start: tokio::sync::Mutex<()>,
+}
+
+impl EngineRuntime {
+    fn new(config: WatcherConfig, shutdown: skiff::shutdown::Shutdown) -> Self {
+        Self {
+            config,
+            shutdown,
+            podman_start: tokio::sync::Mutex::new(()),
+        }
+    }
 }
 
 /// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
@@ -87,10 +99,7 @@ fn main() {
                 registry.clone(),
                 shutdown.clone(),
             ));
-            app.manage(EngineRuntime {
-                config: config.clone(),
-                shutdown: shutdown.clone(),
-            });
+            app.manage(EngineRuntime::new(config.clone(), shutdown.clone()));
             let handle = app.handle().clone();
             let reg = registry.clone();
             tauri::async_runtime::spawn(async move {

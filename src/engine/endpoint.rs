@@ -30,6 +30,18 @@ pub enum EndpointParseError {
     RelativeSocket(String),
     #[error("tcp endpoint {0:?} needs host:port")]
     MissingPort(String),
+    /// The address is kept without its credentials: they must not reach a log line, an error
+    /// dialog or the Settings page.
+    #[error("endpoint {0:?} has credentials in its address; Docker's TCP API takes none (use TLS client certificates or an SSH tunnel)")]
+    Credentials(String),
+}
+
+/// `tcp://user:secret@host:2375` → `tcp://***@host:2375`.
+fn redact(s: &str) -> String {
+    match (s.find("://"), s.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}***{}", &s[..scheme + 3], &s[at..]),
+        _ => s.to_owned(),
+    }
 }
 
 impl FromStr for Endpoint {
@@ -37,6 +49,12 @@ impl FromStr for Endpoint {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
+        if s.split("://")
+            .nth(1)
+            .is_some_and(|rest| rest.split('/').next().unwrap_or_default().contains('@'))
+        {
+            return Err(EndpointParseError::Credentials(redact(s)));
+        }
         if let Some(path) = s.strip_prefix("unix://") {
             if path.is_empty() {
                 return Err(EndpointParseError::Empty(s.to_owned()));
@@ -127,6 +145,22 @@ impl Endpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_an_address_are_refused_and_never_repeated() {
+        let err = "tcp://admin:hunter2@10.0.0.2:2375"
+            .parse::<Endpoint>()
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, EndpointParseError::Credentials(_)));
+        assert!(
+            !text.contains("hunter2") && !text.contains("admin"),
+            "{text}"
+        );
+        assert!(text.contains("tcp://***@10.0.0.2:2375"), "{text}");
+        // An @ in a unix socket's path is a path, not credentials.
+        assert!("unix:///tmp/a@b/docker.sock".parse::<Endpoint>().is_ok());
+    }
 
     #[test]
     fn the_three_schemes_round_trip() {

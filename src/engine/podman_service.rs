@@ -89,7 +89,8 @@ fn is_root() -> bool {
 }
 
 /// Starts `podman system service --time=0` on `socket`, output to `log`, and waits until it
-/// answers `/_ping` (at most `limit`). Returns the service's pid.
+/// answers `/_ping` (at most `limit`; past it the child is killed). Returns the service's pid, or 0
+/// when a service already answered on `socket`.
 pub async fn start(socket: &Path, log: &Path, limit: Duration) -> Result<u32, ServiceError> {
     if !installed() {
         return Err(ServiceError::NotInstalled);
@@ -99,6 +100,14 @@ pub async fn start(socket: &Path, log: &Path, limit: Duration) -> Result<u32, Se
     }
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir).map_err(ServiceError::Spawn)?;
+    }
+    // A service already answering on the socket (a second click, a second window) is used as it
+    // is: a second `podman system service` on the same socket would steal it from the first.
+    if crate::engine::http::ping(&Endpoint::Unix(socket.to_path_buf()))
+        .await
+        .is_ok()
+    {
+        return Ok(0);
     }
     let out = std::fs::File::create(log).map_err(ServiceError::Spawn)?;
     let err = out.try_clone().map_err(ServiceError::Spawn)?;
@@ -132,6 +141,9 @@ pub async fn start(socket: &Path, log: &Path, limit: Duration) -> Result<u32, Se
             return Ok(pid);
         }
         if tokio::time::Instant::now() >= deadline {
+            // Not left behind half-started: it would hold the socket and answer later, or never.
+            let _ = child.start_kill();
+            let _ = tokio::time::timeout(Duration::from_secs(2), child.wait()).await;
             return Err(ServiceError::NoAnswer {
                 socket: socket.to_path_buf(),
                 seconds: limit.as_secs(),

@@ -248,15 +248,16 @@ impl Settings {
     }
 
     /// `edit` (from the Settings page) applied onto these settings: the page's fields are
-    /// replaced, the telemetry consent (changed only by its own switch) and keys written by other
-    /// Skiff versions are kept.
+    /// replaced; the telemetry consent (changed only by its own switch), the telemetry collector
+    /// (never settable from the webview: a page could otherwise send what Skiff records anywhere;
+    /// it comes from the file or `SKIFF_TELEMETRY_URL`) and keys written by other Skiff versions
+    /// are kept.
     #[must_use]
     pub fn with_edit(mut self, edit: Settings) -> Settings {
         self.endpoints = edit.endpoints;
         self.theme = edit.theme;
         self.backoff = edit.backoff;
         self.notifications = edit.notifications;
-        self.telemetry_url = edit.telemetry_url;
         self.log_level = edit.log_level;
         self.kubernetes = edit.kubernetes;
         self
@@ -307,15 +308,21 @@ mod tests {
     #[test]
     fn an_edit_keeps_consent_and_unknown_keys() {
         let mut current: Settings =
-            serde_json::from_str(r#"{"telemetry": true, "future_key": 7}"#).unwrap();
+            serde_json::from_str(r#"{"telemetry": true, "future_key": 7, "telemetry_url": "https://collector.example/v1"}"#).unwrap();
         current.theme = "light".into();
         let edit = Settings {
             theme: "dark".into(),
             notifications: false,
+            // A hostile page pointing telemetry elsewhere.
+            telemetry_url: Some("https://attacker.example/collect".into()),
             ..Settings::default()
         };
         let merged = current.with_edit(edit);
         assert_eq!(merged.telemetry, Some(true));
+        assert_eq!(
+            merged.telemetry_url.as_deref(),
+            Some("https://collector.example/v1")
+        );
         assert_eq!(merged.theme, "dark");
         assert!(!merged.notifications);
         assert_eq!(merged.extra["future_key"], 7);
