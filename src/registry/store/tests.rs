@@ -303,3 +303,22 @@ proptest! {
         prop_assert_eq!(states(&s), want);
     }
 }
+
+#[test]
+fn a_flood_of_events_for_ids_never_stored_keeps_the_store_at_its_containers() {
+    let mut store = EngineStore::new("e");
+    store.init();
+    store.init_apply(listed("a", "running"));
+    let mut out = Vec::new();
+    store.init_done(&mut out);
+    for i in 0..200_000_i64 {
+        let id = format!("{:064x}", i.wrapping_mul(0x1E37_79B9_7F4A_7C15));
+        assert_eq!(store.apply(&event(&id, "kill", i)), None);
+    }
+    assert_eq!(store.len(), 1);
+    assert_eq!(store.ordering_entries(), 0);
+    // Ordering still holds for the containers it has.
+    assert!(store.apply(&event("a", "die", 10)).is_some());
+    assert_eq!(store.apply(&event("a", "start", 5)), None);
+    assert_eq!(store.ordering_entries(), 1);
+}
