@@ -10,6 +10,8 @@
 //! | `permission_denied` | stop; retry only when the socket's mode changes or the user asks    |
 //! | `incompatible`      | stop; the engine's API will not change by waiting                   |
 //! | `protocol`          | back off and retry: a malformed answer is usually one bad response  |
+//! | `internal`          | stop: one of Skiff's own tasks for this engine died (a bug, logged); |
+//! |                     | restarting it could loop on the same panic, so the engine says so   |
 //!
 //! This is the lesson of Podman Desktop's events loop, which retried every failure the same way,
 //! forever, every five seconds.
@@ -32,13 +34,18 @@ pub enum FailureKind {
     PermissionDenied,
     Incompatible,
     Protocol,
+    /// Skiff's own task for the engine died (a panic): shown, never retried behind the user's back.
+    Internal,
 }
 
 impl FailureKind {
     /// Whether waiting and trying again can fix this class of failure.
     #[must_use]
     pub fn retries(self) -> bool {
-        !matches!(self, Self::PermissionDenied | Self::Incompatible)
+        !matches!(
+            self,
+            Self::PermissionDenied | Self::Incompatible | Self::Internal
+        )
     }
 
     #[must_use]
@@ -49,6 +56,7 @@ impl FailureKind {
             Self::PermissionDenied => "permission_denied",
             Self::Incompatible => "incompatible",
             Self::Protocol => "protocol",
+            Self::Internal => "internal",
         }
     }
 }

@@ -5,12 +5,14 @@
 //! - [`delta`]: what subscribers receive.
 //! - [`Registry`]: the live part: watchers, appliers, fan-out, snapshots.
 //! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
+//! - supervision (`Registry::spawn_supervised`): an engine task that panics is shown, not hidden.
 
 mod actions;
 pub mod delta;
 pub mod metrics;
 mod shared;
 pub mod store;
+mod supervise;
 pub mod synthetic;
 
 pub use actions::{

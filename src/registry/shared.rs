@@ -176,13 +176,17 @@ impl Registry {
                 id: engine.id.clone(),
                 endpoint: engine.endpoint.clone(),
             };
-            tokio::spawn(watcher::run(
-                spec,
-                config.clone(),
-                control_rx,
-                out_tx,
-                shutdown.clone().wait(),
-            ));
+            self.spawn_supervised(
+                &engine.id,
+                "watcher",
+                watcher::run(
+                    spec,
+                    config.clone(),
+                    control_rx,
+                    out_tx,
+                    shutdown.clone().wait(),
+                ),
+            );
         }
     }
 
@@ -200,14 +204,18 @@ impl Registry {
             let actions = Arc::new(crate::kubernetes::watch::PodActions::default());
             self.register_object_actions(&ctx.id, actions.clone());
             let out_tx = self.attach(&ctx.id);
-            tokio::spawn(crate::kubernetes::watch::run(
-                ctx.clone(),
-                config.clone(),
-                control_rx,
-                out_tx,
-                actions,
-                shutdown.clone().wait(),
-            ));
+            self.spawn_supervised(
+                &ctx.id,
+                "watcher",
+                crate::kubernetes::watch::run(
+                    ctx.clone(),
+                    config.clone(),
+                    control_rx,
+                    out_tx,
+                    actions,
+                    shutdown.clone().wait(),
+                ),
+            );
         }
     }
 
@@ -272,7 +280,8 @@ impl Registry {
         let registry = self.clone();
         let id = id.to_owned();
         let metrics = self.handler(&format!("registry:{id}"));
-        tokio::spawn(async move {
+        let engine = id.clone();
+        self.spawn_supervised(&engine, "applier", async move {
             while let Some(item) = out_rx.recv().await {
                 metrics.queued(out_rx.len());
                 let engine_time = match &item {

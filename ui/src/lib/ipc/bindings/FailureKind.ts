@@ -3,4 +3,4 @@
 /**
  * The class of a failure: what retrying can and cannot fix.
  */
-export type FailureKind = "transient" | "not_running" | "permission_denied" | "incompatible" | "protocol";
+export type FailureKind = "transient" | "not_running" | "permission_denied" | "incompatible" | "protocol" | "internal";

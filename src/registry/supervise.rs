@@ -1,0 +1,127 @@
+//! Every long-running task of an engine (its watcher, its applier) runs under watch.
+//!
+//! A task that panics is a bug, and a silent one is the worst kind: the engine's list would stay
+//! on screen, "connected", while nothing updates it. So a panic is logged at error level and the
+//! engine becomes `unavailable` with kind `internal`, which `ping` reports as unhealthy and the
+//! tray shows as not green.
+//!
+//! The task is *not* restarted. kube-runtime's controllers restart on errors, not on panics: a
+//! deterministic panic (the same malformed input, replayed after a relist) would loop, and each
+//! turn would look like a reconnect. The user sees the state and the log instead; restarting
+//! Skiff starts the engine's tasks afresh.
+
+use std::future::Future;
+
+use super::Registry;
+use crate::engine::{ErrorInfo, FailureKind};
+use crate::watcher::{EngineState, EngineStatus, WatchEvent};
+
+impl Registry {
+    /// Spawns `task`, one of `engine`'s tasks named `role` (`watcher`, `applier`), under watch.
+    pub fn spawn_supervised(
+        &self,
+        engine: &str,
+        role: &'static str,
+        task: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let handle = tokio::spawn(task);
+        let registry = self.clone();
+        let engine = engine.to_owned();
+        tokio::spawn(async move {
+            let Err(e) = handle.await else { return };
+            if !e.is_panic() {
+                return; // Cancelled: the runtime is shutting down.
+            }
+            let payload = e.into_panic();
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            tracing::error!(%engine, role, panic = %why, "an engine task died; the engine is unavailable until Skiff restarts");
+            registry.task_died(&engine, role, &why);
+        });
+    }
+
+    /// Marks `engine` unavailable (kind `internal`), applied directly: its applier may be the
+    /// task that died.
+    fn task_died(&self, engine: &str, role: &str, why: &str) {
+        let endpoint = self
+            .engines()
+            .into_iter()
+            .find(|e| e.id == engine)
+            .map(|e| e.endpoint.to_string())
+            .unwrap_or_default();
+        let mut status = self
+            .snapshot()
+            .engines
+            .into_iter()
+            .find(|s| s.engine == engine)
+            .unwrap_or_else(|| EngineStatus::new(engine, &endpoint, EngineState::Connecting));
+        let error = ErrorInfo {
+            kind: FailureKind::Internal,
+            message: format!("Skiff's {role} for {engine} stopped on an internal error: {why}"),
+            remedy: Some(
+                "This is a bug in Skiff: restart Skiff, and report it with the log file (About page)"
+                    .to_owned(),
+            ),
+        };
+        status.enter(EngineState::Unavailable { error }, None);
+        self.apply(engine, WatchEvent::Status(status));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_task_that_panics_makes_its_engine_unavailable_internal_and_others_go_on() {
+        let registry = Registry::new();
+        let mut rx = registry.subscribe();
+        let _feed = registry.attach("broken");
+        let healthy = registry.attach("healthy");
+        registry.spawn_supervised("broken", "watcher", async {
+            panic!("injected for the test");
+        });
+        let status = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Ok(crate::registry::RegistryEvent::Engine(s)) = rx.recv().await {
+                    return s;
+                }
+            }
+        })
+        .await
+        .expect("a status");
+        assert_eq!(status.engine, "broken");
+        let EngineState::Unavailable { error } = &status.state else {
+            panic!("{status:?}");
+        };
+        assert_eq!(error.kind, FailureKind::Internal);
+        assert!(error.message.contains("injected for the test"), "{error:?}");
+        assert!(!FailureKind::Internal.retries());
+        // The registry still works for every other engine.
+        healthy
+            .send(WatchEvent::Status(EngineStatus::new(
+                "healthy",
+                "unix:///x",
+                EngineState::Connected,
+            )))
+            .await
+            .unwrap();
+        let healthy_seen = tokio::time::timeout(Duration::from_secs(5), async {
+            while !registry
+                .snapshot()
+                .engines
+                .iter()
+                .any(|s| s.engine == "healthy" && s.state == EngineState::Connected)
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(healthy_seen.is_ok());
+    }
+}
