@@ -72,6 +72,12 @@ for (const l of (read("memory.txt") ?? "").split("\n").filter(Boolean)) {
   row(`${engine}: RSS of \`skiff watch\` with ${count} containers`, mib(watch), "no goal set", null, "VmRSS 2 s after the first resync (debug build)");
   row(`${engine}: RSS of the desktop backend with ${count} containers`, `${mib(app)} (WebKit web process: ${web ? mib(web) : "n/a"})`, "no goal set", null, "VmRSS 12 s after start, under Xvfb (debug build)");
 }
+for (const l of (read("chaos.txt") ?? "").split("\n").filter(Boolean)) {
+  // chaos podman: 100 SIGKILLs with 57 containers made, registry = ps -a after every reconnect; 5m1s in all, slowest restart→equal 1.2s
+  const m = l.match(/^chaos (\w+): (\d+) SIGKILLs with (\d+) containers made.*?; (.+) in all, slowest restart→equal (.+)$/);
+  if (m) row(`Chaos: ${m[1]} SIGKILLed ${m[2]} times during a workload`, `registry = \`ps -a\` after every reconnect (${m[3]} containers made; slowest restart → equal ${m[5]}; ${m[4]} in all)`, "equal after every reconnect", true, "`tests/chaos.rs`, `SKIFF_CHAOS_KILLS=100`, release build");
+}
+if (!read("chaos.txt")?.trim()) row("Chaos: engines SIGKILLed 100 times", "not measured (the chaos test failed: see the run's log)", "equal after every reconnect", false, "`tests/chaos.rs`");
 const soak = nums("soak.txt");
 if (soak) {
   const [events, secs, start, warm, end, growth] = soak;

@@ -36,6 +36,10 @@ for f in "$target"/criterion/ingest_10k_containers/100k_events/new/estimates.jso
   echo "$name $(node -e 'const e=JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(e.median.point_estimate, e.median.confidence_interval.lower_bound, e.median.confidence_interval.upper_bound)' "$f")"
 done > "$out/store.txt"
 
+step "chaos: 100 SIGKILLs of the Podman service and of dockerd during a workload"
+SKIFF_CHAOS_KILLS=100 SKIFF_REQUIRE_ENGINES=1 cargo test --quiet --release --test chaos -- --nocapture 2>&1 \
+  | grep "^chaos " | tee "$out/chaos.txt" || true
+
 step "soak: 1M events over 1k containers"
 cargo bench --quiet --bench soak | tail -1 | tee "$out/soak.log"
 

@@ -7,6 +7,8 @@
 #   scripts/engines.sh demo   podman|docker DIR   create a few demo containers
 #   scripts/engines.sh destroy podman|docker DIR  remove all containers, then stop
 #   scripts/engines.sh cli    podman|docker DIR ARGS...  run the engine's own CLI against it
+#   scripts/engines.sh kill   podman|docker DIR   SIGKILL the service (chaos tests), no clean-up
+#   scripts/engines.sh local  podman DIR ARGS...  Podman's CLI on the storage, without the service
 #
 # Everything (storage, run roots, sockets, logs) lives under DIR, so several engines can run side
 # by side and nothing touches the machine's own engines. Settings verified on this machine kind:
@@ -47,6 +49,25 @@ cli() {
 }
 
 alive() { [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; }
+
+# What a crash leaves: the service gone at once, its pid files and socket as they were (dockerd's
+# pid file is removed, or the next start would wait for it; its containerd is left running, as
+# after a real crash, and the next dockerd takes it over).
+kill9() {
+  if alive; then
+    local pid
+    pid=$(cat "$d/pid")
+    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  fi
+  rm -f "$d/pid" "$d/docker.pid"
+}
+
+local_cli() {
+  [ "$kind" = podman ] || { log "local: Podman only (Docker's CLI needs dockerd)"; exit 2; }
+  podman_env
+  podman --root "$d/root" --runroot "$(runroot)" --tmpdir "$d/tmp" "$@"
+}
 
 busybox_tar() {
   local tar="$dir/busybox.tar"
@@ -162,5 +183,7 @@ case $cmd in
   host) host ;;
   demo) demo ;;
   cli) shift 3; cli "$@" ;;
+  kill) kill9 ;;
+  local) shift 3; local_cli "$@" ;;
   *) log "unknown command $cmd"; exit 2 ;;
 esac

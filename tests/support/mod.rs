@@ -103,6 +103,26 @@ impl TestEngine {
         );
     }
 
+    /// SIGKILLs the service (a crash): nothing is cleaned up.
+    pub fn kill(&self) {
+        let out = self.script("kill");
+        assert!(
+            out.status.success(),
+            "kill: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Podman's own CLI on the engine's storage, without its service (works while it is down).
+    pub fn local_cli(&self, args: &[&str]) -> Output {
+        Command::new(script())
+            .args(["local", self.kind.as_str()])
+            .arg(self.dir.path())
+            .args(args)
+            .output()
+            .expect("run podman")
+    }
+
     /// Runs the engine's own CLI against it; panics with its stderr on failure.
     pub fn cli(&self, args: &[&str]) -> String {
         let out = self.try_cli(args);
