@@ -60,6 +60,9 @@ kill9() {
     kill -KILL "$pid" 2>/dev/null || true
     for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
   fi
+  # dockerd's own containerd goes down with it, as when the whole service crashes: a surviving
+  # one can hold its socket while the next dockerd starts another (seen: "docker exited").
+  pkill -KILL -f "containerd --config $d/" 2>/dev/null || true
   rm -f "$d/pid" "$d/docker.pid"
 }
 

@@ -163,7 +163,7 @@ async fn chaos(kind: Kind) {
                 change(&mut rng, &mut n, &through_storage);
             }
         }
-        e.restart();
+        e.restart_after_crash();
         let back = Instant::now();
         if kind == Kind::Docker {
             change(&mut rng, &mut n, &through_service);

@@ -123,6 +123,22 @@ impl TestEngine {
             .expect("run podman")
     }
 
+    /// Starts it again after a crash, as a service manager would: a few tries, a second apart.
+    pub fn restart_after_crash(&self) {
+        for attempt in 1..=5 {
+            let out = self.script("start");
+            if out.status.success() {
+                return;
+            }
+            assert!(
+                attempt < 5,
+                "start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+
     /// Runs the engine's own CLI against it; panics with its stderr on failure.
     pub fn cli(&self, args: &[&str]) -> String {
         let out = self.try_cli(args);
