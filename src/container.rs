@@ -42,7 +42,52 @@ pub struct Container {
     pub kube: Option<Box<crate::kubernetes::PodInfo>>,
 }
 
+/// The longest text a row keeps in any one field (a name, an image, a status, a label), in
+/// bytes. Engines put no limit on names or labels; without this, a 1 MiB name would be copied
+/// into every delta, every fan-out slot and every history record that mentions it.
+pub const FIELD_CAP: usize = 1024;
+
+/// Cuts `s` to at most [`FIELD_CAP`] bytes (at a character boundary), marking the cut with `…`.
+pub fn cap_field(s: &mut String) {
+    if s.len() <= FIELD_CAP {
+        return;
+    }
+    let mut end = FIELD_CAP - '…'.len_utf8();
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push('…');
+}
+
+/// Port mappings kept per row.
+const PORTS_CAP: usize = 64;
+
 impl Container {
+    /// This row with every text field within [`FIELD_CAP`] (see there). The id is an engine's
+    /// 64 hex digits or a pod's uid; anything longer is cut the same way.
+    #[must_use]
+    pub fn bounded(mut self) -> Self {
+        for field in [
+            &mut self.id,
+            &mut self.name,
+            &mut self.image,
+            &mut self.state,
+            &mut self.status,
+            &mut self.engine,
+        ] {
+            cap_field(field);
+        }
+        for field in [&mut self.pod, &mut self.project].into_iter().flatten() {
+            cap_field(field);
+        }
+        self.ports.truncate(PORTS_CAP);
+        for p in &mut self.ports {
+            cap_field(p);
+        }
+        self
+    }
+
     /// Builds a row from the engine's list payload.
     ///
     /// Returns `None` when the payload has no id: such an entry cannot be tracked, and inventing an

@@ -37,6 +37,20 @@ pub struct RawEvent {
 }
 
 impl RawEvent {
+    /// About how much memory this event holds (its strings), for byte-bounded buffers.
+    #[must_use]
+    pub fn approx_bytes(&self) -> usize {
+        self.typ.len()
+            + self.action.len()
+            + self.id.len()
+            + self
+                .attributes
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 48)
+                .sum::<usize>()
+            + 96
+    }
+
     #[must_use]
     pub fn attribute(&self, key: &str) -> Option<&str> {
         self.attributes.get(key).map(String::as_str)

@@ -6,6 +6,30 @@
 //! - [`Registry`]: the live part: watchers, appliers, fan-out, snapshots.
 //! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
 //! - supervision (`Registry::spawn_supervised`): an engine task that panics is shown, not hidden.
+//!
+//! # Bounds
+//!
+//! Everything kept is bounded by count and by bytes, whatever an engine or a webview sends. Per
+//! item, every text field of a row, an event record or a delta is cut at
+//! [`crate::container::FIELD_CAP`] (1 KiB), so a bound in count is a bound in bytes.
+//!
+//! | collection | bound |
+//! |---|---|
+//! | an engine's rows (`store`) | O(containers); events of ids never listed invent a row only on a state change (`create`, `start`, `die`, …), and a relist drops what the engine does not have |
+//! | per-container event times (`store`) | only for rows held, dropped with them (a flood of `kill`s for random ids adds nothing) |
+//! | de-duplication window (`store`) | 4096 keys |
+//! | history (Events page) | 1000 records |
+//! | fan-out (broadcast) | 8192 items per subscriber; one further behind is resynced from a snapshot |
+//! | watcher → applier queue | 1024 items (backpressure onto the stream) |
+//! | events buffered during a list (`watcher`) | 10,000 events and 32 MiB, then the session relists |
+//! | an event line (`engine::events`) | 1 MiB, longer ones skipped |
+//! | a list body (`engine::client`) | 64 MiB, then a `protocol` error |
+//! | handlers (Health) | live consumers only: one whose metrics are dropped is pruned |
+//! | waiters and flights (actions) | one per container acted on, removed on every way out |
+//! | telemetry outbox / sent log | 1000 / 100 events, read back line by line (64 KiB a line) |
+//! | telemetry commands | 1024 queued, then counted as dropped |
+//! | a collector's answer | 64 KiB read |
+//! | log files | 7 daily files (a size cap per file is not implemented yet) |
 
 mod actions;
 pub mod delta;

@@ -341,7 +341,11 @@ impl Registry {
     #[must_use]
     pub fn handler(&self, name: &str) -> Arc<HandlerMetrics> {
         let metrics = Arc::new(HandlerMetrics::new(name));
-        self.inner.handlers.lock().push(metrics.clone());
+        let mut handlers = self.inner.handlers.lock();
+        // Handlers whose consumer is gone (only this list holds them) are dropped here, so a
+        // process that starts consumers again and again does not grow the list or the report.
+        handlers.retain(|h| Arc::strong_count(h) > 1);
+        handlers.push(metrics.clone());
         metrics
     }
 
@@ -450,12 +454,17 @@ fn record(history: &mut VecDeque<EventRecord>, engine: &str, event: &RawEvent, r
     if history.len() == HISTORY {
         history.pop_front();
     }
+    let capped = |s: &str| {
+        let mut s = s.to_owned();
+        crate::container::cap_field(&mut s);
+        s
+    };
     history.push_back(EventRecord {
         engine: engine.to_owned(),
-        typ: event.typ.clone(),
-        action: event.action.clone(),
-        id: event.id.clone(),
-        name: event.attribute("name").map(str::to_owned),
+        typ: capped(&event.typ),
+        action: capped(&event.action),
+        id: capped(&event.id),
+        name: event.attribute("name").map(capped),
         time_ms: event.time_nano / 1_000_000,
         replayed,
     });

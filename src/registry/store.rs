@@ -123,6 +123,7 @@ impl EngineStore {
         // Outside an Init (not sent by the watcher) an InitApply is taken as a plain upsert
         // target set of one: still never lost.
         let set = self.incoming.get_or_insert_with(HashMap::new);
+        let container = container.bounded();
         set.insert(container.id.clone(), container);
     }
 
@@ -259,7 +260,8 @@ impl EngineStore {
             }
             "pause" => self.set_state(event, "paused", "Up (Paused)".to_owned()),
             "rename" => {
-                let name = event.attribute("name")?.trim_start_matches('/').to_owned();
+                let mut name = event.attribute("name")?.trim_start_matches('/').to_owned();
+                crate::container::cap_field(&mut name);
                 let c = self.containers.get_mut(&event.id)?;
                 if c.name == name {
                     return None;
@@ -274,7 +276,8 @@ impl EngineStore {
                 let health = detail?.to_owned();
                 let c = self.containers.get_mut(&event.id)?;
                 let base = c.status.split(" (").next().unwrap_or_default().to_owned();
-                let status = format!("{base} ({health})");
+                let mut status = format!("{base} ({health})");
+                crate::container::cap_field(&mut status);
                 if c.status == status {
                     return None;
                 }
@@ -330,6 +333,7 @@ impl EngineStore {
     }
 
     fn upsert(&mut self, container: Container) -> Delta {
+        let container = container.bounded();
         self.containers
             .insert(container.id.clone(), container.clone());
         half_empty(&mut self.containers);
@@ -371,7 +375,7 @@ impl EngineStore {
 
     /// Replaces one container with the engine's truth (inspect fallback), or removes it.
     pub fn replace(&mut self, id: &str, container: Option<Container>) -> Option<Delta> {
-        match container {
+        match container.map(Container::bounded) {
             Some(c) => {
                 if self.containers.get(id) == Some(&c) {
                     return None;

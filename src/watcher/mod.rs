@@ -473,6 +473,7 @@ impl Watcher {
         // in time (a hung engine must not leave a stale list looking "connected") and so is the
         // buffer.
         let mut buffered = Vec::new();
+        let mut buffered_bytes = 0;
         let list = {
             let listing =
                 tokio::time::timeout(self.config.ping_timeout, client.list_containers(true));
@@ -488,10 +489,14 @@ impl Watcher {
                         })),
                     },
                     item = stream.next() => match item {
-                        Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST => buffered.push(event),
+                        Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST
+                            && buffered_bytes < open::MAX_BUFFERED_BYTES => {
+                            buffered_bytes += event.approx_bytes();
+                            buffered.push(event);
+                        }
                         Ok(_) => return Err(failed(EngineError::Transient {
                             endpoint: self.spec.endpoint.clone(),
-                            detail: format!("more than {MAX_BUFFERED_DURING_LIST} events arrived while listing; listing again"),
+                            detail: format!("more than {MAX_BUFFERED_DURING_LIST} events ({} MiB) arrived while listing; listing again", open::MAX_BUFFERED_BYTES >> 20),
                         })),
                         Err(EventStreamError::Disconnected(e)) => return Err(failed(e)),
                         Err(e) => if !self.emit(WatchEvent::StreamError(e.to_string())).await {

@@ -94,6 +94,9 @@ const FUTURE_SLACK_NANOS: i64 = 10_000_000_000;
 /// relists (with `since`, nothing is lost) instead of buffering without bound.
 pub const MAX_BUFFERED_DURING_LIST: usize = 10_000;
 
+/// The same buffer's bound in bytes: an event line may be up to 1 MiB.
+pub const MAX_BUFFERED_BYTES: usize = 32 * 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;
