@@ -18,6 +18,8 @@ fn main() {
             "start_podman",
             "build_info",
             "log_folder",
+            "choose_kubeconfig",
+            "reset_kubeconfig",
             "open_log_folder",
         ]),
     ))

@@ -140,6 +140,37 @@ pub fn save_settings(
     Ok(merged)
 }
 
+/// "Choose…" next to the kubeconfig on the Settings page: a native file dialog, opened here, so
+/// that the path Skiff will read credentials from is one the user picked, never one a page sent.
+/// Saves the choice and returns it; `None` when the user cancelled.
+#[tauri::command]
+pub async fn choose_kubeconfig(app: tauri::AppHandle) -> Result<Option<String>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Choose a kubeconfig file")
+        .pick_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(picked) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|e| IpcError::invalid_argument(format!("not a local file: {e}")))?;
+    let path = path.display().to_string();
+    Settings::update(|s| s.kubernetes.kubeconfig = Some(path.clone()))?;
+    Ok(Some(path))
+}
+
+/// "Use the default" next to the kubeconfig: back to `$KUBECONFIG`, then `~/.kube/config`.
+#[tauri::command]
+pub fn reset_kubeconfig() -> Result<(), IpcError> {
+    Settings::update(|s| s.kubernetes.kubeconfig = None)?;
+    Ok(())
+}
+
 /// The folder holding the log files, for the About page (`None`: logging to stderr only).
 #[tauri::command]
 pub fn log_folder(logging: State<'_, skiff::logs::Logging>) -> Option<String> {

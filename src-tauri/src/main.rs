@@ -64,6 +64,7 @@ fn main() {
             tray::show_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             app.manage(logging);
             let registry = Registry::new();
@@ -133,6 +134,8 @@ fn main() {
             commands::start_podman,
             commands::build_info,
             commands::log_folder,
+            commands::choose_kubeconfig,
+            commands::reset_kubeconfig,
             commands::open_log_folder,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in

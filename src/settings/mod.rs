@@ -259,7 +259,11 @@ impl Settings {
         self.backoff = edit.backoff;
         self.notifications = edit.notifications;
         self.log_level = edit.log_level;
+        // The kubeconfig path is chosen in a native dialog (it says which file's credentials
+        // Skiff uses): a page's edit never sets it.
+        let kubeconfig = self.kubernetes.kubeconfig.take();
         self.kubernetes = edit.kubernetes;
+        self.kubernetes.kubeconfig = kubeconfig;
         self
     }
 }
@@ -313,8 +317,13 @@ mod tests {
         let edit = Settings {
             theme: "dark".into(),
             notifications: false,
-            // A hostile page pointing telemetry elsewhere.
+            // A hostile page pointing telemetry elsewhere, and Kubernetes at a file of its choice.
             telemetry_url: Some("https://attacker.example/collect".into()),
+            kubernetes: KubernetesSettings {
+                kubeconfig: Some("/tmp/planted-kubeconfig".into()),
+                namespace: Some("team".into()),
+                ..KubernetesSettings::default()
+            },
             ..Settings::default()
         };
         let merged = current.with_edit(edit);
@@ -323,6 +332,8 @@ mod tests {
             merged.telemetry_url.as_deref(),
             Some("https://collector.example/v1")
         );
+        assert_eq!(merged.kubernetes.kubeconfig, None);
+        assert_eq!(merged.kubernetes.namespace.as_deref(), Some("team"));
         assert_eq!(merged.theme, "dark");
         assert!(!merged.notifications);
         assert_eq!(merged.extra["future_key"], 7);

@@ -75,6 +75,8 @@ export const getSettings = () => call<Settings>("get_settings");
 export const saveSettings = (settings: Settings) => call<Settings>("save_settings", { settings });
 export const setTelemetryConsent = (enabled: boolean) => call<null>("set_telemetry_consent", { enabled });
 export const clearTelemetryQueue = () => call<null>("clear_telemetry_queue");
+export const chooseKubeconfig = () => call<string | null>("choose_kubeconfig");
+export const resetKubeconfig = () => call<null>("reset_kubeconfig");
 
 export interface Subscriptions {
   onStatus: (s: EngineStatus) => void;
