@@ -29,7 +29,7 @@
 //! | telemetry outbox / sent log | 1000 / 100 events, read back line by line (64 KiB a line) |
 //! | telemetry commands | 1024 queued, then counted as dropped |
 //! | a collector's answer | 64 KiB read |
-//! | log files | 7 daily files (a size cap per file is not implemented yet) |
+//! | log files | 7 daily files of at most 64 MiB each (`logs::capped`) |
 
 mod actions;
 pub mod delta;

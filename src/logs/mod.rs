@@ -5,11 +5,14 @@
 //! file writer is non-blocking and lossy: a line is handed to a background thread through a
 //! bounded queue, and when the disk stalls (or is full) lines are dropped rather than the engine
 //! watchers waiting on a `write(2)`. Logs are for diagnosis; they must never slow the app down.
+//! Each day's file is capped in size too ([`capped`]: 64 MiB), so 7 files are at most ~450 MiB.
 //!
 //! The level comes from `settings.json` (`log_level`) and can be changed at runtime through
 //! [`Logging::set_level`] (the Settings page), which swaps the filter in place without
 //! restarting anything. `SKIFF_LOG` (an `EnvFilter` directive) wins at start, for debugging a
 //! single run; a level chosen later in Settings replaces it.
+
+pub mod capped;
 
 use std::path::{Path, PathBuf};
 
@@ -172,6 +175,7 @@ impl Logging {
                         path: dir.to_owned(),
                         source,
                     })?;
+                let appender = capped::Capped::new(appender, dir, capped::DAILY_CAP);
                 let (writer, guard) = tracing_appender::non_blocking(appender);
                 let layer = tracing_subscriber::fmt::layer()
                     .with_writer(writer)
