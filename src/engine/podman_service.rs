@@ -126,7 +126,8 @@ pub async fn start(socket: &Path, log: &Path, limit: Duration) -> Result<u32, Se
     let endpoint = Endpoint::Unix(socket.to_path_buf());
     let deadline = tokio::time::Instant::now() + limit;
     let tail = || {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
+        // The last 64 KiB at most: the service's log can be large after a long life.
+        let text = read_tail(log, 64 * 1024);
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(5)..].join(" / ")
     };
@@ -154,9 +155,33 @@ pub async fn start(socket: &Path, log: &Path, limit: Duration) -> Result<u32, Se
     }
 }
 
+/// The last `cap` bytes of a file, as text (a cut character is replaced).
+fn read_tail(path: &Path, cap: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(cap)));
+    let mut bytes = Vec::new();
+    let _ = file.take(cap).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_end_of_a_large_log_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("podman-service.log");
+        let mut body = "old line\n".repeat(100_000);
+        body.push_str("Error: last words\n");
+        std::fs::write(&path, body).unwrap();
+        let tail = read_tail(&path, 4096);
+        assert!(tail.len() <= 4096 && tail.ends_with("Error: last words\n"));
+    }
 
     #[test]
     fn the_socket_is_where_discovery_looks() {

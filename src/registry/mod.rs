@@ -15,7 +15,7 @@
 //!
 //! | collection | bound |
 //! |---|---|
-//! | an engine's rows (`store`) | O(containers); events of ids never listed invent a row only on a state change (`create`, `start`, `die`, …), and a relist drops what the engine does not have |
+//! | an engine's rows (`store`) | O(containers): a `create` adds a real row; a state change of an id neither listed nor created invents one (its `create` was lost), at most 1024 until the next relist, which drops what the engine does not have |
 //! | per-container event times (`store`) | only for rows held, dropped with them (a flood of `kill`s for random ids adds nothing) |
 //! | de-duplication window (`store`) | 4096 keys |
 //! | history (Events page) | 1000 records |

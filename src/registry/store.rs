@@ -31,6 +31,11 @@ const DEDUP_WINDOW: usize = 4096;
 /// How many distinct unknown actions are logged (each once); more are only counted.
 const UNKNOWN_LOGGED: usize = 64;
 
+/// Rows built from a state-change event of an id neither listed nor created (its `create` lost in
+/// a gap), kept at most until the next relist: the gap filler must not let a flood of `die`s for
+/// random ids grow the set without bound. Rows from `create` events are real and not counted.
+pub const MAX_INVENTED: usize = 1024;
+
 type EventKey = (i64, String, String);
 
 /// The store of one engine.
@@ -47,6 +52,8 @@ pub struct EngineStore {
     /// the container).
     last_time: HashMap<String, i64>,
     unknown_logged: HashSet<String>,
+    /// Rows invented since the last relist (see [`MAX_INVENTED`]).
+    invented: usize,
     /// Counters for health: applied events, duplicates dropped, unknown actions.
     pub stats: StoreStats,
 }
@@ -77,6 +84,7 @@ impl EngineStore {
             recent_set: HashSet::with_capacity(2 * DEDUP_WINDOW),
             last_time: HashMap::new(),
             unknown_logged: HashSet::new(),
+            invented: 0,
             stats: StoreStats::default(),
         }
     }
@@ -140,6 +148,7 @@ impl EngineStore {
             }
         }
         let old = std::mem::replace(&mut self.containers, fresh);
+        self.invented = 0;
         let n = self.containers.len() as u64;
         let start = self.delta(Change::ResyncStart { containers: n });
         out.push(start);
@@ -345,7 +354,12 @@ impl EngineStore {
     fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
         let Some(c) = self.containers.get_mut(&event.id) else {
             // An event for a container never listed nor created (its create was lost in a gap):
-            // build it from the event's attributes rather than miss it.
+            // build it from the event's attributes rather than miss it, within a bound.
+            if self.invented >= MAX_INVENTED {
+                self.stats.unknown += 1;
+                return None;
+            }
+            self.invented += 1;
             let container = self.row_from_event(event, state, status);
             return Some(self.upsert(container));
         };
