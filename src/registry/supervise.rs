@@ -102,6 +102,17 @@ mod tests {
         assert_eq!(error.kind, FailureKind::Internal);
         assert!(error.message.contains("injected for the test"), "{error:?}");
         assert!(!FailureKind::Internal.retries());
+        // `ping` is unhealthy and the tray is not green.
+        let report = crate::health::ping(
+            &registry,
+            &crate::telemetry::Telemetry::disabled(),
+            &mut crate::health::ProcessProbe::new(),
+        );
+        assert!(!report.healthy);
+        assert_ne!(
+            crate::health::overall(&registry.snapshot().engines),
+            crate::health::Overall::AllConnected
+        );
         // The registry still works for every other engine.
         healthy
             .send(WatchEvent::Status(EngineStatus::new(
