@@ -49,10 +49,15 @@ pub const FIELD_CAP: usize = 1024;
 
 /// Cuts `s` to at most [`FIELD_CAP`] bytes (at a character boundary), marking the cut with `…`.
 pub fn cap_field(s: &mut String) {
-    if s.len() <= FIELD_CAP {
+    cap_text(s, FIELD_CAP);
+}
+
+/// Cuts `s` to at most `max` bytes (at a character boundary), marking the cut with `…`.
+pub fn cap_text(s: &mut String, max: usize) {
+    if s.len() <= max {
         return;
     }
-    let mut end = FIELD_CAP - '…'.len_utf8();
+    let mut end = max.saturating_sub('…'.len_utf8());
     while !s.is_char_boundary(end) {
         end -= 1;
     }

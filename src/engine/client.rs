@@ -174,11 +174,6 @@ impl EngineClient {
 
     /// Lists containers (`all` includes stopped ones), newest first as the engines return them.
     pub async fn list_containers(&self, all: bool) -> Result<Vec<Container>, EngineError> {
-        Ok(self.list(all, None).await?.containers)
-    }
-
-    /// Lists containers with the engine's clock at the moment it answered.
-    pub async fn list_at(&self, all: bool) -> Result<Listing, EngineError> {
         self.list(all, None).await
     }
 
@@ -187,14 +182,13 @@ impl EngineClient {
         Ok(self
             .list(true, Some(id))
             .await?
-            .containers
             .into_iter()
             .find(|c| c.id == id))
     }
 
     /// `GET /containers/json` through the capped client (see [`super::http::get_body`]):
     /// bollard would buffer a body of any size, for as long as it takes.
-    async fn list(&self, all: bool, id: Option<&str>) -> Result<Listing, EngineError> {
+    async fn list(&self, all: bool, id: Option<&str>) -> Result<Vec<Container>, EngineError> {
         let mut path = format!(
             "/v{}/containers/json?all={}",
             self.api_version(),
@@ -205,20 +199,17 @@ impl EngineClient {
             path.push_str("&filters=");
             path.push_str(&super::events::percent_encode(&filters));
         }
-        let (headers, body) =
+        let body =
             super::http::get_body(&self.endpoint, &path, LIST_BODY_CAP, LIST_TIMEOUT).await?;
         let summaries: Vec<bollard::models::ContainerSummary> = serde_json::from_slice(&body)
             .map_err(|e| EngineError::Protocol {
                 endpoint: self.endpoint.clone(),
                 detail: format!("container list is not what the engine API describes: {e}"),
             })?;
-        Ok(Listing {
-            containers: summaries
-                .into_iter()
-                .filter_map(|s| Container::from_summary(&self.id, s))
-                .collect(),
-            engine_time: super::http::engine_time(&headers),
-        })
+        Ok(summaries
+            .into_iter()
+            .filter_map(|s| Container::from_summary(&self.id, s))
+            .collect())
     }
 }
 
@@ -228,14 +219,6 @@ pub const LIST_BODY_CAP: usize = 64 * 1024 * 1024;
 
 /// Longest a whole list may take to arrive (an engine sending it byte by byte fails here).
 pub const LIST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// A container list and when the engine made it.
-#[derive(Debug, Clone)]
-pub struct Listing {
-    pub containers: Vec<Container>,
-    /// The engine's clock (its `Date` header, whole seconds), when it sent one.
-    pub engine_time: Option<i64>,
-}
 
 fn open(endpoint: &Endpoint, (major, minor): (u32, u32)) -> Result<Docker, EngineError> {
     let version = ClientVersion {

@@ -3,8 +3,8 @@
 //! bollard covers the actions; this exists for the requests that need the raw exchange:
 //! `/_ping` (whose *headers* carry the API version, the engine kind and its version, in ~1 ms,
 //! where Podman's `/version` takes ~700 ms), `/events` (read line by line, see
-//! [`super::events`]) and the container list (whose `Date` header is the engine's clock, and
-//! whose body must be capped).
+//! [`super::events`], whose `Date` header is the engine's clock) and the container list (whose
+//! body must be capped).
 //!
 //! Every request is bounded in time: an engine that accepts the connection and then says nothing
 //! (a hung daemon, a wedged VM, a proxy with no upstream) fails the request as `transient` after
@@ -55,21 +55,19 @@ fn short(path: &str) -> &str {
     }
 }
 
-/// `GET path` and its whole body, at most `cap` bytes, all within `limit`; with the response
-/// headers. Past `cap` the answer is a `protocol` error (the engine, or what poses as one, sent
+/// `GET path` and its whole body, at most `cap` bytes, all within `limit`. Past `cap` the answer is a `protocol` error (the engine, or what poses as one, sent
 /// more than any real answer); past `limit` a `transient` one.
 pub async fn get_body(
     endpoint: &Endpoint,
     path: &str,
     cap: usize,
     limit: Duration,
-) -> Result<(hyper::HeaderMap, bytes::Bytes), EngineError> {
+) -> Result<bytes::Bytes, EngineError> {
     let exchange = async {
         let (response, driver) = get(endpoint, path).await?;
         let _close = AbortOnDrop(Some(driver));
         let response = check_status(endpoint, response).await?;
-        let (parts, body) = response.into_parts();
-        let bytes = http_body_util::Limited::new(body, cap)
+        let bytes = http_body_util::Limited::new(response.into_body(), cap)
             .collect()
             .await
             .map_err(|e| {
@@ -90,7 +88,7 @@ pub async fn get_body(
                 }
             })?
             .to_bytes();
-        Ok((parts.headers, bytes))
+        Ok(bytes)
     };
     match tokio::time::timeout(limit, exchange).await {
         Ok(result) => result,

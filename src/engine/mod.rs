@@ -16,7 +16,7 @@ pub mod http;
 pub mod listing;
 pub mod podman_service;
 
-pub use client::{EngineClient, EngineKind, Listing};
+pub use client::{EngineClient, EngineKind};
 pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use endpoint::{Endpoint, EndpointParseError};
 pub use error::{EngineError, ErrorInfo, FailureKind};

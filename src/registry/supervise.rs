@@ -52,12 +52,10 @@ impl Registry {
             .find(|e| e.id == engine)
             .map(|e| e.endpoint.to_string())
             .unwrap_or_default();
-        let mut status = self
-            .snapshot()
-            .engines
-            .into_iter()
-            .find(|s| s.engine == engine)
-            .unwrap_or_else(|| EngineStatus::new(engine, &endpoint, EngineState::Connecting));
+        // The engine's last status only (a snapshot would copy every container to read it).
+        let last = self.lock().statuses.get(engine).cloned();
+        let mut status =
+            last.unwrap_or_else(|| EngineStatus::new(engine, &endpoint, EngineState::Connecting));
         let error = ErrorInfo {
             kind: FailureKind::Internal,
             message: format!("Skiff's {role} for {engine} stopped on an internal error: {why}"),

@@ -281,11 +281,11 @@ pub fn pseudonym(dir: &std::path::Path, value: &str) -> std::io::Result<String> 
 
 struct Worker {
     config: TelemetryConfig,
-    client: Option<sink::SinkClient>,
+    /// The collector's address and a client for it; `None`: none configured, or unusable.
+    sink: Option<(sink::SinkUrl, sink::SinkClient)>,
     status: status::SinkStatus,
     /// The consent switch: while it is off, nothing is sent (queued events wait, inspectable).
     on: Arc<std::sync::atomic::AtomicBool>,
-    url: Option<sink::SinkUrl>,
     counters: Arc<Counters>,
     throttle: throttle::Throttle,
     episodes: episodes::OutageTracker,
@@ -315,8 +315,7 @@ impl Worker {
         if !self.on.load(Ordering::Relaxed) {
             return None;
         }
-        let url = self.url.clone()?;
-        let client = self.client.clone()?;
+        let (url, client) = self.sink.clone()?;
         let batch = self.outbox.batch(self.config.batch);
         if batch.is_empty() {
             return None;
@@ -355,33 +354,30 @@ async fn worker(
     shutdown: Shutdown,
 ) {
     let mut status = status::SinkStatus::load(&config.dir);
-    let url = config.url.as_deref().and_then(|u| {
-        sink::SinkUrl::parse(u)
-            .inspect_err(|e| {
-                tracing::warn!(error = %e, "telemetry endpoint ignored; events stay in the outbox");
-                status.configured(Some(u), Some(e.clone()));
-            })
-            .ok()
+    let sink = config.url.as_deref().and_then(|u| {
+        let ready = sink::SinkUrl::parse(u).and_then(|url| {
+            sink::SinkClient::new(config.ca_file.as_deref()).map(|client| (url, client))
+        });
+        match ready {
+            Ok(sink) => {
+                status.configured(Some(u), None);
+                Some(sink)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "telemetry collector unusable; events stay in the outbox");
+                status.configured(Some(u), Some(e));
+                None
+            }
+        }
     });
-    let client = url.as_ref().and_then(|u| {
-        sink::SinkClient::new(config.ca_file.as_deref())
-            .inspect_err(|e| {
-                tracing::warn!(error = %e, "telemetry client unusable; events stay in the outbox");
-                status.configured(Some(&u.to_string()), Some(e.clone()));
-            })
-            .ok()
-    });
-    if let (Some(u), Some(_)) = (&url, &client) {
-        status.configured(Some(&u.to_string()), None);
-    } else if config.url.is_none() {
+    if config.url.is_none() {
         status.configured(None, None);
     }
     let mut w = Worker {
         outbox: outbox::Outbox::open(&config.dir),
         throttle: throttle::Throttle::new(config.per_hour),
         episodes: episodes::OutageTracker::default(),
-        url,
-        client,
+        sink,
         status,
         counters,
         on,

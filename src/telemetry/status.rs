@@ -89,14 +89,9 @@ impl SinkStatus {
 }
 
 fn cap(reason: &str) -> String {
-    if reason.len() <= REASON_CAP {
-        return reason.to_owned();
-    }
-    let mut end = REASON_CAP;
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &reason[..end])
+    let mut reason = reason.to_owned();
+    crate::container::cap_text(&mut reason, REASON_CAP);
+    reason
 }
 
 #[cfg(test)]

@@ -42,7 +42,9 @@ struct Inner {
 #[derive(Debug)]
 struct Current {
     telemetry: Telemetry,
-    run: Option<TelemetryRun>,
+    /// Held for its owner lock and task, for as long as the process runs (the task flushes on
+    /// shutdown by itself).
+    _run: Option<TelemetryRun>,
 }
 
 impl TelemetrySwitch {
@@ -59,7 +61,7 @@ impl TelemetrySwitch {
             inner: Arc::new(Inner {
                 current: Mutex::new(Current {
                     telemetry: Telemetry::disabled(),
-                    run: None,
+                    _run: None,
                 }),
                 registry: registry.clone(),
                 shutdown: shutdown.clone(),
@@ -96,7 +98,10 @@ impl TelemetrySwitch {
         if run.is_some() {
             telemetry.follow(&self.inner.registry, &self.inner.runtime);
             tracing::info!("telemetry consent given: recording");
-            *current = Current { telemetry, run };
+            *current = Current {
+                telemetry,
+                _run: run,
+            };
         }
     }
 
@@ -117,14 +122,6 @@ impl TelemetrySwitch {
         let dir = crate::settings::data_dir()?;
         self.handle().clear_queued(&dir);
         Ok(())
-    }
-
-    /// Waits for the telemetry task's last flush (at exit).
-    pub async fn finish(&self) {
-        let run = self.inner.current.lock().run.take();
-        if let Some(run) = run {
-            run.finish().await;
-        }
     }
 }
 

@@ -427,21 +427,20 @@ impl Watcher {
         loop {
             let opening = open_session(&self.spec, &self.config, trigger, self.cursor);
             tokio::pin!(opening);
-            let restart = loop {
+            loop {
                 tokio::select! {
                     opened = &mut opening => return Ok(Ok(opened?)),
                     control = self.controls.recv(), if self.controls_open => match control {
                         Some(Control::Enable(false)) => return Ok(Err(SessionEnd::Disabled)),
-                        Some(Control::RetryNow) => break true,
+                        Some(Control::RetryNow) => break,
                         Some(Control::Enable(true)) => {}
                         None => self.controls_open = false,
                     },
                     () = self.out.closed() => return Ok(Err(SessionEnd::OutputClosed)),
                 }
-            };
-            if restart {
-                trigger = AttemptTrigger::User;
             }
+            // "Retry now": the hung attempt is dropped (its connection with it), a new one starts.
+            trigger = AttemptTrigger::User;
         }
     }
 

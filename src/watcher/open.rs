@@ -32,7 +32,8 @@ async fn connect(
     }
 }
 
-/// Connects and opens the events stream, within `limit`.
+/// Connects (within the ping timeout, plus the socket grace when the socket just appeared), then
+/// opens the events stream (within the ping timeout).
 pub(super) async fn open_session(
     spec: &EngineSpec,
     config: &WatcherConfig,
@@ -44,16 +45,16 @@ pub(super) async fn open_session(
     } else {
         config.ping_timeout
     };
-    let timed_out = |what: &str| EngineError::Transient {
+    let timed_out = |what: &str, after: Duration| EngineError::Transient {
         endpoint: spec.endpoint.clone(),
         detail: format!(
             "connected, but no answer to {what} within {} s",
-            limit.as_secs_f64().ceil()
+            after.as_secs_f64().ceil()
         ),
     };
     let client = tokio::time::timeout(limit, connect(spec, config, trigger))
         .await
-        .map_err(|_| timed_out("/_ping"))??;
+        .map_err(|_| timed_out("/_ping", limit))??;
     let query = EventsQuery {
         since_nanos: cursor,
         types: config.event_types.clone(),
@@ -63,7 +64,7 @@ pub(super) async fn open_session(
         EventStream::open(&spec.endpoint, &client.api_version(), &query),
     )
     .await
-    .map_err(|_| timed_out("/events"))??;
+    .map_err(|_| timed_out("/events", config.ping_timeout))??;
     Ok((client, stream))
 }
 
