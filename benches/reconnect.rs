@@ -45,7 +45,8 @@ async fn run(kind: Kind, restarts: usize) {
         },
         ..WatcherConfig::default()
     };
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[support::registry::engine(kind.as_str(), engine.host())],
         &config,
         &shutdown,

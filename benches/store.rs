@@ -12,18 +12,9 @@ use skiff::registry::EngineStore;
 
 fn container(i: usize) -> Container {
     Container {
-        id: format!("{i:064x}"),
-        name: format!("c-{i}"),
         image: "busybox:latest".into(),
-        state: "running".into(),
         status: "Up 1 second".into(),
-        engine: "podman".into(),
-        created: 0,
-        ports: vec![],
-        pod: None,
-        project: None,
-        pending: false,
-        kube: None,
+        ..Container::new("podman", &format!("{i:064x}"), &format!("c-{i}"), "running")
     }
 }
 

@@ -39,7 +39,40 @@ pub struct Container {
     /// True while an action Skiff sent is waiting for the engine's confirming event.
     pub pending: bool,
     /// Kubernetes pods only: namespace, phase, node, owner, container statuses.
-    pub kube: Option<Box<crate::kubernetes::PodInfo>>,
+    pub kube: Option<Box<PodInfo>>,
+}
+
+/// What a pod row carries beyond a container row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "PodInfo.ts")]
+pub struct PodInfo {
+    pub namespace: String,
+    /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`, as the API says it.
+    pub phase: String,
+    pub node: Option<String>,
+    /// The controller, as `Kind/name`: `Deployment/web` (resolved from its ReplicaSet),
+    /// `StatefulSet/db`, `Job/backup`…; `None` for a bare pod.
+    pub owner: Option<String>,
+    /// Restarts of all its containers.
+    pub restarts: u32,
+    /// Ready containers over all containers.
+    pub ready: String,
+    pub containers: Vec<PodContainer>,
+}
+
+/// One container of a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "PodContainer.ts")]
+pub struct PodContainer {
+    pub name: String,
+    pub image: String,
+    /// `waiting`, `running` or `terminated` (`waiting` until the kubelet reports).
+    pub state: String,
+    /// Why it waits or ended (`ContainerCreating`, `CrashLoopBackOff`, `Completed`, `OOMKilled`…).
+    pub reason: Option<String>,
+    pub exit_code: Option<i32>,
+    pub restarts: u32,
+    pub ready: bool,
 }
 
 /// The longest text a row keeps in any one field (a name, an image, a status, a label), in
@@ -69,6 +102,27 @@ pub fn cap_text(s: &mut String, max: usize) {
 const PORTS_CAP: usize = 64;
 
 impl Container {
+    /// A row of `engine` with `id`, `name` and `state`, and nothing else yet (no image, no
+    /// ports, no labels): the base of every row Skiff builds itself (the demo engine,
+    /// benchmarks, tests), which set the rest on top with struct update syntax.
+    #[must_use]
+    pub fn new(engine: &str, id: &str, name: &str, state: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            image: String::new(),
+            state: state.to_owned(),
+            status: String::new(),
+            engine: engine.to_owned(),
+            created: 0,
+            ports: Vec::new(),
+            pod: None,
+            project: None,
+            pending: false,
+            kube: None,
+        }
+    }
+
     /// This row with every text field within [`FIELD_CAP`] (see there). The id is an engine's
     /// 64 hex digits or a pod's uid; anything longer is cut the same way.
     #[must_use]

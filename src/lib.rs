@@ -5,12 +5,15 @@
 //!
 //! # Layout
 //!
+//! - [`app`]: the one start and stop of the core (settings, targets, sources, telemetry), called
+//!   by the CLI and the desktop shell.
 //! - [`engine`]: where engines live and how to talk to one: endpoints, discovery (with its
-//!   documented precedence), the bollard client, and failure classification.
+//!   documented precedence), the bollard client, container actions, and failure classification.
 //! - [`reconnect`]: backoff policy and socket watching: *when* to try an engine again.
-//! - [`watcher`]: one engine's connection state machine: connect, stream, relist, reconnect.
-//! - [`registry`]: the container sets of all engines, applied from the watchers, as deltas.
-//! - [`kubernetes`]: the pods of kubeconfig contexts, as one more kind of engine (kube-rs).
+//! - [`watcher`]: the one connection supervisor and the `Source` trait; the Docker/Podman source.
+//! - [`registry`]: the hub: the container sets of all engines, applied from the sources, fanned
+//!   out as deltas to consumers; actions and their confirmation.
+//! - [`kubernetes`]: the pods of kubeconfig contexts, as one more source (kube-rs).
 //! - [`telemetry`]: opt-in, episode-based, throttled telemetry with a persisted outbox.
 //! - [`health`]: the at-a-glance state of all engines (tray colour, tooltip).
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
@@ -20,8 +23,12 @@
 //! - [`ipc`]: payload types shared with the UI, generated into TypeScript with ts-rs.
 //! - [`cli`]: the `skiff` subcommands, written against `std::io::Write` so tests can run them.
 //!
+//! Data flows one way: engine → source → supervisor → store → hub → consumers (UI bridge, tray,
+//! telemetry, alerts, CLI); the top-level modules form no cycle (`tests/layout.rs` checks).
+//!
 //! Deliberately *not* here: windows, trays, notifications, anything that needs a display.
 
+pub mod app;
 pub mod build_info;
 pub mod cli;
 pub mod container;

@@ -52,3 +52,70 @@ fn committed_typescript_bindings_match_the_rust_types() {
         committed_dir.display()
     );
 }
+
+/// The command list lives in `skiff::ipc::contract`; the shell's three lists must match it, so a
+/// command cannot be added (or removed) in one place only.
+#[test]
+fn the_shell_registers_grants_and_builds_exactly_the_contracts_commands() {
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let contract: Vec<String> = skiff::ipc::contract::commands(&cfg)
+        .into_iter()
+        .map(|c| c.name.to_owned())
+        .collect();
+    assert!(contract.len() > 10, "{contract:?}");
+    let shell = Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri");
+    let read = |p: &str| std::fs::read_to_string(shell.join(p)).unwrap();
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+
+    let main = read("src/main.rs");
+    let handler = &main[main.find("generate_handler![").expect("generate_handler!")..];
+    let handler = &handler[..handler.find(']').unwrap()];
+    let registered: Vec<String> = handler
+        .split("commands::")
+        .skip(1)
+        .map(|s| {
+            s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
+                .trim()
+                .to_owned()
+        })
+        .map(|s| {
+            s.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        sorted(registered),
+        sorted(contract.clone()),
+        "main.rs generate_handler!"
+    );
+
+    let script = read("build.rs");
+    let list = &script[script.find(".commands(&[").expect("commands list")..];
+    let list = &list[..list.find("])").unwrap()];
+    let built: Vec<String> = list
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(sorted(built), sorted(contract.clone()), "build.rs");
+
+    let caps: serde_json::Value = serde_json::from_str(&read("capabilities/default.json")).unwrap();
+    let granted: Vec<String> = caps["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|s| s.replace('-', "_"))
+        .collect();
+    assert_eq!(
+        sorted(granted),
+        sorted(contract),
+        "capabilities/default.json"
+    );
+}

@@ -126,7 +126,7 @@ async fn chaos(kind: Kind) {
         },
         ..WatcherConfig::default()
     };
-    registry.start(&[engine("e", e.host())], &config, &shutdown);
+    skiff::app::watch_engines(&registry, &[engine("e", e.host())], &config, &shutdown);
     wait_status(&mut rx, "e", Duration::from_secs(30), |s| {
         s.state == EngineState::Connected
     })

@@ -62,7 +62,8 @@ async fn an_engine_that_stops_answering_at_any_step_is_reconnecting_transient_wi
         let registry = Registry::new();
         let mut rx = registry.subscribe();
         let (trigger, shutdown) = shutdown::channel();
-        registry.start(
+        skiff::app::watch_engines(
+            &registry,
             &[engine("podman", &proxy.host())],
             &quick(Duration::from_secs(2)),
             &shutdown,
@@ -109,7 +110,8 @@ async fn retry_now_and_disable_work_while_a_connect_hangs() {
     let (_trigger, shutdown) = shutdown::channel();
     let host = format!("unix://{}", path.display());
     // A ping timeout far longer than the test: only the controls can end the attempt.
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("hung", &host)],
         &quick(Duration::from_secs(600)),
         &shutdown,
@@ -222,7 +224,8 @@ async fn a_flood_of_events_during_a_slow_list_fails_the_session_instead_of_buffe
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     let (_trigger, shutdown) = shutdown::channel();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("podman", &proxy.host())],
         &quick(Duration::from_secs(60)),
         &shutdown,
@@ -275,7 +278,8 @@ async fn engine_clock_is_trusted_over_ours(kind: Kind) {
         let registry = Registry::new();
         let mut rx = registry.subscribe();
         let (trigger, shutdown) = shutdown::channel();
-        registry.start(
+        skiff::app::watch_engines(
+            &registry,
             &[engine("e", &proxy.host())],
             &quick(Duration::from_secs(60)),
             &shutdown,
@@ -383,7 +387,8 @@ async fn an_action_whose_engine_goes_away_before_confirming_clears_pending_and_u
     let id = podman.create("victim", true);
     let registry = Registry::new();
     let (_trigger, shutdown) = shutdown::channel();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("podman", &proxy.host())],
         &quick(Duration::from_secs(5)),
         &shutdown,

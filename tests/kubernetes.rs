@@ -204,7 +204,8 @@ async fn a_compacted_resource_version_relists_with_no_phantom_pods() {
     let (_trigger, shutdown) = skiff::shutdown::channel();
     // A first retry 10 to 20 s after the outage (jitter only lengthens): the window in which the
     // API server restarts (up to ~8 s here) and the cluster changes unseen.
-    registry.start_kubernetes(
+    skiff::app::watch_contexts(
+        &registry,
         &[context(&cluster, "admin")],
         &config(10_000, 20_000),
         &shutdown,
@@ -273,7 +274,12 @@ async fn a_restarted_api_server_is_retried_with_backoff_then_resumed_without_a_r
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     let (_trigger, shutdown) = skiff::shutdown::channel();
-    registry.start_kubernetes(&[context(&cluster, "admin")], &config(200, 1600), &shutdown);
+    skiff::app::watch_contexts(
+        &registry,
+        &[context(&cluster, "admin")],
+        &config(200, 1600),
+        &shutdown,
+    );
     wait_status(&mut rx, "k8s:admin", Duration::from_secs(20), |s| {
         s.state == EngineState::Connected
     })
@@ -347,7 +353,12 @@ async fn a_revoked_token_is_permission_denied_and_not_retried() {
     let mut rx = registry.subscribe();
     let (_trigger, shutdown) = skiff::shutdown::channel();
     // A 100 ms first retry: a client that retried a 401 would show it at once.
-    registry.start_kubernetes(&[context(&cluster, "dev2")], &config(100, 400), &shutdown);
+    skiff::app::watch_contexts(
+        &registry,
+        &[context(&cluster, "dev2")],
+        &config(100, 400),
+        &shutdown,
+    );
     wait_status(&mut rx, "k8s:dev2", Duration::from_secs(20), |s| {
         s.state == EngineState::Connected
     })
@@ -399,7 +410,12 @@ async fn a_namespace_restricted_user_falls_back_to_its_namespace_and_can_delete_
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     let (_trigger, shutdown) = skiff::shutdown::channel();
-    registry.start_kubernetes(&[context(&cluster, "dev")], &config(200, 1000), &shutdown);
+    skiff::app::watch_contexts(
+        &registry,
+        &[context(&cluster, "dev")],
+        &config(200, 1000),
+        &shutdown,
+    );
     let connected = wait_status(&mut rx, "k8s:dev", Duration::from_secs(20), |s| {
         s.state == EngineState::Connected && s.note.is_some()
     })
@@ -466,7 +482,12 @@ async fn a_thousand_pods_list_in_pages_and_ps_shows_them_all() {
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     let (_trigger, shutdown) = skiff::shutdown::channel();
-    registry.start_kubernetes(&[context(&cluster, "admin")], &config(200, 1000), &shutdown);
+    skiff::app::watch_contexts(
+        &registry,
+        &[context(&cluster, "admin")],
+        &config(200, 1000),
+        &shutdown,
+    );
     wait_status(&mut rx, "k8s:admin", Duration::from_secs(30), |s| {
         s.state == EngineState::Connected
     })

@@ -48,7 +48,8 @@ async fn start_podman_runs_a_service_that_skiff_connects_to() {
     let mut rx = registry.subscribe();
     let (_trigger, shutdown) = skiff::shutdown::channel();
     // Watched before it exists, as an absent well-known socket would be.
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("podman", &format!("unix://{}", socket.display()))],
         &WatcherConfig::default(),
         &shutdown,

@@ -47,7 +47,8 @@ async fn restart_comes_back_through_the_socket_watch(kind: Kind) {
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[
             engine("target", target.host()),
             engine("other", other.host()),
@@ -113,7 +114,8 @@ async fn retry_now_skips_the_timer() {
     let dir = tempfile::tempdir().unwrap();
     let stale = dir.path().join("stale.sock");
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("stale", &format!("unix://{}", stale.display()))],
         &socket_only_config(),
         &shutdown,
@@ -242,7 +244,8 @@ async fn an_engine_with_an_old_api_is_incompatible_and_not_retried() {
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("old", &format!("unix://{}", sock.display()))],
         &WatcherConfig::default(),
         &shutdown,
@@ -273,7 +276,12 @@ async fn attempts_in_one_hour(host: &str) -> (usize, usize) {
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     let start = tokio::time::Instant::now();
-    registry.start(&[engine("e", host)], &WatcherConfig::default(), &shutdown);
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", host)],
+        &WatcherConfig::default(),
+        &shutdown,
+    );
     let mut attempts = 0;
     let mut states = 0;
     while start.elapsed() < Duration::from_secs(3600) {
@@ -324,7 +332,8 @@ async fn a_disabled_engine_is_left_alone_until_enabled_again() {
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("podman", podman.host())],
         &WatcherConfig::default(),
         &shutdown,
@@ -369,7 +378,12 @@ async fn slow_pings_mark_the_engine_slow_before_it_fails() {
         slow_ping: Duration::from_millis(150),
         ..WatcherConfig::default()
     };
-    registry.start(&[engine("podman", &proxy.host())], &config, &shutdown);
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("podman", &proxy.host())],
+        &config,
+        &shutdown,
+    );
     wait_status(&mut rx, "podman", Duration::from_secs(20), |s| {
         s.state == EngineState::Connected
     })

@@ -131,7 +131,8 @@ async fn random_workload_with_restarts(kind: Kind) {
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
     let observed = observe(&registry);
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine(kind.as_str(), e.host())],
         &fast_config(),
         &shutdown,
@@ -273,7 +274,8 @@ async fn a_double_click_on_stop_calls_the_engine_once() {
     let id = e.create("double", true);
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("podman", &proxy.host())],
         &fast_config(),
         &shutdown,
@@ -307,7 +309,12 @@ async fn an_action_shows_pending_until_the_engine_confirms() {
     let id = e.create("pending", false);
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
-    registry.start(&[engine("docker", e.host())], &fast_config(), &shutdown);
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("docker", e.host())],
+        &fast_config(),
+        &shutdown,
+    );
     assert!(registry.settled(Duration::from_secs(10)).await);
     let mut rx = registry.subscribe();
     let outcome = registry
@@ -345,7 +352,8 @@ async fn stream_faults_are_counted_and_the_registry_recovers() {
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
     let mut rx = registry.subscribe();
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("docker", &proxy.host())],
         &fast_config(),
         &shutdown,
@@ -399,7 +407,7 @@ async fn stream_faults_are_counted_and_the_registry_recovers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_a_confirming_event_the_engine_is_asked_after_10_seconds() {
+async fn without_a_confirming_event_the_engine_is_asked_after_the_confirmation_timeout() {
     let Some(e) = TestEngine::start(Kind::Docker) else {
         return;
     };
@@ -408,7 +416,10 @@ async fn without_a_confirming_event_the_engine_is_asked_after_10_seconds() {
     let id = e.create("silent", true);
     let (_trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
-    registry.start(
+    // The product waits 10 s; the protocol is the same at 300 ms.
+    registry.set_confirm_timeout(Duration::from_millis(300));
+    skiff::app::watch_engines(
+        &registry,
         &[engine("docker", &proxy.host())],
         &fast_config(),
         &shutdown,

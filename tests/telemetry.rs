@@ -50,7 +50,8 @@ async fn a_20_second_podman_outage_is_one_lost_and_one_restored_event() {
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     telemetry.follow(&registry, &tokio::runtime::Handle::current());
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("podman", podman.host())],
         &WatcherConfig::default(),
         &shutdown,
@@ -113,7 +114,8 @@ async fn a_one_hour_outage_on_a_paused_clock_is_one_episode_not_120_events() {
     let registry = Registry::new();
     let mut rx = registry.subscribe();
     telemetry.follow(&registry, &tokio::runtime::Handle::current());
-    registry.start(
+    skiff::app::watch_engines(
+        &registry,
         &[engine("lab", "tcp://127.0.0.1:1")],
         &WatcherConfig::default(),
         &shutdown,

@@ -1,46 +1,39 @@
 //! Forwards the registry's fan-out to the webview as Tauri events, in order.
 //!
-//! - `engine://status`: an `EngineStatus` per state change or failed attempt.
-//! - `containers://delta`: a `Delta` per change, with the engine's `rev`.
-//! - `containers://lagged`: the bridge fell behind the fan-out; the UI takes a snapshot.
+//! The events and their payloads are the contract's (`skiff::ipc::contract::events`): a status
+//! per state change or failed attempt, a delta per change with the engine's `rev`, and "lagged"
+//! when the bridge fell behind the fan-out (the UI takes a snapshot).
 //!
 //! No polling and no re-list per event: the UI applies deltas and asks for a snapshot only after
 //! a gap or a reload.
 
-use skiff::registry::{Registry, RegistryEvent};
+use skiff::ipc::contract::events;
+use skiff::registry::{Feed, Handled, Registry};
 use skiff::shutdown::Shutdown;
 use tauri::{AppHandle, Emitter};
-use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-pub async fn forward(
+/// Forwards until `shutdown`. Subscribes at once (before the future is first polled).
+pub fn forward(
     app: AppHandle,
-    registry: Registry,
-    mut rx: Receiver<RegistryEvent>,
-    shutdown: Shutdown,
-) {
-    let ended = shutdown.wait();
-    tokio::pin!(ended);
-    let metrics = registry.handler("ui-bridge");
-    loop {
-        let item = tokio::select! {
-            () = &mut ended => return,
-            item = rx.recv() => item,
+    registry: &Registry,
+    shutdown: &Shutdown,
+) -> impl std::future::Future<Output = ()> + Send {
+    let consuming = registry.consume("ui-bridge", shutdown.clone(), move |feed| {
+        let sent = match feed {
+            Feed::Engine(status) => app.emit(events::ENGINE_STATUS, status),
+            Feed::Delta(delta) => app.emit(events::CONTAINERS_DELTA, delta),
+            // The window resyncs from a snapshot of its own (the UI's gap handling).
+            Feed::Resync { missed, .. } => app.emit(events::CONTAINERS_LAGGED, missed),
         };
-        metrics.queued(rx.len());
-        let sent = match item {
-            Ok(RegistryEvent::Engine(status)) => app.emit("engine://status", status),
-            Ok(RegistryEvent::Delta(delta)) => app.emit("containers://delta", delta),
-            Err(RecvError::Lagged(missed)) => {
-                // The window resyncs from a snapshot (the UI's gap handling).
-                metrics.resynced();
-                app.emit("containers://lagged", missed)
+        Ok::<_, std::convert::Infallible>(match sent {
+            Ok(()) => Handled::Ok,
+            Err(e) => {
+                tracing::debug!(error = %e, "could not forward to the window");
+                Handled::Failed
             }
-            Err(RecvError::Closed) => return,
-        };
-        if let Err(e) = sent {
-            metrics.error();
-            tracing::debug!(error = %e, "could not forward to the window");
-        }
-        metrics.handled(None);
+        })
+    });
+    async move {
+        let Ok(()) = consuming.await;
     }
 }

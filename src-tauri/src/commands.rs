@@ -48,7 +48,7 @@ pub async fn container_action(
     // Container ids are hex; pod uids are hex with dashes (an RFC 4122 UUID).
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
         return Err(ActionError {
-            kind: skiff::registry::ActionErrorKind::NotFound,
+            kind: skiff::registry::ActionErrorKind::Invalid,
             message:
                 "container id must be 1 to 64 hexadecimal characters (a pod uid may have dashes)"
                     .to_owned(),
@@ -202,21 +202,15 @@ pub fn podman_setup() -> skiff::engine::podman_service::PodmanSetup {
 
 /// Starts a user Podman service and watches it; returns the engine id.
 #[tauri::command]
-pub async fn start_podman(
-    registry: State<'_, Registry>,
-    runtime: State<'_, crate::EngineRuntime>,
-) -> Result<String, IpcError> {
+pub async fn start_podman(runtime: State<'_, crate::EngineRuntime>) -> Result<String, IpcError> {
     use skiff::engine::podman_service;
     let _one_at_a_time = runtime.podman_start.lock().await;
     let socket = podman_service::socket_path()?;
     let log = skiff::settings::data_dir()?.join("podman-service.log");
     podman_service::start(&socket, &log, std::time::Duration::from_secs(20)).await?;
-    Ok(registry.ensure_watched(
-        skiff::engine::Endpoint::Unix(socket),
-        "podman",
-        &runtime.config,
-        &runtime.shutdown,
-    ))
+    Ok(runtime
+        .core
+        .ensure_watched(skiff::engine::Endpoint::Unix(socket), "podman"))
 }
 
 /// The commands through Tauri's mock runtime: the same IPC path as the window (argument
@@ -299,7 +293,8 @@ mod tests {
         std::env::set_var("SKIFF_DATA_DIR", dir.path());
         let registry = Registry::new();
         tauri::async_runtime::block_on(async {
-            registry.start(
+            skiff::app::watch_engines(
+                &registry,
                 &[skiff::engine::DiscoveredEngine {
                     id: "podman".into(),
                     endpoint: "unix:///nonexistent/podman.sock".parse().expect("endpoint"),
@@ -331,7 +326,7 @@ mod tests {
             json!({"engine": "podman", "id": "abc; rm -rf /", "action": "stop"}),
         )
         .unwrap_err();
-        assert_eq!(bad_id["kind"], "not_found", "{bad_id}");
+        assert_eq!(bad_id["kind"], "invalid", "{bad_id}");
         assert!(bad_id["message"].as_str().unwrap().contains("hexadecimal"));
         let unknown_engine = invoke(
             &w,

@@ -12,35 +12,55 @@ mod commands;
 mod notifications;
 mod tray;
 
+use skiff::app::{Core, Plan, Selection};
 use skiff::engine::discovery;
 use skiff::registry::Registry;
 use skiff::settings::Settings;
-use skiff::telemetry::TelemetrySwitch;
-use skiff::watcher::WatcherConfig;
 use tauri::Manager;
 
 /// What starting more watchers later needs (the "Start Podman" remedy).
 #[derive(Debug)]
 pub struct EngineRuntime {
-    pub config: WatcherConfig,
-    pub shutdown: skiff::shutdown::Shutdown,
+    pub core: Core,
     /// "Start Podman" is single-flight: a second click waits for the first and finds its service.
     pub podman_start: tokio::sync::Mutex<()>,
 }
 
-impl EngineRuntime {
-    fn new(config: WatcherConfig, shutdown: skiff::shutdown::Shutdown) -> Self {
-        Self {
-            config,
-            shutdown,
-            podman_start: tokio::sync::Mutex::new(()),
-        }
-    }
+/// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
+struct Running {
+    _shutdown: skiff::shutdown::ShutdownTrigger,
 }
 
-/// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
-struct Core {
-    _shutdown: skiff::shutdown::ShutdownTrigger,
+/// What the app watches: `SKIFF_HOST`, else discovery with the settings' endpoints, and the
+/// settings' Kubernetes contexts. Nothing found is no error: the window offers the remedies.
+fn plan(settings: Settings) -> Plan {
+    let hosts = match discovery::hosts_from_env() {
+        Ok(hosts) => hosts,
+        Err(e) => {
+            tracing::warn!(error = %e, "no engines to watch");
+            return nothing(settings);
+        }
+    };
+    let selection = Selection {
+        hosts,
+        ..Selection::default()
+    };
+    Plan::with_settings(settings.clone(), &selection).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "no engines to watch");
+        nothing(settings)
+    })
+}
+
+/// A plan that watches nothing (the window offers the remedies).
+fn nothing(settings: Settings) -> Plan {
+    Plan {
+        config: skiff::watcher::WatcherConfig {
+            backoff: settings.backoff.with_env(),
+            ..skiff::watcher::WatcherConfig::default()
+        },
+        settings,
+        targets: skiff::app::Targets::default(),
+    }
 }
 
 fn main() {
@@ -67,55 +87,48 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             app.manage(logging);
-            let registry = Registry::new();
+            let plan = plan(settings);
             let (trigger, shutdown) = skiff::shutdown::channel();
-            let engines = discovery::hosts_from_env()
-                .and_then(|hosts| discovery::resolve(&hosts))
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "no engines to watch");
-                    Vec::new()
-                });
-            let contexts = skiff::kubernetes::from_settings(&settings.kubernetes, None);
-            let backoff = settings.backoff.with_env();
+            let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
             // On Tauri's runtime, given explicitly: `setup` runs outside any Tokio context.
             let rt = tauri::async_runtime::handle();
-            let telemetry = TelemetrySwitch::start(&settings, &registry, &shutdown, rt.inner());
-            app.manage(telemetry);
-            let config = WatcherConfig {
-                backoff,
-                ..WatcherConfig::default()
-            };
+            app.manage(core.telemetry(&plan.settings, rt.inner()));
             // A desktop without a tray host still gets the window: the tray is a convenience.
             if let Err(e) = tray::install(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon");
             }
             app.manage(notifications::Notifications::start(
                 app.handle(),
-                &registry,
-                settings.notifications,
+                &core.registry,
+                plan.settings.notifications,
                 &shutdown,
             ));
+            // Every consumer subscribes before the sources start, so the first statuses reach
+            // the window and the tray.
             tauri::async_runtime::spawn(tray::follow(
                 app.handle().clone(),
-                registry.clone(),
-                shutdown.clone(),
+                &core.registry,
+                &shutdown,
             ));
-            app.manage(EngineRuntime::new(config.clone(), shutdown.clone()));
-            let handle = app.handle().clone();
-            let reg = registry.clone();
-            tauri::async_runtime::spawn(async move {
-                // Subscribe before starting so the first statuses reach the window.
-                let rx = reg.subscribe();
-                reg.start(&engines, &config, &shutdown);
-                reg.start_kubernetes(&contexts, &config, &shutdown);
-                if let Some(n) = skiff::registry::synthetic::requested() {
-                    skiff::registry::synthetic::fill(&reg, "synthetic", n).await;
-                }
-                bridge::forward(handle, reg, rx, shutdown).await;
+            tauri::async_runtime::spawn(bridge::forward(
+                app.handle().clone(),
+                &core.registry,
+                &shutdown,
+            ));
+            core.start(&plan.targets);
+            if let Some(n) = skiff::registry::synthetic::requested() {
+                let registry = core.registry.clone();
+                tauri::async_runtime::spawn(async move {
+                    skiff::registry::synthetic::fill(&registry, "synthetic", n).await;
+                });
+            }
+            app.manage(core.registry.clone());
+            app.manage(EngineRuntime {
+                core,
+                podman_start: tokio::sync::Mutex::new(()),
             });
-            app.manage(registry);
             app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
-            app.manage(Core { _shutdown: trigger });
+            app.manage(Running { _shutdown: trigger });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

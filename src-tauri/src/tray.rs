@@ -8,13 +8,12 @@
 //!   right click opens the menu; the tooltip lists each engine.
 
 use skiff::health::{self, Overall};
-use skiff::registry::{Registry, RegistryEvent};
+use skiff::registry::{Consumer, Feed, Handled, Registry};
 use skiff::shutdown::Shutdown;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager};
-use tokio::sync::broadcast::error::RecvError;
 
 const CONNECTED: &[u8] = include_bytes!("../../icons/tray-connected.png");
 const DEGRADED: &[u8] = include_bytes!("../../icons/tray-degraded.png");
@@ -88,36 +87,56 @@ pub fn show_window(app: &AppHandle) {
 /// The tooltip's counts change with every container change, but repainting the tray per event
 /// would cost a snapshot each: after deltas it is refreshed at most once a second while changes
 /// keep coming; engine state changes (the icon colour) repaint it at once.
-pub async fn follow(app: AppHandle, registry: Registry, shutdown: Shutdown) {
-    let mut rx = registry.subscribe();
-    let metrics = registry.handler("tray");
-    let ended = shutdown.wait();
-    tokio::pin!(ended);
-    let mut dirty = false;
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    refresh(&app, &registry);
-    loop {
-        let item = tokio::select! {
-            () = &mut ended => return,
-            _ = tick.tick() => {
-                if std::mem::take(&mut dirty) {
-                    refresh(&app, &registry);
-                }
-                continue;
-            }
-            item = rx.recv() => item,
-        };
-        metrics.queued(rx.len());
-        match item {
-            Ok(RegistryEvent::Engine(_)) => refresh(&app, &registry),
-            Ok(RegistryEvent::Delta(_)) => dirty = true,
-            Err(RecvError::Lagged(_)) => {
-                metrics.resynced();
-                refresh(&app, &registry);
-            }
-            Err(RecvError::Closed) => return,
+///
+/// Subscribes at once (before the future is first polled).
+pub fn follow(
+    app: AppHandle,
+    registry: &Registry,
+    shutdown: &Shutdown,
+) -> impl std::future::Future<Output = ()> + Send {
+    refresh(&app, registry);
+    let consuming = registry.consume(
+        "tray",
+        shutdown.clone(),
+        Tray {
+            app,
+            registry: registry.clone(),
+            dirty: false,
+        },
+    );
+    async move {
+        let Ok(()) = consuming.await;
+    }
+}
+
+/// The `tray` consumer.
+struct Tray {
+    app: AppHandle,
+    registry: Registry,
+    /// Containers changed since the last repaint.
+    dirty: bool,
+}
+
+impl Consumer for Tray {
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
+        match feed {
+            Feed::Engine(_) | Feed::Resync { .. } => refresh(&self.app, &self.registry),
+            Feed::Delta(_) => self.dirty = true,
         }
-        metrics.handled(None);
+        Ok(Handled::Ok)
+    }
+
+    fn tick_every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(1))
+    }
+
+    fn tick(&mut self) -> Result<Handled, Self::Error> {
+        if std::mem::take(&mut self.dirty) {
+            refresh(&self.app, &self.registry);
+        }
+        Ok(Handled::Ok)
     }
 }
 

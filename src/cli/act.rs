@@ -4,12 +4,11 @@
 use std::io::Write;
 
 use super::Outcome;
+use crate::app::Plan;
 use crate::registry::{Action, Confirmation};
-use crate::watcher::WatcherConfig;
 
 pub(super) async fn run(
-    engines: &super::Targets,
-    config: &WatcherConfig,
+    plan: &Plan,
     action: Action,
     target: &str,
     force: bool,
@@ -17,7 +16,7 @@ pub(super) async fn run(
     err: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
     // The registry's own watchers deliver the confirming event.
-    let (registry, trigger) = super::synced_registry(engines, config).await;
+    let (registry, trigger) = super::synced_registry(plan).await;
     let (engine, id) = match registry.resolve(None, target) {
         Ok(found) => found,
         Err(e) => {

@@ -4,19 +4,15 @@ use std::io::Write;
 
 use super::lines::engine_line;
 use super::Outcome;
-use crate::watcher::{EngineState, WatcherConfig};
+use crate::app::Plan;
+use crate::watcher::EngineState;
 
-pub(super) async fn run(
-    engines: &super::Targets,
-    config: &WatcherConfig,
-    json: bool,
-    out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
-    let (registry, trigger) = super::synced_registry(engines, config).await;
+pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow::Result<Outcome> {
+    let (registry, trigger) = super::synced_registry(plan).await;
     let statuses = registry.snapshot().engines;
     drop(trigger);
 
-    let all_connected = statuses.len() == engines.len()
+    let all_connected = statuses.len() == plan.targets.len()
         && statuses.iter().all(|s| s.state == EngineState::Connected);
     if json {
         let mut rows = Vec::new();

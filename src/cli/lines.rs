@@ -85,7 +85,8 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
             .iter()
             .filter(|c| &c.engine == engine)
             .collect();
-        lines.push(resync_line(engine, "start", rows.len() as u64));
+        let count = rows.len() as u64;
+        lines.push(resync_line(engine, "start", count));
         for c in rows {
             lines.push(delta_line(&Delta {
                 engine: engine.clone(),
@@ -95,7 +96,47 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
                 },
             }));
         }
-        lines.push(resync_line(engine, "done", lines.len() as u64 - 1));
+        lines.push(resync_line(engine, "done", count));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::Container;
+
+    #[test]
+    fn a_resync_from_a_snapshot_counts_each_engines_own_rows() {
+        let row = |engine: &str, id: &str| Container::new(engine, id, id, "running");
+        let snapshot = Snapshot {
+            engines: Vec::new(),
+            containers: vec![row("a", "1"), row("a", "2"), row("b", "3")],
+            revs: [("a".to_owned(), 4), ("b".to_owned(), 9)]
+                .into_iter()
+                .collect(),
+        };
+        let lines = snapshot_lines(&snapshot);
+        let resyncs: Vec<(String, String, u64)> = lines
+            .iter()
+            .filter(|l| l["type"] == "resync")
+            .map(|l| {
+                (
+                    l["engine"].as_str().unwrap().to_owned(),
+                    l["phase"].as_str().unwrap().to_owned(),
+                    l["containers"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            resyncs,
+            [
+                ("a".into(), "start".into(), 2),
+                ("a".into(), "done".into(), 2),
+                ("b".into(), "start".into(), 1),
+                ("b".into(), "done".into(), 1),
+            ]
+        );
+        assert_eq!(lines.len(), 7);
+    }
 }

@@ -16,13 +16,10 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
-use crate::engine::discovery::{self, DiscoveredEngine};
+use crate::app::{Core, Plan, Selection};
 use crate::engine::Endpoint;
-use crate::registry::Action;
-use crate::registry::Registry;
-use crate::settings::Settings;
+use crate::registry::{Action, Registry};
 use crate::shutdown::{Shutdown, ShutdownTrigger};
-use crate::watcher::WatcherConfig;
 
 /// Skiff: every container of every engine on this machine.
 #[derive(Debug, Parser)]
@@ -142,24 +139,21 @@ pub async fn run(
             TelemetryCommand::Disable => telemetry::set(false, out),
         };
     }
-    let engines = Targets::resolve(&cli)?;
+    // The settings are read here, once, for everything the command does.
+    let plan = Plan::resolve(&Selection {
+        hosts: cli.hosts.clone(),
+        kubeconfig: cli.kubeconfig.clone(),
+        contexts: cli.contexts.clone(),
+        namespace: cli.namespace.clone(),
+    })?;
     if let Some((action, container, force)) = cli.command.action() {
-        return act::run(
-            &engines,
-            &watcher_config()?,
-            action,
-            container,
-            force,
-            out,
-            err,
-        )
-        .await;
+        return act::run(&plan, action, container, force, out, err).await;
     }
     match cli.command {
-        Command::Ps { all, json } => ps::run(&engines, all, json, out, err).await,
-        Command::Engines { json } => engines::run(&engines, &watcher_config()?, json, out).await,
-        Command::Ping { json } => ping::run(&engines, &watcher_config()?, json, out).await,
-        Command::Watch { json: _ } => watch::run(&engines, &watcher_config()?, shutdown, out).await,
+        Command::Ps { all, json } => ps::run(&plan.targets, all, json, out, err).await,
+        Command::Engines { json } => engines::run(&plan, json, out).await,
+        Command::Ping { json } => ping::run(&plan, json, out).await,
+        Command::Watch { json: _ } => watch::run(&plan, shutdown, out).await,
         _ => unreachable!("telemetry and actions are handled above"),
     }
 }
@@ -180,88 +174,14 @@ impl Command {
     }
 }
 
-/// What a command works on: engines, and Kubernetes contexts.
-#[derive(Debug, Clone, Default)]
-pub struct Targets {
-    pub engines: Vec<DiscoveredEngine>,
-    pub contexts: Vec<crate::kubernetes::KubeContext>,
-    /// The contexts were asked for (`--kubeconfig`/`--context`), not just found: an unreachable
-    /// one then fails the command. A stale kubeconfig found by default only warns, so it never
-    /// turns `skiff ps` of a Docker user red.
-    pub contexts_asked: bool,
-}
-
-impl Targets {
-    /// Engines from `--host` or discovery; contexts from `--kubeconfig`/`--context`, else (without
-    /// `--host`) from the settings: the current context unless Kubernetes is switched off.
-    pub fn resolve(cli: &Cli) -> anyhow::Result<Self> {
-        let explicit = cli.kubeconfig.is_some() || !cli.contexts.is_empty();
-        let contexts = if explicit {
-            crate::kubernetes::contexts(
-                cli.kubeconfig.as_deref(),
-                &cli.contexts,
-                cli.namespace.as_deref(),
-            )
-            .map_err(|e| anyhow::anyhow!(e.message))?
-        } else if cli.hosts.is_empty() {
-            crate::kubernetes::from_settings(
-                &Settings::load()?.kubernetes,
-                cli.namespace.as_deref(),
-            )
-        } else {
-            Vec::new()
-        };
-        // Kubernetes alone is enough: no container engine on this machine is then no error.
-        let engines = match resolve_engines(&cli.hosts) {
-            Err(_) if cli.hosts.is_empty() && !contexts.is_empty() => Vec::new(),
-            other => other?,
-        };
-        Ok(Self {
-            engines,
-            contexts,
-            contexts_asked: explicit,
-        })
-    }
-
-    /// How many engines and contexts.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.engines.len() + self.contexts.len()
-    }
-
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Starts watchers for all of them on `registry`.
-    pub fn start(&self, registry: &Registry, config: &WatcherConfig, shutdown: &Shutdown) {
-        registry.start(&self.engines, config, shutdown);
-        registry.start_kubernetes(&self.contexts, config, shutdown);
-    }
-}
-
-/// A registry started on `targets` and given up to 5 s to connect and sync them all (they sync
-/// concurrently), for the one-shot commands. Dropping the trigger stops its watchers.
-async fn synced_registry(targets: &Targets, config: &WatcherConfig) -> (Registry, ShutdownTrigger) {
+/// A core started on `plan`'s targets and given up to 5 s to connect and sync them all (they
+/// sync concurrently), for the one-shot commands. Dropping the trigger stops its sources.
+async fn synced_registry(plan: &Plan) -> (Registry, ShutdownTrigger) {
     let (trigger, shutdown) = crate::shutdown::channel();
-    let registry = Registry::new();
-    targets.start(&registry, config, &shutdown);
-    registry.settled(std::time::Duration::from_secs(5)).await;
-    (registry, trigger)
-}
-
-/// The watcher timings: product defaults, backoff from settings then environment.
-fn watcher_config() -> anyhow::Result<WatcherConfig> {
-    let settings = Settings::load()?;
-    Ok(WatcherConfig {
-        backoff: settings.backoff.with_env(),
-        ..WatcherConfig::default()
-    })
-}
-
-/// The engines a command works on: `--host` flags, or discovery (see
-/// [`crate::engine::discovery`] for the precedence).
-pub fn resolve_engines(hosts: &[Endpoint]) -> anyhow::Result<Vec<DiscoveredEngine>> {
-    Ok(discovery::resolve(hosts)?)
+    let core = Core::new(Registry::new(), plan.config.clone(), shutdown);
+    core.start(&plan.targets);
+    core.registry
+        .settled(std::time::Duration::from_secs(5))
+        .await;
+    (core.registry, trigger)
 }

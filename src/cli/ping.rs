@@ -5,18 +5,13 @@
 use std::io::Write;
 
 use super::Outcome;
+use crate::app::Plan;
 use crate::health::{self, ProcessProbe};
 use crate::telemetry::Telemetry;
-use crate::watcher::WatcherConfig;
 
-pub(super) async fn run(
-    engines: &super::Targets,
-    config: &WatcherConfig,
-    json: bool,
-    out: &mut dyn Write,
-) -> anyhow::Result<Outcome> {
+pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let mut probe = ProcessProbe::new();
-    let (registry, trigger) = super::synced_registry(engines, config).await;
+    let (registry, trigger) = super::synced_registry(plan).await;
     let report = health::ping(&registry, &Telemetry::disabled(), &mut probe);
     drop(trigger);
     if json {

@@ -8,7 +8,7 @@ use crate::container::Container;
 use crate::engine::list_everywhere;
 
 pub(super) async fn run(
-    engines: &super::Targets,
+    engines: &crate::app::Targets,
     all: bool,
     json: bool,
     out: &mut dyn Write,

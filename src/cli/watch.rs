@@ -2,53 +2,28 @@
 
 use std::io::Write;
 
-use tokio::sync::broadcast::error::RecvError;
-
 use super::lines::{delta_line, engine_line, snapshot_lines};
 use super::Outcome;
-use crate::registry::{Registry, RegistryEvent};
-use crate::settings::Settings;
+use crate::app::{Core, Plan};
+use crate::registry::{Feed, Handled, Registry};
 use crate::shutdown::Shutdown;
-use crate::watcher::WatcherConfig;
 
 pub(super) async fn run(
-    engines: &super::Targets,
-    config: &WatcherConfig,
+    plan: &Plan,
     shutdown: Shutdown,
     out: &mut dyn Write,
 ) -> anyhow::Result<Outcome> {
-    let registry = Registry::new();
-    // Subscribe before starting, so the first status line and the first resync are printed.
-    let mut rx = registry.subscribe();
-    // Telemetry only with consent and only if no other Skiff process (the app) owns it.
-    let runtime = tokio::runtime::Handle::current();
-    let (telemetry, run) =
-        crate::telemetry::start_if_allowed(&Settings::load()?, &shutdown, &runtime);
-    telemetry.follow(&registry, &runtime);
-    engines.start(&registry, config, &shutdown);
-    let metrics = registry.handler("cli-watch");
-    let ended = shutdown.wait();
-    tokio::pin!(ended);
-    loop {
-        tokio::select! {
-            () = &mut ended => {
-                if let Some(run) = run {
-                    run.finish().await;
-                }
-                return Ok(Outcome::Success);
-            }
-            item = rx.recv() => {
-                metrics.queued(rx.len());
-                let lines = match item {
-                    Ok(RegistryEvent::Engine(status)) => vec![engine_line(&status)],
-                    Ok(RegistryEvent::Delta(delta)) => vec![delta_line(&delta)],
-                    // Fell behind: print the whole current set as a resync instead of a list
-                    // with holes.
-                    Err(RecvError::Lagged(_)) => {
-                        metrics.resynced();
-                        snapshot_lines(&registry.snapshot())
-                    }
-                    Err(RecvError::Closed) => return Ok(Outcome::Success),
+    let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
+    // Subscribed before the sources start, so the first status line and the first resync are
+    // printed.
+    let printing =
+        core.registry
+            .consume("cli-watch", shutdown, |feed| -> std::io::Result<Handled> {
+                let lines = match feed {
+                    Feed::Engine(status) => vec![engine_line(&status)],
+                    Feed::Delta(delta) => vec![delta_line(&delta)],
+                    // Fell behind: the whole current set as a resync instead of a list with holes.
+                    Feed::Resync { snapshot, .. } => snapshot_lines(&snapshot),
                 };
                 for line in lines {
                     serde_json::to_writer(&mut *out, &line)?;
@@ -56,8 +31,14 @@ pub(super) async fn run(
                 }
                 // Line-buffered on purpose: a script reading the pipe sees each event at once.
                 out.flush()?;
-                metrics.handled(None);
-            }
-        }
-    }
+                Ok(Handled::Ok)
+            });
+    // Telemetry only with consent and only if no other Skiff process (the app) owns it; a
+    // consent change made meanwhile (`skiff telemetry disable`) applies within seconds.
+    let telemetry = core.telemetry(&plan.settings, &tokio::runtime::Handle::current());
+    core.start(&plan.targets);
+    let printed = printing.await;
+    telemetry.finish().await;
+    printed?;
+    Ok(Outcome::Success)
 }

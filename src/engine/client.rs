@@ -246,9 +246,9 @@ fn open(endpoint: &Endpoint, (major, minor): (u32, u32)) -> Result<Docker, Engin
         }
         #[cfg(not(windows))]
         Endpoint::NamedPipe(_) => {
-            return Err(EngineError::Incompatible {
+            return Err(EngineError::Unsupported {
                 endpoint: endpoint.clone(),
-                found: "named pipes exist only on Windows".to_owned(),
+                detail: "named pipes exist only on Windows".to_owned(),
             })
         }
     };

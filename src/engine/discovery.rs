@@ -25,10 +25,26 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Endpoint;
-use crate::settings::Settings;
+
+/// A user-configured engine endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "EndpointSetting.ts")]
+pub struct EndpointSetting {
+    /// The engine id shown everywhere (e.g. `lab-docker`).
+    pub name: String,
+    /// `unix:///path`, `tcp://host:port` or `npipe:////./pipe/NAME`.
+    pub url: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
 
 /// The operating system whose well-known paths apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,9 +217,9 @@ pub fn well_known(ctx: &DiscoveryContext) -> Vec<(&'static str, Endpoint)> {
 
 /// All candidates in precedence order, before the existence check and de-duplication.
 #[must_use]
-pub fn candidates(ctx: &DiscoveryContext, settings: &Settings) -> Vec<DiscoveredEngine> {
+pub fn candidates(ctx: &DiscoveryContext, configured: &[EndpointSetting]) -> Vec<DiscoveredEngine> {
     let mut out = Vec::new();
-    for configured in settings.endpoints.iter().filter(|e| e.enabled) {
+    for configured in configured.iter().filter(|e| e.enabled) {
         match configured.url.parse::<Endpoint>() {
             Ok(endpoint) => out.push(DiscoveredEngine {
                 id: configured.name.clone(),
@@ -262,12 +278,12 @@ pub fn from_flags(hosts: &[Endpoint]) -> Vec<DiscoveredEngine> {
 pub fn discover(
     hosts: &[Endpoint],
     ctx: &DiscoveryContext,
-    settings: &Settings,
+    configured: &[EndpointSetting],
 ) -> Vec<DiscoveredEngine> {
     if !hosts.is_empty() {
         return from_flags(hosts);
     }
-    dedupe(candidates(ctx, settings), |e| match &e.endpoint {
+    dedupe(candidates(ctx, configured), |e| match &e.endpoint {
         Endpoint::Unix(path) => path.exists(),
         // Named pipes and TCP cannot be checked without connecting: keep them (Windows only lists
         // the two well-known pipes, and a missing one shows as not running).
@@ -278,23 +294,20 @@ pub fn discover(
 /// Why no engine list could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
-    #[error(transparent)]
-    Settings(#[from] crate::settings::SettingsError),
     #[error("no container engine found (looked at DOCKER_HOST, CONTAINER_HOST, the Podman and Docker sockets); start Podman or Docker, or pass --host URL")]
     NoEngine,
     #[error("SKIFF_HOST: {0}")]
     BadHostVariable(#[from] super::EndpointParseError),
 }
 
-/// The engines to use on this machine now: `hosts` (flags), or settings + environment +
-/// well-known sockets, following the precedence documented at the top of this module.
-pub fn resolve(hosts: &[Endpoint]) -> Result<Vec<DiscoveredEngine>, DiscoveryError> {
-    let settings = if hosts.is_empty() {
-        Settings::load()?
-    } else {
-        Settings::default()
-    };
-    let found = discover(hosts, &DiscoveryContext::current(), &settings);
+/// The engines to use on this machine now: `hosts` (flags), or the `configured` endpoints (the
+/// settings') + environment + well-known sockets, following the precedence documented at the top
+/// of this module.
+pub fn resolve(
+    hosts: &[Endpoint],
+    configured: &[EndpointSetting],
+) -> Result<Vec<DiscoveredEngine>, DiscoveryError> {
+    let found = discover(hosts, &DiscoveryContext::current(), configured);
     if found.is_empty() {
         return Err(DiscoveryError::NoEngine);
     }
@@ -364,7 +377,6 @@ fn canonical_parent(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::EndpointSetting;
 
     fn ctx(os: Os, home: &Path) -> DiscoveryContext {
         DiscoveryContext {
@@ -394,10 +406,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         touch(&dir.path().join("run/podman/podman.sock"));
         touch(&dir.path().join(".docker/desktop/docker.sock"));
-        let found = dedupe(
-            candidates(&ctx(Os::Linux, dir.path()), &Settings::default()),
-            exists,
-        );
+        let found = dedupe(candidates(&ctx(Os::Linux, dir.path()), &[]), exists);
         assert_eq!(ids(&found), ["podman", "docker-desktop"]);
     }
 
@@ -413,10 +422,7 @@ mod tests {
         ] {
             touch(&dir.path().join(rel));
         }
-        let found = dedupe(
-            candidates(&ctx(Os::MacOs, dir.path()), &Settings::default()),
-            exists,
-        );
+        let found = dedupe(candidates(&ctx(Os::MacOs, dir.path()), &[]), exists);
         assert_eq!(
             ids(&found),
             [
@@ -432,10 +438,7 @@ mod tests {
     #[test]
     fn windows_lists_both_named_pipes() {
         let dir = tempfile::tempdir().unwrap();
-        let found = dedupe(
-            candidates(&ctx(Os::Windows, dir.path()), &Settings::default()),
-            |_| true,
-        );
+        let found = dedupe(candidates(&ctx(Os::Windows, dir.path()), &[]), |_| true);
         assert_eq!(ids(&found), ["docker", "podman-machine"]);
         assert_eq!(
             found[0].endpoint.to_string(),
@@ -455,15 +458,12 @@ mod tests {
             "CONTAINER_HOST".into(),
             "unix:///nowhere/podman.sock".into(),
         );
-        let settings = Settings {
-            endpoints: vec![EndpointSetting {
-                name: "lab".into(),
-                url: "tcp://10.1.2.3:2375".into(),
-                enabled: true,
-            }],
-            ..Settings::default()
-        };
-        let found = dedupe(candidates(&c, &settings), exists);
+        let configured = [EndpointSetting {
+            name: "lab".into(),
+            url: "tcp://10.1.2.3:2375".into(),
+            enabled: true,
+        }];
+        let found = dedupe(candidates(&c, &configured), exists);
         // DOCKER_HOST names the rootless socket, so the well-known entry is a duplicate; the
         // absent CONTAINER_HOST stays because the user set it.
         assert_eq!(ids(&found), ["lab", "podman", "podman-2"]);
@@ -477,11 +477,7 @@ mod tests {
             "unix:///a/docker.sock".parse().unwrap(),
             "unix:///b/docker.sock".parse().unwrap(),
         ];
-        let found = discover(
-            &hosts,
-            &ctx(Os::Linux, Path::new("/nonexistent")),
-            &Settings::default(),
-        );
+        let found = discover(&hosts, &ctx(Os::Linux, Path::new("/nonexistent")), &[]);
         assert_eq!(ids(&found), ["docker", "docker-2"]);
     }
 }

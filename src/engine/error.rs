@@ -77,6 +77,9 @@ pub enum EngineError {
     PermissionDenied { endpoint: Endpoint },
     #[error("{endpoint}: engine speaks API {found}, Skiff needs at least {}.{}", MIN_API_VERSION.0, MIN_API_VERSION.1)]
     Incompatible { endpoint: Endpoint, found: String },
+    /// The endpoint's kind cannot be reached from this system (a named pipe outside Windows).
+    #[error("{endpoint}: {detail}")]
+    Unsupported { endpoint: Endpoint, detail: String },
     #[error("{endpoint}: malformed response: {detail}")]
     Protocol { endpoint: Endpoint, detail: String },
     #[error("{endpoint}: {detail}")]
@@ -99,7 +102,8 @@ impl EngineError {
         match self {
             Self::SocketMissing { .. } | Self::Refused { .. } => FailureKind::NotRunning,
             Self::PermissionDenied { .. } => FailureKind::PermissionDenied,
-            Self::Incompatible { .. } => FailureKind::Incompatible,
+            // Retrying cannot help either: no timer, as for an engine too old.
+            Self::Incompatible { .. } | Self::Unsupported { .. } => FailureKind::Incompatible,
             Self::Protocol { .. } => FailureKind::Protocol,
             Self::Transient { .. } => FailureKind::Transient,
         }
@@ -112,6 +116,7 @@ impl EngineError {
             | Self::Refused { endpoint }
             | Self::PermissionDenied { endpoint }
             | Self::Incompatible { endpoint, .. }
+            | Self::Unsupported { endpoint, .. }
             | Self::Protocol { endpoint, .. }
             | Self::Transient { endpoint, .. } => endpoint,
         }
@@ -138,6 +143,9 @@ impl EngineError {
             Self::Incompatible { .. } => Some(
                 "Upgrade the engine to Docker 19.03+ or Podman 3+; Skiff will not retry until then"
                     .to_owned(),
+            ),
+            Self::Unsupported { .. } => Some(
+                "Use a unix:// or tcp:// endpoint for this engine on this system".to_owned(),
             ),
             Self::Protocol { .. } | Self::Transient { .. } => None,
         }
@@ -350,5 +358,21 @@ mod tests {
         assert_eq!(info.kind, FailureKind::NotRunning);
         assert_eq!(serde_json::to_value(&info).unwrap()["kind"], "not_running");
         assert!(info.remedy.is_some());
+    }
+
+    #[cfg(not(windows))]
+    #[tokio::test]
+    async fn a_named_pipe_outside_windows_is_unsupported_in_words_and_not_retried() {
+        let endpoint: Endpoint = "npipe:////./pipe/docker_engine".parse().unwrap();
+        let err = crate::engine::EngineClient::connect("docker", &endpoint)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), FailureKind::Incompatible);
+        assert!(!err.kind().retries());
+        assert_eq!(
+            err.to_string(),
+            "npipe:////./pipe/docker_engine: named pipes exist only on Windows"
+        );
+        assert!(err.remedy().unwrap().contains("unix://"));
     }
 }

@@ -207,9 +207,9 @@ async fn connect(endpoint: &Endpoint) -> Result<(Sender, Driver), EngineError> {
             handshake(endpoint, stream).await
         }
         #[allow(unreachable_patterns)]
-        _ => Err(EngineError::Incompatible {
+        _ => Err(EngineError::Unsupported {
             endpoint: endpoint.clone(),
-            found: "endpoint type not supported on this platform".to_owned(),
+            detail: "named pipes exist only on Windows".to_owned(),
         }),
     }
 }

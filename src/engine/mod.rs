@@ -2,11 +2,13 @@
 //!
 //! - [`endpoint`]: the address of an engine (`unix://`, `tcp://`, `npipe://`), parsed once.
 //! - [`discovery`]: which engines this machine has, in a documented precedence order.
+//! - [`actions`]: what a user can do to a container, and the Docker API calls that do it.
 //! - [`client`]: a connected engine (bollard underneath), with its kind and API version.
 //! - [`error`]: every failure classified into a [`FailureKind`] that decides the retry policy.
 //! - [`events`]: the `/events` stream, read line by line with bounded memory.
 //! - [`listing`]: one container list across engines, listed concurrently.
 
+pub mod actions;
 pub mod client;
 pub mod discovery;
 pub mod endpoint;
@@ -16,6 +18,7 @@ pub mod http;
 pub mod listing;
 pub mod podman_service;
 
+pub use actions::{Action, ActionError, ActionErrorKind, CallError, DockerActions, EngineActions};
 pub use client::{EngineClient, EngineKind};
 pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use endpoint::{Endpoint, EndpointParseError};

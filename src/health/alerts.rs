@@ -21,12 +21,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use ts_rs::TS;
 
 use crate::engine::{ErrorInfo, FailureKind};
-use crate::registry::{metrics::QUEUE_THRESHOLD, HandlerReport, Registry, RegistryEvent};
+use crate::registry::{metrics::QUEUE_THRESHOLD, Consumer, Feed, Handled, HandlerReport, Registry};
 use crate::shutdown::Shutdown;
 use crate::watcher::{EngineState, EngineStatus};
 
@@ -259,58 +259,67 @@ pub fn run(
     tx: mpsc::Sender<Alert>,
     shutdown: Shutdown,
 ) -> impl std::future::Future<Output = ()> + Send {
-    let metrics = registry.handler("notifications");
-    let rx = registry.subscribe();
-    follow(registry, config, tx, shutdown, metrics, rx)
+    let consuming = registry.consume(
+        "notifications",
+        shutdown,
+        Alerts {
+            policy: AlertPolicy::new(config),
+            registry: registry.clone(),
+            tx,
+        },
+    );
+    async move {
+        let Ok(()) = consuming.await;
+    }
 }
 
-async fn follow(
+/// The `notifications` consumer: engine statuses and sampled queue depths in, alerts out.
+struct Alerts {
+    policy: AlertPolicy,
     registry: Registry,
-    config: AlertConfig,
     tx: mpsc::Sender<Alert>,
-    shutdown: Shutdown,
-    metrics: std::sync::Arc<crate::registry::HandlerMetrics>,
-    mut rx: broadcast::Receiver<RegistryEvent>,
-) {
-    let mut tick = tokio::time::interval(config.sample_every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut policy = AlertPolicy::new(config);
-    let ended = shutdown.wait();
-    tokio::pin!(ended);
-    loop {
-        let alerts = tokio::select! {
-            () = &mut ended => return,
-            _ = tick.tick() => policy.queues(&registry.handler_reports(), Instant::now()),
-            item = rx.recv() => {
-                metrics.queued(rx.len());
-                let alerts = match item {
-                    Ok(RegistryEvent::Engine(status)) => {
-                        policy.engine(&status, Instant::now()).into_iter().collect()
-                    }
-                    Ok(RegistryEvent::Delta(_)) => Vec::new(),
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // Statuses may have been missed; the registry's current ones replace them.
-                        metrics.resynced();
-                        let now = Instant::now();
-                        registry
-                            .snapshot()
-                            .engines
-                            .iter()
-                            .filter_map(|s| policy.engine(s, now))
-                            .collect()
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                };
-                metrics.handled(None);
-                alerts
-            }
-        };
+}
+
+impl Alerts {
+    fn send(&self, alerts: impl IntoIterator<Item = Alert>) -> Handled {
+        let mut handled = Handled::Ok;
         for alert in alerts {
             tracing::info!(subject = %alert.subject, title = %alert.title, "notification");
-            if tx.try_send(alert).is_err() {
-                metrics.error();
+            if self.tx.try_send(alert).is_err() {
+                handled = Handled::Failed;
             }
         }
+        handled
+    }
+}
+
+impl Consumer for Alerts {
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
+        let now = Instant::now();
+        let alerts: Vec<Alert> = match feed {
+            Feed::Engine(status) => self.policy.engine(&status, now).into_iter().collect(),
+            Feed::Delta(_) => Vec::new(),
+            // Statuses may have been missed; the registry's current ones replace them.
+            Feed::Resync { snapshot, .. } => snapshot
+                .engines
+                .iter()
+                .filter_map(|s| self.policy.engine(s, now))
+                .collect(),
+        };
+        Ok(self.send(alerts))
+    }
+
+    fn tick_every(&self) -> Option<std::time::Duration> {
+        Some(self.policy.config.sample_every)
+    }
+
+    fn tick(&mut self) -> Result<Handled, Self::Error> {
+        let alerts = self
+            .policy
+            .queues(&self.registry.handler_reports(), Instant::now());
+        Ok(self.send(alerts))
     }
 }
 

@@ -217,20 +217,7 @@ mod tests {
 
     #[test]
     fn the_tooltip_lists_engines_with_counts() {
-        let c = |engine: &str, state: &str| Container {
-            id: String::new(),
-            name: String::new(),
-            image: String::new(),
-            state: state.into(),
-            status: String::new(),
-            engine: engine.into(),
-            created: 0,
-            ports: vec![],
-            pod: None,
-            project: None,
-            pending: false,
-            kube: None,
-        };
+        let c = |engine: &str, state: &str| Container::new(engine, "", "", state);
         let text = tooltip(
             &[
                 status("podman", EngineState::Connected),

@@ -12,6 +12,31 @@ use kube::runtime::watcher;
 
 use crate::engine::{ErrorInfo, FailureKind};
 
+/// A Kubernetes failure (an unreadable kubeconfig, an unknown context, an API error), carrying
+/// its class and remedy: what the watcher's policy and the banner read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.message)]
+pub struct KubeError(pub ErrorInfo);
+
+impl KubeError {
+    #[must_use]
+    pub fn kind(&self) -> FailureKind {
+        self.0.kind
+    }
+}
+
+impl From<ErrorInfo> for KubeError {
+    fn from(info: ErrorInfo) -> Self {
+        Self(info)
+    }
+}
+
+impl From<KubeError> for ErrorInfo {
+    fn from(error: KubeError) -> Self {
+        error.0
+    }
+}
+
 /// The class, message and remedy of a client error talking to `server`.
 #[must_use]
 pub fn classify(error: &kube::Error, server: &str) -> ErrorInfo {

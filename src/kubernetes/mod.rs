@@ -3,25 +3,29 @@
 //! A context is watched like a Docker or Podman engine: engine id `k8s:<context>`, the same
 //! [`crate::watcher::EngineStatus`] lines, the same backoff policy and failure classes, the same
 //! store (`Init`…`InitDone` relists, then one change at a time), the same health metrics and
-//! telemetry episodes. What differs is the transport, which is kube-runtime's `watcher` (see
-//! [`watch`]), and the row, which is built from the pod (see [`pods`]).
+//! telemetry episodes, the same supervisor. What differs is the transport, which is kube-runtime's
+//! `watcher` (see [`source`]), the row, which is built from the pod (see [`pods`]), and the
+//! only action, deletion (see [`actions`]).
 //!
 //! - [`contexts`]: which contexts to watch: the ones named (settings, `--context`), or the
 //!   kubeconfig's current context. No kubeconfig at all is not an error: most Docker users have
 //!   none.
 //! - [`error`]: kube errors as Skiff's failure classes, in words with a remedy.
 
+pub mod actions;
 pub mod error;
 pub mod pods;
-pub mod watch;
+pub mod source;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-pub use error::classify;
-pub use pods::{PodContainer, PodInfo};
+pub use crate::container::{PodContainer, PodInfo};
+pub use actions::PodActions;
+pub use error::{classify, KubeError};
+pub use source::KubeSource;
 
 use k8s_openapi::api::core::v1::Pod;
 
@@ -74,15 +78,19 @@ pub fn kubeconfig_paths(explicit: Option<&Path>) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-fn read_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, ErrorInfo> {
+fn read_kubeconfig(explicit: Option<&Path>) -> Result<Kubeconfig, KubeError> {
     match explicit {
         Some(p) => Kubeconfig::read_from(p),
         None => Kubeconfig::read(),
     }
-    .map_err(|e| ErrorInfo {
-        kind: FailureKind::Incompatible,
-        message: format!("cannot read the kubeconfig: {e}"),
-        remedy: Some("Fix the kubeconfig file; Skiff retries as soon as it changes.".to_owned()),
+    .map_err(|e| {
+        KubeError(ErrorInfo {
+            kind: FailureKind::Incompatible,
+            message: format!("cannot read the kubeconfig: {e}"),
+            remedy: Some(
+                "Fix the kubeconfig file; Skiff retries as soon as it changes.".to_owned(),
+            ),
+        })
     })
 }
 
@@ -94,7 +102,7 @@ pub fn contexts(
     kubeconfig: Option<&Path>,
     names: &[String],
     namespace: Option<&str>,
-) -> Result<Vec<KubeContext>, ErrorInfo> {
+) -> Result<Vec<KubeContext>, KubeError> {
     if kubeconfig.is_none()
         && names.is_empty()
         && !kubeconfig_paths(None).iter().any(|p| p.exists())
@@ -112,14 +120,14 @@ pub fn contexts(
         .into_iter()
         .map(|name| {
             if !known.contains(&name.as_str()) {
-                return Err(ErrorInfo {
+                return Err(KubeError(ErrorInfo {
                     kind: FailureKind::Incompatible,
                     message: format!(
                         "the kubeconfig has no context {name:?} (it has: {})",
                         known.join(", ")
                     ),
                     remedy: None,
-                });
+                }));
             }
             Ok(KubeContext {
                 id: engine_id(&name),
@@ -145,13 +153,13 @@ pub fn from_settings(
     let path = settings.kubeconfig.as_deref().map(Path::new);
     let namespace = namespace.or(settings.namespace.as_deref());
     contexts(path, &settings.contexts, namespace).unwrap_or_else(|e| {
-        tracing::warn!(error = %e.message, "Kubernetes contexts skipped");
+        tracing::warn!(error = %e, "Kubernetes contexts skipped");
         Vec::new()
     })
 }
 
 /// A client for `ctx`, with the context's default namespace and its server URL.
-pub async fn client(ctx: &KubeContext) -> Result<(kube::Client, String, String), ErrorInfo> {
+pub async fn client(ctx: &KubeContext) -> Result<(kube::Client, String, String), KubeError> {
     let config = read_kubeconfig(ctx.kubeconfig.as_deref())?;
     let options = KubeConfigOptions {
         context: Some(ctx.context.clone()),
@@ -159,25 +167,27 @@ pub async fn client(ctx: &KubeContext) -> Result<(kube::Client, String, String),
     };
     let mut config = kube::Config::from_custom_kubeconfig(config, &options)
         .await
-        .map_err(|e| ErrorInfo {
-            kind: FailureKind::Incompatible,
-            message: format!("context {:?}: {e}", ctx.context),
-            remedy: Some(
-                "Fix the context in the kubeconfig; Skiff retries as soon as it changes."
-                    .to_owned(),
-            ),
+        .map_err(|e| {
+            KubeError(ErrorInfo {
+                kind: FailureKind::Incompatible,
+                message: format!("context {:?}: {e}", ctx.context),
+                remedy: Some(
+                    "Fix the context in the kubeconfig; Skiff retries as soon as it changes."
+                        .to_owned(),
+                ),
+            })
         })?;
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config).map_err(|e| classify(&e, &server))?;
+    let client = kube::Client::try_from(config).map_err(|e| KubeError(classify(&e, &server)))?;
     Ok((client, namespace, server))
 }
 
 /// The pods of `ctx`, listed once (`skiff ps`): all namespaces, or the context's own when that
 /// is forbidden. Without `all`, pods that ended (`succeeded`, `failed`) are left out, as `ps`
 /// leaves out stopped containers.
-pub async fn list(ctx: &KubeContext, all: bool) -> Result<Vec<Container>, ErrorInfo> {
+pub async fn list(ctx: &KubeContext, all: bool) -> Result<Vec<Container>, KubeError> {
     let (client, home, server) = client(ctx).await?;
     let params = kube::api::ListParams::default();
     let api: kube::Api<Pod> = match &ctx.namespace {
@@ -192,7 +202,7 @@ pub async fn list(ctx: &KubeContext, all: bool) -> Result<Vec<Container>, ErrorI
         }
         other => other,
     }
-    .map_err(|e| classify(&e, &server))?;
+    .map_err(|e| KubeError(classify(&e, &server)))?;
     let mut rows: Vec<Container> = listed
         .items
         .iter()
@@ -208,7 +218,11 @@ pub async fn list_everywhere(contexts: &[KubeContext], all: bool) -> ContainerLi
     let results = futures_util::future::join_all(contexts.iter().map(|c| list(c, all))).await;
     let mut out = ContainerList::default();
     for (ctx, result) in contexts.iter().zip(results) {
-        out.add(&ctx.id, ctx.context.clone(), result);
+        out.add(
+            &ctx.id,
+            ctx.context.clone(),
+            result.map_err(ErrorInfo::from),
+        );
     }
     out
 }
@@ -250,10 +264,9 @@ users:
         assert_eq!(named[0].namespace.as_deref(), Some("web"));
         let err = contexts(Some(&path), &["staging".into()], None).unwrap_err();
         assert!(
-            err.message
+            err.to_string()
                 .contains("no context \"staging\" (it has: dev, prod)"),
-            "{}",
-            err.message
+            "{err}"
         );
     }
 
@@ -263,14 +276,13 @@ users:
         let path = dir.path().join("config");
         std::fs::write(&path, "clusters: [[[").unwrap();
         let err = contexts(Some(&path), &[], None).unwrap_err();
-        assert_eq!(err.kind, FailureKind::Incompatible);
+        assert_eq!(err.kind(), FailureKind::Incompatible);
         assert!(
-            err.message.starts_with("cannot read the kubeconfig"),
-            "{}",
-            err.message
+            err.to_string().starts_with("cannot read the kubeconfig"),
+            "{err}"
         );
         let missing = contexts(Some(&dir.path().join("nope")), &[], None).unwrap_err();
-        assert_eq!(missing.kind, FailureKind::Incompatible);
+        assert_eq!(missing.kind(), FailureKind::Incompatible);
     }
 
     #[tokio::test]

@@ -8,44 +8,8 @@
 
 use std::fmt::Write as _;
 
+use crate::container::{Container, PodContainer, PodInfo};
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
-
-use crate::container::Container;
-
-/// What a pod row carries beyond a container row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export_to = "PodInfo.ts")]
-pub struct PodInfo {
-    pub namespace: String,
-    /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`, as the API says it.
-    pub phase: String,
-    pub node: Option<String>,
-    /// The controller, as `Kind/name`: `Deployment/web` (resolved from its ReplicaSet),
-    /// `StatefulSet/db`, `Job/backup`…; `None` for a bare pod.
-    pub owner: Option<String>,
-    /// Restarts of all its containers.
-    pub restarts: u32,
-    /// Ready containers over all containers.
-    pub ready: String,
-    pub containers: Vec<PodContainer>,
-}
-
-/// One container of a pod.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export_to = "PodContainer.ts")]
-pub struct PodContainer {
-    pub name: String,
-    pub image: String,
-    /// `waiting`, `running` or `terminated` (`waiting` until the kubelet reports).
-    pub state: String,
-    /// Why it waits or ended (`ContainerCreating`, `CrashLoopBackOff`, `Completed`, `OOMKilled`…).
-    pub reason: Option<String>,
-    pub exit_code: Option<i32>,
-    pub restarts: u32,
-    pub ready: bool,
-}
 
 /// The row of `pod` in engine `engine`; `None` without a uid (such a pod cannot be tracked: an
 /// invented id would be a row that never goes away).

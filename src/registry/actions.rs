@@ -1,80 +1,33 @@
-//! Container actions with confirmation (the Kopf lesson).
+//! Container actions with confirmation (the Kopf lesson): the whole protocol, for every engine
+//! kind (the calls themselves are the engine's, behind [`EngineActions`]).
 //!
 //! An action is *single-flight* per container: a second request for the same action while one
 //! is in flight joins it (a double click stops a container once); a different action waits for
-//! the first. After the engine call returns, the container is marked `pending` until the
-//! engine's own event confirms the new state, so the UI never shows a state older than Skiff's
-//! own write as current. If no confirming event arrives within [`CONFIRM_TIMEOUT`], the container
-//! is listed again and that answer is taken as the truth (reported as an inspect fallback).
+//! the first. A waiter for the confirming event is registered before the call (the event may
+//! arrive before the call returns); the container is marked `pending` until the engine's own
+//! event confirms the new state, so the UI never shows a state older than Skiff's own write as
+//! current. If no confirming event arrives within the confirmation timeout (10 s,
+//! [`CONFIRM_TIMEOUT`]), the engine is asked for the container and its answer is taken as the
+//! truth (reported as an inspect fallback). Every way out of an action, an error, a panic, the
+//! future dropped, removes the waiter and the pending mark.
 
-use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
-use serde::{Deserialize, Serialize};
+use parking_lot::Mutex;
+use serde::Serialize;
 use tokio::sync::oneshot;
 use ts_rs::TS;
 
-use super::shared::{Registry, RegistryEvent, Waiter};
+use super::hub::{Registry, RegistryEvent};
 use crate::container::Container;
-use crate::engine::{EngineClient, EngineError, FailureKind};
+use crate::engine::events::RawEvent;
+pub use crate::engine::{Action, ActionError, ActionErrorKind, CallError, EngineActions};
 
-/// How long to wait for the engine's confirming event before listing the container instead.
+/// How long to wait for the engine's confirming event before asking the engine instead.
 pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// What a user can do to a container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export_to = "Action.ts")]
-pub enum Action {
-    Start,
-    Stop,
-    Restart,
-    Pause,
-    Unpause,
-    Kill,
-    Remove,
-}
-
-impl Action {
-    /// Event actions that confirm this action (either engine's words).
-    fn confirming(self) -> &'static [&'static str] {
-        match self {
-            Self::Start => &["start"],
-            Self::Stop | Self::Kill => &["die", "stop"],
-            Self::Restart => &["restart", "start"],
-            Self::Pause => &["pause"],
-            Self::Unpause => &["unpause"],
-            // Docker, Podman; a pod is confirmed deleted once terminating (its kubelet may take
-            // its grace period, or forever when the node is gone, to finish).
-            Self::Remove => &["destroy", "remove", "terminating", "deleted"],
-        }
-    }
-
-    /// Whether a container in `state` needs nothing done for this action.
-    fn already_done(self, state: &str) -> bool {
-        match self {
-            Self::Start | Self::Unpause => state == "running",
-            Self::Stop | Self::Kill => matches!(state, "exited" | "created" | "dead"),
-            Self::Pause => state == "paused",
-            Self::Restart | Self::Remove => false,
-        }
-    }
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Start => "start",
-            Self::Stop => "stop",
-            Self::Restart => "restart",
-            Self::Pause => "pause",
-            Self::Unpause => "unpause",
-            Self::Kill => "kill",
-            Self::Remove => "remove",
-        }
-    }
-}
 
 /// How an action's result was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -105,54 +58,6 @@ pub struct ActionOutcome {
     pub joined: bool,
 }
 
-/// Why an action failed. Clonable, because joined callers all receive it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
-#[error("{message}")]
-#[ts(export_to = "ActionError.ts")]
-pub struct ActionError {
-    pub kind: ActionErrorKind,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export_to = "ActionErrorKind.ts")]
-pub enum ActionErrorKind {
-    /// No such engine or container.
-    NotFound,
-    /// A name matches containers in several engines.
-    Ambiguous,
-    /// The engine refused (e.g. removing a running container without force).
-    Conflict,
-    /// The engine could not be reached.
-    Engine,
-    /// This engine has no such action (a pod can be deleted, not stopped).
-    Unsupported,
-}
-
-impl ActionError {
-    fn engine(e: &EngineError) -> Self {
-        Self {
-            kind: ActionErrorKind::Engine,
-            message: e.to_string(),
-        }
-    }
-}
-
-/// The actions of an engine that is not a Docker API (a Kubernetes context), registered by its
-/// source with [`Registry::register_object_actions`].
-pub trait ObjectActions: Send + Sync + std::fmt::Debug {
-    /// Deletes the object behind `row`; resolves when the API accepted the deletion.
-    fn delete(&self, row: Container) -> BoxFuture<'static, Result<(), ActionError>>;
-}
-
-/// Who carries out an action.
-enum Backend {
-    Docker(EngineClient),
-    /// The object's actions, and its row as the store had it when the action began.
-    Objects(std::sync::Arc<dyn ObjectActions>, Container),
-}
-
 type Flight = Shared<BoxFuture<'static, Result<ActionOutcome, ActionError>>>;
 
 enum Step {
@@ -161,57 +66,64 @@ enum Step {
     WaitOther(Flight),
 }
 
-/// In-flight actions and cached engine clients.
-#[derive(Debug, Default)]
+/// A waiter for the engine event that confirms an action.
+#[derive(Debug)]
+struct Waiter {
+    actions: &'static [&'static str],
+    tx: oneshot::Sender<RawEvent>,
+}
+
+/// In-flight actions, waiters, and each engine's actions.
+#[derive(Debug)]
 pub(super) struct Actions {
     flights: Mutex<HashMap<(String, String), (Action, Flight)>>,
-    clients: Mutex<HashMap<String, EngineClient>>,
-    objects: Mutex<HashMap<String, std::sync::Arc<dyn ObjectActions>>>,
+    waiters: Mutex<HashMap<(String, String), Vec<Waiter>>>,
+    engines: Mutex<HashMap<String, Arc<dyn EngineActions>>>,
+    confirm_timeout: Mutex<Duration>,
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Self {
+            flights: Mutex::default(),
+            waiters: Mutex::default(),
+            engines: Mutex::default(),
+            confirm_timeout: Mutex::new(CONFIRM_TIMEOUT),
+        }
+    }
+}
+
+impl Actions {
+    /// Hands `event` to the actions of `engine` waiting for it. Called by the applier with the
+    /// event applied to the store already, so a woken action reads the confirmed row.
+    pub(super) fn confirm(&self, engine: &str, event: &RawEvent) {
+        let mut waiters = self.waiters.lock();
+        if let Some(waiting) = waiters.get_mut(&(engine.to_owned(), event.id.clone())) {
+            let verb = event.action.split(':').next().unwrap_or_default();
+            let (fire, keep): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(waiting)
+                .into_iter()
+                .partition(|w| w.actions.contains(&verb));
+            *waiting = keep;
+            for w in fire {
+                let _ = w.tx.send(event.clone());
+            }
+        }
+    }
 }
 
 impl Registry {
-    /// Finds a container by full id, name, or unique id prefix, across engines (or in `engine`).
-    pub fn resolve(
-        &self,
-        engine: Option<&str>,
-        name_or_id: &str,
-    ) -> Result<(String, String), ActionError> {
-        let snapshot = self.snapshot();
-        let candidates: Vec<&Container> = snapshot
-            .containers
-            .iter()
-            .filter(|c| engine.is_none_or(|e| c.engine == e))
-            .collect();
-        let exact: Vec<&&Container> = candidates
-            .iter()
-            .filter(|c| c.id == name_or_id || c.name == name_or_id)
-            .collect();
-        let found: Vec<&&Container> = if exact.is_empty() && name_or_id.len() >= 3 {
-            candidates
-                .iter()
-                .filter(|c| c.id.starts_with(name_or_id))
-                .collect()
-        } else {
-            exact
-        };
-        match found.as_slice() {
-            [one] => Ok((one.engine.clone(), one.id.clone())),
-            [] => Err(ActionError {
-                kind: ActionErrorKind::NotFound,
-                message: format!("no container named or with id {name_or_id:?}"),
-            }),
-            many => Err(ActionError {
-                kind: ActionErrorKind::Ambiguous,
-                message: format!(
-                    "{name_or_id:?} matches {} containers (in {}); use the full id",
-                    many.len(),
-                    many.iter()
-                        .map(|c| c.engine.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
-        }
+    /// Registers the actions of `engine` (its source's kind: Docker API calls, pod deletion).
+    pub fn register_actions(&self, engine: &str, actions: Arc<dyn EngineActions>) {
+        self.inner
+            .actions
+            .engines
+            .lock()
+            .insert(engine.to_owned(), actions);
+    }
+
+    /// How long an action waits for its confirming event (tests shorten it).
+    pub fn set_confirm_timeout(&self, timeout: Duration) {
+        *self.inner.actions.confirm_timeout.lock() = timeout;
     }
 
     /// Runs `action` on a container and waits for its confirmation (see the module doc).
@@ -225,13 +137,13 @@ impl Registry {
         // Only a container Skiff shows can be acted on, by its exact id: the engines also match
         // names and id prefixes, which could hit a container the user never saw.
         if self.container(engine, id).is_none() {
-            return Err(ActionError {
-                kind: ActionErrorKind::NotFound,
-                message: format!(
+            return Err(ActionError::new(
+                ActionErrorKind::NotFound,
+                format!(
                     "no container {:?} in {engine} (it may have just been removed)",
                     id.chars().take(64).collect::<String>()
                 ),
-            });
+            ));
         }
         let key = (engine.to_owned(), id.to_owned());
         loop {
@@ -272,68 +184,6 @@ impl Registry {
         }
     }
 
-    /// Registers the actions of a list-watch engine (see [`ObjectActions`]).
-    pub fn register_object_actions(
-        &self,
-        engine: &str,
-        actions: std::sync::Arc<dyn ObjectActions>,
-    ) {
-        self.inner
-            .actions
-            .objects
-            .lock()
-            .insert(engine.to_owned(), actions);
-    }
-
-    async fn backend(
-        &self,
-        engine: &str,
-        id: &str,
-        action: Action,
-    ) -> Result<Backend, ActionError> {
-        let objects = self.inner.actions.objects.lock().get(engine).cloned();
-        let Some(objects) = objects else {
-            return self.client(engine).await.map(Backend::Docker);
-        };
-        if action != Action::Remove {
-            return Err(ActionError {
-                kind: ActionErrorKind::Unsupported,
-                message: format!(
-                    "a pod cannot {}; delete it instead (its controller, if any, recreates it)",
-                    action.as_str()
-                ),
-            });
-        }
-        let row = self.container(engine, id).ok_or_else(|| ActionError {
-            kind: ActionErrorKind::NotFound,
-            message: format!("no pod with uid {id:?} in {engine}"),
-        })?;
-        Ok(Backend::Objects(objects, row))
-    }
-
-    async fn client(&self, engine: &str) -> Result<EngineClient, ActionError> {
-        if let Some(c) = self.inner.actions.clients.lock().get(engine) {
-            return Ok(c.clone());
-        }
-        let spec = self
-            .engines()
-            .into_iter()
-            .find(|e| e.id == engine)
-            .ok_or_else(|| ActionError {
-                kind: ActionErrorKind::NotFound,
-                message: format!("no engine {engine:?}"),
-            })?;
-        let client = EngineClient::connect(&spec.id, &spec.endpoint)
-            .await
-            .map_err(|e| ActionError::engine(&e))?;
-        self.inner
-            .actions
-            .clients
-            .lock()
-            .insert(engine.to_owned(), client.clone());
-        Ok(client)
-    }
-
     fn broadcast_pending(&self, engine: &str, id: &str, pending: bool) {
         let mut state = self.lock();
         if let Some(d) = state
@@ -352,21 +202,32 @@ impl Registry {
         action: Action,
         force: bool,
     ) -> Result<ActionOutcome, ActionError> {
+        let outcome = |confirmation, container| ActionOutcome {
+            engine: engine.to_owned(),
+            id: id.to_owned(),
+            action,
+            confirmation,
+            container,
+            joined: false,
+        };
+        let row = self.container(engine, id).ok_or_else(|| {
+            ActionError::new(
+                ActionErrorKind::NotFound,
+                format!("no container {id:?} in {engine}"),
+            )
+        })?;
         // Already in the requested state: engines answer 304 (Docker) or succeed silently
         // (Podman) and send no event, so there would be nothing to wait for.
-        if let Some(c) = self.container(engine, id) {
-            if action.already_done(&c.state) {
-                return Ok(ActionOutcome {
-                    engine: engine.to_owned(),
-                    id: id.to_owned(),
-                    action,
-                    confirmation: Confirmation::AlreadyDone,
-                    container: Some(c),
-                    joined: false,
-                });
-            }
+        if action.already_done(&row.state) {
+            return Ok(outcome(Confirmation::AlreadyDone, Some(row)));
         }
-        let backend = self.backend(engine, id, action).await?;
+        let actions = self.inner.actions.engines.lock().get(engine).cloned();
+        let actions = actions.ok_or_else(|| {
+            ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
+        })?;
+        if let Some(refused) = actions.refuses(action) {
+            return Err(refused);
+        }
         // From here on every way out, an error, a panic, or this future being dropped (every
         // caller gone), removes the waiter and the pending mark: a row must never stay
         // "pending…" for an action that is over.
@@ -377,8 +238,10 @@ impl Registry {
         };
         let (tx, rx) = oneshot::channel();
         // Registered before the call: the confirming event may arrive before the call returns.
-        self.lock()
+        self.inner
+            .actions
             .waiters
+            .lock()
             .entry((engine.to_owned(), id.to_owned()))
             .or_default()
             .push(Waiter {
@@ -386,44 +249,22 @@ impl Registry {
                 tx,
             });
         self.broadcast_pending(engine, id, true);
-        let called = match &backend {
-            Backend::Docker(client) => call(client, id, action, force).await,
-            Backend::Objects(objects, row) => {
-                objects.delete(row.clone()).await.map_err(CallError::Failed)
-            }
-        };
-        let outcome = |confirmation, container| ActionOutcome {
-            engine: engine.to_owned(),
-            id: id.to_owned(),
-            action,
-            confirmation,
-            container,
-            joined: false,
-        };
-        let result = match called {
+        let result = match actions.call(&row, action, force).await {
             Err(CallError::NotModified) => Ok(outcome(
                 Confirmation::AlreadyDone,
                 self.container(engine, id),
             )),
-            Err(CallError::Failed(e)) => {
-                if e.kind == ActionErrorKind::Engine {
-                    // A cached client may be stale after an engine restart.
-                    self.inner.actions.clients.lock().remove(engine);
-                }
-                Err(e)
-            }
+            Err(CallError::Failed(e)) => Err(e),
             Ok(()) => {
-                if let Ok(Ok(_event)) = tokio::time::timeout(CONFIRM_TIMEOUT, rx).await {
+                let timeout = *self.inner.actions.confirm_timeout.lock();
+                if let Ok(Ok(_event)) = tokio::time::timeout(timeout, rx).await {
                     Ok(outcome(Confirmation::Event, self.container(engine, id)))
                 } else {
-                    tracing::warn!(%engine, %id, action = action.as_str(), "no confirming event within 10 s; asking the engine");
-                    let truth = match &backend {
-                        Backend::Docker(client) => client
-                            .list_one(id)
-                            .await
-                            .map_err(|e| ActionError::engine(&e))?,
+                    tracing::warn!(%engine, %id, action = action.as_str(), timeout_s = timeout.as_secs_f64(), "no confirming event in time; asking the engine");
+                    let truth = match actions.inspect(&row) {
+                        Some(asking) => asking.await?,
                         // A list-watch source's store is the API's truth as of its last event.
-                        Backend::Objects(..) => self.container(engine, id),
+                        None => self.container(engine, id),
                     };
                     let mut state = self.lock();
                     if let Some(d) = state
@@ -445,13 +286,6 @@ impl Registry {
             o
         })
     }
-
-    fn container(&self, engine: &str, id: &str) -> Option<Container> {
-        self.lock()
-            .stores
-            .get(engine)
-            .and_then(|s| s.get(id).cloned())
-    }
 }
 
 /// Clears an action's waiter and pending mark when the action ends, however it ends.
@@ -464,91 +298,11 @@ struct Cleanup<'a> {
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
         self.registry
-            .lock()
+            .inner
+            .actions
             .waiters
+            .lock()
             .remove(&(self.engine.to_owned(), self.id.to_owned()));
         self.registry.broadcast_pending(self.engine, self.id, false);
     }
-}
-
-enum CallError {
-    NotModified,
-    Failed(ActionError),
-}
-
-async fn call(
-    client: &EngineClient,
-    id: &str,
-    action: Action,
-    force: bool,
-) -> Result<(), CallError> {
-    use bollard::query_parameters::{
-        KillContainerOptions, RemoveContainerOptions, RestartContainerOptions,
-        StartContainerOptions, StopContainerOptions,
-    };
-    let docker = client.docker();
-    let result = match action {
-        Action::Start => {
-            docker
-                .start_container(id, None::<StartContainerOptions>)
-                .await
-        }
-        Action::Stop => {
-            docker
-                .stop_container(id, None::<StopContainerOptions>)
-                .await
-        }
-        Action::Restart => {
-            docker
-                .restart_container(id, None::<RestartContainerOptions>)
-                .await
-        }
-        Action::Pause => docker.pause_container(id).await,
-        Action::Unpause => docker.unpause_container(id).await,
-        Action::Kill => {
-            docker
-                .kill_container(id, None::<KillContainerOptions>)
-                .await
-        }
-        Action::Remove => {
-            docker
-                .remove_container(
-                    id,
-                    Some(RemoveContainerOptions {
-                        force,
-                        ..Default::default()
-                    }),
-                )
-                .await
-        }
-    };
-    result.map_err(|e| match &e {
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 304, ..
-        } => CallError::NotModified,
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            message,
-        } => CallError::Failed(ActionError {
-            kind: ActionErrorKind::NotFound,
-            message: message.clone(),
-        }),
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 409 | 500,
-            message,
-        } if !matches!(
-            EngineError::from_bollard(client.endpoint(), &e).kind(),
-            FailureKind::NotRunning
-        ) =>
-        {
-            CallError::Failed(ActionError {
-                kind: ActionErrorKind::Conflict,
-                message: message.clone(),
-            })
-        }
-        _ => CallError::Failed(ActionError::engine(&EngineError::from_bollard(
-            client.endpoint(),
-            &e,
-        ))),
-    })
 }

@@ -3,8 +3,12 @@
 //!
 //! - [`store`]: one engine's container set (Init … InitDone swap, per-event apply).
 //! - [`delta`]: what subscribers receive.
-//! - [`Registry`]: the live part: watchers, appliers, fan-out, snapshots.
+//! - [`Registry`] (`hub`): the live part: sources attached, appliers, fan-out, snapshots. It
+//!   starts no source itself (`crate::app` does); data flows one way, engine → source →
+//!   supervisor → store → hub → consumers.
+//! - `consume`: the one loop every consumer runs (metrics, lag, resync).
 //! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
+//! - `query`: finding a container by id, name or prefix.
 //! - supervision (`Registry::spawn_supervised`): an engine task that panics is shown, not hidden.
 //!
 //! # Bounds
@@ -32,18 +36,21 @@
 //! | log files | 7 daily files of at most 64 MiB each (`logs::capped`) |
 
 mod actions;
+mod consume;
 pub mod delta;
+mod hub;
 pub mod metrics;
-mod shared;
+mod query;
 pub mod store;
 mod supervise;
 pub mod synthetic;
 
 pub use actions::{
-    Action, ActionError, ActionErrorKind, ActionOutcome, Confirmation, ObjectActions,
+    Action, ActionError, ActionErrorKind, ActionOutcome, CallError, Confirmation, EngineActions,
     CONFIRM_TIMEOUT,
 };
+pub use consume::{Consumer, Feed, Handled};
 pub use delta::{Change, Delta};
+pub use hub::{EventRecord, Ports, Registry, RegistryEvent, Snapshot};
 pub use metrics::{HandlerMetrics, HandlerReport};
-pub use shared::{EventRecord, Registry, RegistryEvent, Snapshot};
 pub use store::EngineStore;

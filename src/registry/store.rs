@@ -223,124 +223,6 @@ impl EngineStore {
         self.last_time.len()
     }
 
-    fn apply_verb(&mut self, event: &RawEvent) -> Option<Delta> {
-        let (verb, detail) = match event.action.split_once(':') {
-            Some((verb, detail)) => (verb.trim(), Some(detail.trim())),
-            None => (event.action.as_str(), None),
-        };
-        match verb {
-            "destroy" | "remove" => self.containers.remove(&event.id).map(|_| ()).map(|()| {
-                self.last_time.remove(&event.id);
-                self.delta(Change::Remove {
-                    id: event.id.clone(),
-                })
-            }),
-            "create" | "init" => {
-                if self.containers.contains_key(&event.id) {
-                    // Known from the list, which has more fields than the event.
-                    return None;
-                }
-                let container = self.row_from_event(event, "created", "Created".to_owned());
-                Some(self.upsert(container))
-            }
-            "start" | "restart" | "unpause" => {
-                self.set_state(event, "running", "Up Less than a second".to_owned())
-            }
-            "die" | "died" => {
-                let code = event.attribute("exitCode").unwrap_or("0");
-                self.set_state(
-                    event,
-                    "exited",
-                    format!("Exited ({code}) Less than a second ago"),
-                )
-            }
-            "stop" => {
-                // Docker sends `die` before `stop`; Podman sometimes only `stop`. Only a running
-                // container changes here.
-                if self
-                    .containers
-                    .get(&event.id)
-                    .is_some_and(|c| c.state == "running")
-                {
-                    self.set_state(event, "exited", "Exited Less than a second ago".to_owned())
-                } else {
-                    None
-                }
-            }
-            "pause" => self.set_state(event, "paused", "Up (Paused)".to_owned()),
-            "rename" => {
-                let mut name = event.attribute("name")?.trim_start_matches('/').to_owned();
-                crate::container::cap_field(&mut name);
-                let c = self.containers.get_mut(&event.id)?;
-                if c.name == name {
-                    return None;
-                }
-                c.name = name;
-                let container = c.clone();
-                Some(self.delta(Change::Upsert {
-                    container: Box::new(container),
-                }))
-            }
-            "health_status" => {
-                let health = detail?.to_owned();
-                let c = self.containers.get_mut(&event.id)?;
-                let base = c.status.split(" (").next().unwrap_or_default().to_owned();
-                let mut status = format!("{base} ({health})");
-                crate::container::cap_field(&mut status);
-                if c.status == status {
-                    return None;
-                }
-                c.status = status;
-                let container = c.clone();
-                Some(self.delta(Change::Upsert {
-                    container: Box::new(container),
-                }))
-            }
-            // Signals, execs, attaches, file copies, commits and Podman's bookkeeping change
-            // nothing the list shows.
-            "kill" | "oom" | "exec_create" | "exec_start" | "exec_die" | "exec_detach" | "exec"
-            | "attach" | "detach" | "cleanup" | "sync" | "commit" | "copy" | "export" | "top"
-            | "resize" | "mount" | "unmount" | "archive-path" | "extract-to-dir" | "checkpoint"
-            | "restore" | "update" | "prune" | "connect" | "disconnect" | "cleanup_exec"
-            | "refresh" | "import" | "wait" | "untag" | "tag" => None,
-            other => {
-                self.stats.unknown += 1;
-                if self.unknown_logged.len() < UNKNOWN_LOGGED
-                    && self.unknown_logged.insert(other.to_owned())
-                {
-                    tracing::info!(engine = %self.engine, action = other, "unknown container event action (ignored; logged once)");
-                }
-                None
-            }
-        }
-    }
-
-    fn row_from_event(&self, event: &RawEvent, state: &str, status: String) -> Container {
-        let label = |k: &str| {
-            event
-                .attribute(k)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        Container {
-            id: event.id.clone(),
-            name: event.attribute("name").map_or_else(
-                || event.id.chars().take(12).collect(),
-                |n| n.trim_start_matches('/').to_owned(),
-            ),
-            image: event.attribute("image").unwrap_or_default().to_owned(),
-            state: state.to_owned(),
-            status,
-            engine: self.engine.clone(),
-            created: event.time_nano.div_euclid(1_000_000_000),
-            ports: Vec::new(),
-            pod: label("io.podman.pod.name"),
-            project: label("com.docker.compose.project"),
-            pending: false,
-            kube: None,
-        }
-    }
-
     fn upsert(&mut self, container: Container) -> Delta {
         let container = container.bounded();
         self.containers
@@ -349,29 +231,6 @@ impl EngineStore {
         self.delta(Change::Upsert {
             container: Box::new(container),
         })
-    }
-
-    fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
-        let Some(c) = self.containers.get_mut(&event.id) else {
-            // An event for a container never listed nor created (its create was lost in a gap):
-            // build it from the event's attributes rather than miss it, within a bound.
-            if self.invented >= MAX_INVENTED {
-                self.stats.unknown += 1;
-                return None;
-            }
-            self.invented += 1;
-            let container = self.row_from_event(event, state, status);
-            return Some(self.upsert(container));
-        };
-        if c.state == state && c.status == status {
-            return None;
-        }
-        state.clone_into(&mut c.state);
-        c.status = status;
-        let container = c.clone();
-        Some(self.delta(Change::Upsert {
-            container: Box::new(container),
-        }))
     }
 
     /// Sets or clears the pending mark of an action in flight.
@@ -419,3 +278,4 @@ fn half_empty<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
 
 #[cfg(test)]
 mod tests;
+mod verbs;

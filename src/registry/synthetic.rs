@@ -29,28 +29,28 @@ pub async fn fill(registry: &Registry, id: &str, n: usize) {
     let mut items = vec![WatchEvent::Status(status), WatchEvent::Init];
     items.extend((0..n).map(|i| {
         let running = i % 3 == 0;
+        let state = if running { "running" } else { "exited" };
         WatchEvent::InitApply(Container {
-            id: format!("{i:064x}"),
-            name: format!("synthetic-{i:05}"),
             image: format!("registry.example/app-{}:latest", i % 50),
-            state: if running { "running" } else { "exited" }.to_owned(),
             status: if running {
                 "Up 1 hour"
             } else {
                 "Exited (0) 1 hour ago"
             }
             .to_owned(),
-            engine: id.to_owned(),
             created: created - i64::try_from(i).unwrap_or(0),
             ports: if i % 7 == 0 {
                 vec![format!("0.0.0.0:{}->80/tcp", 8000 + i % 1000)]
             } else {
                 Vec::new()
             },
-            pod: None,
             project: Some(format!("project-{:03}", i / 20)),
-            pending: false,
-            kube: None,
+            ..Container::new(
+                id,
+                &format!("{i:064x}"),
+                &format!("synthetic-{i:05}"),
+                state,
+            )
         })
     }));
     items.push(WatchEvent::InitDone);

@@ -282,12 +282,12 @@ mod tests {
         let loaded = read(&path).unwrap();
         assert_eq!(loaded.fallback, vec!["backoff", "kubernetes"]);
         let s = &loaded.settings;
-        assert_eq!(s.theme, "dark");
+        assert_eq!(s.theme, crate::settings::Theme::Dark);
         assert_eq!(s.endpoints.len(), 1);
         assert_eq!(s.backoff, crate::reconnect::BackoffPolicy::default());
         // Loading alone never writes; an unrelated edit leaves the newer sections as they are.
         assert_eq!(raw(&path), newer);
-        Settings::update_at(&path, |s| s.theme = "light".into()).unwrap();
+        Settings::update_at(&path, |s| s.theme = crate::settings::Theme::Light).unwrap();
         let v = raw(&path);
         assert_eq!(v["theme"], "light");
         assert_eq!(v["backoff"], "adaptive");
@@ -295,7 +295,7 @@ mod tests {
         // An edit that changes nothing writes nothing.
         let before = std::fs::metadata(&path).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        Settings::update_at(&path, |s| s.theme = "light".into()).unwrap();
+        Settings::update_at(&path, |s| s.theme = crate::settings::Theme::Light).unwrap();
         assert_eq!(
             std::fs::metadata(&path).unwrap().modified().unwrap(),
             before
@@ -339,7 +339,7 @@ mod tests {
         let path = dir.path().join("settings.json");
         std::fs::write(&path, "[1, 2]").unwrap();
         assert!(matches!(read(&path), Err(SettingsError::Malformed { .. })));
-        assert!(Settings::update_at(&path, |s| s.theme = "dark".into()).is_err());
+        assert!(Settings::update_at(&path, |s| s.theme = crate::settings::Theme::Dark).is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[1, 2]");
     }
 }

@@ -18,21 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// A user-configured engine endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export_to = "EndpointSetting.ts")]
-pub struct EndpointSetting {
-    /// The engine id shown everywhere (e.g. `lab-docker`).
-    pub name: String,
-    /// `unix:///path`, `tcp://host:port` or `npipe:////./pipe/NAME`.
-    pub url: String,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-fn yes() -> bool {
-    true
-}
+pub use crate::engine::discovery::EndpointSetting;
 
 /// Which Kubernetes contexts Skiff watches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -61,6 +47,19 @@ impl Default for KubernetesSettings {
     }
 }
 
+/// The window's colours. A theme this version does not know (a newer Skiff's) makes the
+/// section fall back to `system` and stays in the file as written (see `file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export_to = "Theme.ts")]
+pub enum Theme {
+    Light,
+    Dark,
+    /// Follows the desktop (`prefers-color-scheme`).
+    #[default]
+    System,
+}
+
 /// Everything the user can set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -71,8 +70,7 @@ pub struct Settings {
     pub telemetry: Option<bool>,
     /// Telemetry collector (`SKIFF_TELEMETRY_URL` overrides it).
     pub telemetry_url: Option<String>,
-    /// `light`, `dark` or `system`.
-    pub theme: String,
+    pub theme: Theme,
     /// Desktop notifications for engines that go down and handlers that fall behind.
     pub notifications: bool,
     /// Reconnect backoff (environment variables override it).
@@ -93,7 +91,7 @@ impl Default for Settings {
             endpoints: Vec::new(),
             telemetry: None,
             telemetry_url: None,
-            theme: "system".to_owned(),
+            theme: Theme::System,
             notifications: true,
             backoff: crate::reconnect::BackoffPolicy::default(),
             log_level: crate::logs::LogLevel::default(),
@@ -193,9 +191,6 @@ impl Settings {
                 return Err(invalid(format!("{field}.url"), err.to_string()));
             }
         }
-        if !["light", "dark", "system"].contains(&self.theme.as_str()) {
-            return Err(invalid("theme", "one of light, dark, system"));
-        }
         let b = &self.backoff;
         if !(10..=60_000).contains(&b.initial_ms) {
             return Err(invalid("backoff.initial_ms", "between 10 ms and 60 000 ms"));
@@ -290,9 +285,12 @@ mod tests {
         s.endpoints[1].url = "ftp://x".into();
         assert_eq!(s.validate().unwrap_err().field, "endpoints[1].url");
         s.endpoints.pop();
-        s.theme = "neon".into();
-        assert_eq!(s.validate().unwrap_err().field, "theme");
-        s.theme = "dark".into();
+        // A theme is one of three by type: a hostile or newer word does not even parse.
+        assert!(serde_json::from_value::<Theme>(serde_json::json!("neon")).is_err());
+        assert_eq!(
+            serde_json::from_value::<Theme>(serde_json::json!("dark")).unwrap(),
+            Theme::Dark
+        );
         s.kubernetes.namespace = Some("Team_A".into());
         assert_eq!(s.validate().unwrap_err().field, "kubernetes.namespace");
         s.kubernetes.namespace = Some("team-a".into());
@@ -313,9 +311,9 @@ mod tests {
     fn an_edit_keeps_consent_and_unknown_keys() {
         let mut current: Settings =
             serde_json::from_str(r#"{"telemetry": true, "future_key": 7, "telemetry_url": "https://collector.example/v1"}"#).unwrap();
-        current.theme = "light".into();
+        current.theme = Theme::Light;
         let edit = Settings {
-            theme: "dark".into(),
+            theme: Theme::Dark,
             notifications: false,
             // A hostile page pointing telemetry elsewhere, and Kubernetes at a file of its choice.
             telemetry_url: Some("https://attacker.example/collect".into()),
@@ -334,7 +332,7 @@ mod tests {
         );
         assert_eq!(merged.kubernetes.kubeconfig, None);
         assert_eq!(merged.kubernetes.namespace.as_deref(), Some("team"));
-        assert_eq!(merged.theme, "dark");
+        assert_eq!(merged.theme, Theme::Dark);
         assert!(!merged.notifications);
         assert_eq!(merged.extra["future_key"], 7);
     }
@@ -352,8 +350,8 @@ mod tests {
         let path = dir.path().join("settings.json");
         std::fs::write(&path, r#"{"theme":"dark","future_key":{"a":1}}"#).unwrap();
         let s = Settings::load_from(&path).unwrap();
-        assert_eq!(s.theme, "dark");
-        Settings::update_at(&path, |s| s.theme = "light".into()).unwrap();
+        assert_eq!(s.theme, Theme::Dark);
+        Settings::update_at(&path, |s| s.theme = Theme::Light).unwrap();
         let raw: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(raw["future_key"]["a"], 1);

@@ -18,6 +18,9 @@ pub mod sink;
 pub mod status;
 pub mod switch;
 pub mod throttle;
+mod worker;
+
+use worker::worker;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,13 +28,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use ts_rs::TS;
 
 pub use event::TelemetryEvent;
 pub use switch::TelemetrySwitch;
 
-use crate::registry::{Registry, RegistryEvent};
+use crate::registry::{Feed, Handled, Registry};
 use crate::shutdown::Shutdown;
 use crate::watcher::EngineStatus;
 
@@ -226,27 +229,21 @@ impl Telemetry {
             return;
         }
         let this = self.clone();
-        let registry = registry.clone();
-        let mut rx = registry.subscribe();
-        let metrics = registry.handler("telemetry");
-        runtime.spawn(async move {
-            loop {
-                let item = rx.recv().await;
-                metrics.queued(rx.len());
-                match item {
-                    Ok(RegistryEvent::Engine(status)) => this.observe(&status),
-                    Ok(RegistryEvent::Delta(_)) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        metrics.resynced();
-                        for status in registry.snapshot().engines {
-                            this.observe(&status);
-                        }
+        // No shutdown of its own: it ends with the registry (or the runtime).
+        let consuming = registry.consume("telemetry", Shutdown::never(), move |feed| {
+            match feed {
+                Feed::Engine(status) => this.observe(&status),
+                Feed::Delta(_) => {}
+                // Statuses may have been missed: the current ones replace them.
+                Feed::Resync { snapshot, .. } => {
+                    for status in &snapshot.engines {
+                        this.observe(status);
                     }
-                    Err(broadcast::error::RecvError::Closed) => return,
                 }
-                metrics.handled(None);
             }
+            Ok::<_, std::convert::Infallible>(Handled::Ok)
         });
+        runtime.spawn(consuming);
     }
 
     #[must_use]
@@ -261,193 +258,6 @@ impl Telemetry {
             queued: c.queued.load(Ordering::Relaxed),
         }
     }
-}
-
-/// A keyed BLAKE3 pseudonym with this install's random key (created on first use), for the rare
-/// property that needs an identifier without revealing it.
-pub fn pseudonym(dir: &std::path::Path, value: &str) -> std::io::Result<String> {
-    let path = dir.join("telemetry-key");
-    let key: [u8; 32] = match std::fs::read(&path) {
-        Ok(bytes) if bytes.len() == 32 => bytes.try_into().expect("checked length"),
-        _ => {
-            let key: [u8; 32] = rand::random();
-            std::fs::create_dir_all(dir)?;
-            std::fs::write(&path, key)?;
-            key
-        }
-    };
-    Ok(blake3::keyed_hash(&key, value.as_bytes()).to_hex()[..16].to_owned())
-}
-
-struct Worker {
-    config: TelemetryConfig,
-    /// The collector's address and a client for it; `None`: none configured, or unusable.
-    sink: Option<(sink::SinkUrl, sink::SinkClient)>,
-    status: status::SinkStatus,
-    /// The consent switch: while it is off, nothing is sent (queued events wait, inspectable).
-    on: Arc<std::sync::atomic::AtomicBool>,
-    counters: Arc<Counters>,
-    throttle: throttle::Throttle,
-    episodes: episodes::OutageTracker,
-    outbox: outbox::Outbox,
-}
-
-impl Worker {
-    fn admit(&mut self, event: TelemetryEvent) {
-        if let Some(event) = self.throttle.admit(event) {
-            self.outbox.push(event);
-            self.counters.recorded.fetch_add(1, Ordering::Relaxed);
-        }
-        self.sync_counters();
-    }
-
-    fn sync_counters(&self) {
-        self.counters
-            .suppressed
-            .store(self.throttle.suppressed_total, Ordering::Relaxed);
-        self.counters
-            .queued
-            .store(self.outbox.queued().len() as u64, Ordering::Relaxed);
-    }
-
-    /// Sends one batch if there is one and a sink; returns when to try again at the earliest.
-    async fn send_batch(&mut self) -> Option<Duration> {
-        if !self.on.load(Ordering::Relaxed) {
-            return None;
-        }
-        let (url, client) = self.sink.clone()?;
-        let batch = self.outbox.batch(self.config.batch);
-        if batch.is_empty() {
-            return None;
-        }
-        let reply = client.post(&url, &batch).await;
-        self.status.attempted(match &reply {
-            sink::Reply::Accepted => None,
-            sink::Reply::RetryAfter(d) => {
-                Some(format!("collector asked to wait {} s (429)", d.as_secs()))
-            }
-            sink::Reply::Failed(why) => Some(why.clone()),
-        });
-        match reply {
-            sink::Reply::Accepted => {
-                self.outbox.ack(batch.len());
-                self.counters
-                    .sent
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                self.sync_counters();
-                None
-            }
-            sink::Reply::RetryAfter(d) => Some(d),
-            sink::Reply::Failed(why) => {
-                tracing::debug!(%why, "telemetry batch not sent; will retry");
-                Some(Duration::ZERO)
-            }
-        }
-    }
-}
-
-async fn worker(
-    config: TelemetryConfig,
-    mut rx: mpsc::Receiver<Command>,
-    counters: Arc<Counters>,
-    on: Arc<std::sync::atomic::AtomicBool>,
-    shutdown: Shutdown,
-) {
-    let mut status = status::SinkStatus::load(&config.dir);
-    let sink = config.url.as_deref().and_then(|u| {
-        let ready = sink::SinkUrl::parse(u).and_then(|url| {
-            sink::SinkClient::new(config.ca_file.as_deref()).map(|client| (url, client))
-        });
-        match ready {
-            Ok(sink) => {
-                status.configured(Some(u), None);
-                Some(sink)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "telemetry collector unusable; events stay in the outbox");
-                status.configured(Some(u), Some(e));
-                None
-            }
-        }
-    });
-    if config.url.is_none() {
-        status.configured(None, None);
-    }
-    let mut w = Worker {
-        outbox: outbox::Outbox::open(&config.dir),
-        throttle: throttle::Throttle::new(config.per_hour),
-        episodes: episodes::OutageTracker::default(),
-        sink,
-        status,
-        counters,
-        on,
-        config,
-    };
-    w.counters
-        .dropped
-        .fetch_add(w.outbox.dropped, Ordering::Relaxed);
-    w.sync_counters();
-    let mut backoff = crate::reconnect::BackoffPolicy {
-        initial_ms: 5_000,
-        max_ms: 600_000,
-        ..crate::reconnect::BackoffPolicy::default()
-    }
-    .start();
-    let mut next_send = tokio::time::Instant::now() + w.config.send_every;
-    let mut daily = tokio::time::interval(Duration::from_secs(3600));
-    daily.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let ended = shutdown.wait();
-    tokio::pin!(ended);
-    loop {
-        tokio::select! {
-            () = &mut ended => break,
-            command = rx.recv() => match command {
-                Some(Command::Record(event)) => w.admit(event),
-                Some(Command::Status(status)) => {
-                    if let Some(event) = w.episodes.observe(&status) {
-                        w.admit(event);
-                    }
-                }
-                Some(Command::ClearQueued) => {
-                    w.outbox.clear();
-                    w.sync_counters();
-                }
-                None => break,
-            },
-            _ = daily.tick() => {
-                for event in w.episodes.ongoing(false) {
-                    w.admit(event);
-                }
-            }
-            () = tokio::time::sleep_until(next_send) => {
-                // A slow or hanging sink must not delay quitting: the send races shutdown.
-                let sent = tokio::select! {
-                    reply = w.send_batch() => Some(reply),
-                    () = &mut ended => None,
-                };
-                let Some(reply) = sent else { break };
-                next_send = match reply {
-                    None => {
-                        backoff.reset();
-                        tokio::time::Instant::now() + w.config.send_every
-                    }
-                    Some(Duration::ZERO) => tokio::time::Instant::now() + backoff.next_delay(),
-                    Some(retry_after) => tokio::time::Instant::now() + retry_after,
-                };
-            }
-        }
-    }
-    // Quitting: summarise open outages, try one last flush for at most 2 s; whatever is left
-    // stays in the outbox for the next start.
-    while let Ok(command) = rx.try_recv() {
-        if let Command::Record(event) = command {
-            w.admit(event);
-        }
-    }
-    for event in w.episodes.ongoing(true) {
-        w.admit(event);
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(2), w.send_batch()).await;
 }
 
 /// The advisory lock that makes one process the telemetry owner: the desktop app, or the first

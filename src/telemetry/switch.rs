@@ -43,8 +43,8 @@ struct Inner {
 struct Current {
     telemetry: Telemetry,
     /// Held for its owner lock and task, for as long as the process runs (the task flushes on
-    /// shutdown by itself).
-    _run: Option<TelemetryRun>,
+    /// shutdown by itself; [`TelemetrySwitch::finish`] waits for that).
+    run: Option<TelemetryRun>,
 }
 
 impl TelemetrySwitch {
@@ -61,7 +61,7 @@ impl TelemetrySwitch {
             inner: Arc::new(Inner {
                 current: Mutex::new(Current {
                     telemetry: Telemetry::disabled(),
-                    _run: None,
+                    run: None,
                 }),
                 registry: registry.clone(),
                 shutdown: shutdown.clone(),
@@ -98,10 +98,7 @@ impl TelemetrySwitch {
         if run.is_some() {
             telemetry.follow(&self.inner.registry, &self.inner.runtime);
             tracing::info!("telemetry consent given: recording");
-            *current = Current {
-                telemetry,
-                _run: run,
-            };
+            *current = Current { telemetry, run };
         }
     }
 
@@ -110,6 +107,15 @@ impl TelemetrySwitch {
         let settings = Settings::update(|s| s.telemetry = Some(enabled))?;
         self.apply(&settings);
         Ok(())
+    }
+
+    /// After shutdown: waits for the task's last flush (bounded), so a process that exits next
+    /// (`skiff watch` interrupted) loses nothing it recorded.
+    pub async fn finish(&self) {
+        let run = self.inner.current.lock().run.take();
+        if let Some(run) = run {
+            run.finish().await;
+        }
     }
 
     /// What the Telemetry page shows.

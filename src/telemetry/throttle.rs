@@ -95,15 +95,6 @@ impl Throttle {
         }
         Some(event)
     }
-
-    /// Events held back and not yet folded into a later event (reported at quit).
-    #[must_use]
-    pub fn pending_counts(&self) -> Vec<(String, u64, u64)> {
-        self.held
-            .iter()
-            .map(|(k, h)| (k.clone(), h.suppressed, h.repeats))
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -3,48 +3,18 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
-use super::{AttemptTrigger, EngineSpec, WatcherConfig};
+use super::{EngineSpec, WatcherConfig};
 use crate::engine::events::{EventStream, EventsQuery, RawEvent};
 use crate::engine::{EngineClient, EngineError};
 
-/// Connects, retrying quickly for a short grace period when the attempt was triggered by the
-/// socket appearing (the engine may still be starting behind it).
-async fn connect(
-    spec: &EngineSpec,
-    config: &WatcherConfig,
-    trigger: AttemptTrigger,
-) -> Result<EngineClient, EngineError> {
-    let deadline = Instant::now() + config.socket_grace;
-    loop {
-        match EngineClient::connect(&spec.id, &spec.endpoint).await {
-            Ok(client) => return Ok(client),
-            Err(e)
-                if trigger == AttemptTrigger::Socket
-                    && e.kind().retries()
-                    && Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Connects (within the ping timeout, plus the socket grace when the socket just appeared), then
-/// opens the events stream (within the ping timeout).
+/// Connects, then opens the events stream, each within the ping timeout. (A socket that just
+/// appeared is given its grace by the supervisor, which retries quietly.)
 pub(super) async fn open_session(
     spec: &EngineSpec,
     config: &WatcherConfig,
-    trigger: AttemptTrigger,
     cursor: Option<i64>,
 ) -> Result<(EngineClient, EventStream), EngineError> {
-    let limit = if trigger == AttemptTrigger::Socket {
-        config.ping_timeout + config.socket_grace
-    } else {
-        config.ping_timeout
-    };
+    let limit = config.ping_timeout;
     let timed_out = |what: &str, after: Duration| EngineError::Transient {
         endpoint: spec.endpoint.clone(),
         detail: format!(
@@ -52,7 +22,7 @@ pub(super) async fn open_session(
             after.as_secs_f64().ceil()
         ),
     };
-    let client = tokio::time::timeout(limit, connect(spec, config, trigger))
+    let client = tokio::time::timeout(limit, EngineClient::connect(&spec.id, &spec.endpoint))
         .await
         .map_err(|_| timed_out("/_ping", limit))??;
     let query = EventsQuery {

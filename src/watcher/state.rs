@@ -59,8 +59,6 @@ pub enum AttemptTrigger {
     User,
     /// The periodic safety check while waiting for a watched socket.
     SafetyCheck,
-    /// The connection dropped and is retried at once (the first retry of an outage).
-    Disconnect,
 }
 
 /// One engine's status line.
@@ -69,7 +67,7 @@ pub enum AttemptTrigger {
 pub struct EngineStatus {
     pub engine: String,
     pub endpoint: String,
-    /// Known once the engine answered `/version` at least once.
+    /// Known once the engine answered at least once (Docker/Podman: the headers of `/_ping`).
     pub kind: Option<EngineKind>,
     pub version: Option<String>,
     #[serde(flatten)]

@@ -19,18 +19,8 @@ fn event(id: &str, action: &str, t: i64) -> RawEvent {
 
 fn listed(id: &str, state: &str) -> Container {
     Container {
-        id: id.into(),
-        name: format!("n-{id}"),
         image: "busybox".into(),
-        state: state.into(),
-        status: String::new(),
-        engine: "podman".into(),
-        created: 0,
-        ports: vec![],
-        pod: None,
-        project: None,
-        pending: false,
-        kube: None,
+        ..Container::new("podman", id, &format!("n-{id}"), state)
     }
 }
 

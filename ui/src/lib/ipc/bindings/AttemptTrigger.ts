@@ -4,4 +4,4 @@
  * What caused a connection attempt; recorded so tests (and the Events page) can tell a
  * socket-triggered return from a timer one.
  */
-export type AttemptTrigger = "start" | "timer" | "socket" | "user" | "safety_check" | "disconnect";
+export type AttemptTrigger = "start" | "timer" | "socket" | "user" | "safety_check";

@@ -8,7 +8,7 @@ import type { ErrorInfo } from "./ErrorInfo";
  */
 export type EngineStatus = { engine: string, endpoint: string, 
 /**
- * Known once the engine answered `/version` at least once.
+ * Known once the engine answered at least once (Docker/Podman: the headers of `/_ping`).
  */
 kind: EngineKind | null, version: string | null, trigger: AttemptTrigger | null, 
 /**

@@ -3,6 +3,7 @@ import type { BackoffPolicy } from "./BackoffPolicy";
 import type { EndpointSetting } from "./EndpointSetting";
 import type { KubernetesSettings } from "./KubernetesSettings";
 import type { LogLevel } from "./LogLevel";
+import type { Theme } from "./Theme";
 
 /**
  * Everything the user can set.
@@ -15,11 +16,7 @@ telemetry: boolean | null,
 /**
  * Telemetry collector (`SKIFF_TELEMETRY_URL` overrides it).
  */
-telemetry_url: string | null, 
-/**
- * `light`, `dark` or `system`.
- */
-theme: string, 
+telemetry_url: string | null, theme: Theme, 
 /**
  * Desktop notifications for engines that go down and handlers that fall behind.
  */

@@ -4,6 +4,8 @@
 //! builds without Rust. `tests/bindings.rs` regenerates them and fails when they differ from the
 //! committed files (run `make bindings` to update them).
 
+pub mod contract;
+
 use std::path::Path;
 
 use serde::Serialize;
@@ -50,6 +52,8 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::health::alerts::AlertRecord::export_all(&cfg)?;
     crate::engine::podman_service::PodmanSetup::export_all(&cfg)?;
     crate::build_info::BuildInfo::export_all(&cfg)?;
+    crate::settings::Theme::export_all(&cfg)?;
+    std::fs::write(dir.join("contract.ts"), contract::typescript(&cfg))?;
     Ok(())
 }
 

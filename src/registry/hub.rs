@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 use ts_rs::TS;
 
 use super::delta::Delta;
@@ -23,18 +23,22 @@ use super::metrics::{HandlerMetrics, HandlerReport};
 use super::store::EngineStore;
 use crate::container::Container;
 use crate::engine::events::RawEvent;
-use crate::engine::DiscoveredEngine;
-use crate::shutdown::Shutdown;
-use crate::watcher::{
-    self, Control, EngineSpec, EngineState, EngineStatus, WatchEvent, WatcherConfig,
-};
+use crate::engine::{DiscoveredEngine, EngineActions};
+use crate::watcher::{Control, EngineState, EngineStatus, WatchEvent};
 
 /// Capacity of the fan-out. A subscriber more than this many items behind gets `Lagged` and
 /// must take a snapshot: it is never silently skipped ahead.
-const FANOUT_CAPACITY: usize = 8192;
+pub(super) const FANOUT_CAPACITY: usize = 8192;
 
 /// Recent events kept for the UI's events page (a ring: old ones fall off).
 const HISTORY: usize = 1000;
+
+/// What a source runs on: the user's controls in, its events out.
+#[derive(Debug)]
+pub struct Ports {
+    pub controls: mpsc::Receiver<Control>,
+    pub out: mpsc::Sender<WatchEvent>,
+}
 
 /// Everything a subscriber receives.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -72,19 +76,11 @@ pub struct EventRecord {
     pub replayed: bool,
 }
 
-/// A waiter for the engine event that confirms an action.
-#[derive(Debug)]
-pub(super) struct Waiter {
-    pub actions: &'static [&'static str],
-    pub tx: oneshot::Sender<RawEvent>,
-}
-
 #[derive(Debug, Default)]
 pub(super) struct State {
     pub stores: BTreeMap<String, EngineStore>,
     pub statuses: BTreeMap<String, EngineStatus>,
     pub history: VecDeque<EventRecord>,
-    pub waiters: HashMap<(String, String), Vec<Waiter>>,
     pub stream_errors: u64,
 }
 
@@ -93,9 +89,8 @@ pub(super) struct Inner {
     pub state: Mutex<State>,
     pub tx: broadcast::Sender<RegistryEvent>,
     pub controls: Mutex<HashMap<String, mpsc::Sender<Control>>>,
-    pub engines: Mutex<Vec<DiscoveredEngine>>,
-    /// Ids of the Kubernetes contexts watched.
-    pub kube: Mutex<Vec<String>>,
+    /// Every source attached, in order: its id, and its engine when it is a Docker API one.
+    pub sources: Mutex<Vec<(String, Option<DiscoveredEngine>)>>,
     pub actions: super::actions::Actions,
     pub handlers: Mutex<Vec<Arc<HandlerMetrics>>>,
 }
@@ -113,7 +108,7 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// An empty registry. Subscribe before [`Registry::start`] to see everything from the first
+    /// An empty registry. Subscribe before attaching sources to see everything from the first
     /// status line on.
     #[must_use]
     pub fn new() -> Self {
@@ -123,8 +118,7 @@ impl Registry {
                 state: Mutex::new(State::default()),
                 tx,
                 controls: Mutex::new(HashMap::new()),
-                engines: Mutex::new(Vec::new()),
-                kube: Mutex::new(Vec::new()),
+                sources: Mutex::new(Vec::new()),
                 actions: super::actions::Actions::default(),
                 handlers: Mutex::new(Vec::new()),
             }),
@@ -160,114 +154,50 @@ impl Registry {
         self.lock().history.iter().cloned().collect()
     }
 
-    /// The engines this registry watches.
+    /// The Docker API engines attached (Kubernetes contexts are sources without one).
     #[must_use]
     pub fn engines(&self) -> Vec<DiscoveredEngine> {
-        self.inner.engines.lock().clone()
+        self.inner
+            .sources
+            .lock()
+            .iter()
+            .filter_map(|(_, engine)| engine.clone())
+            .collect()
     }
 
-    /// Starts a watcher and an applier per engine. They end when `shutdown` fires.
-    pub fn start(&self, engines: &[DiscoveredEngine], config: &WatcherConfig, shutdown: &Shutdown) {
-        for engine in engines {
-            let control_rx = self.add_controls(&engine.id);
-            self.inner.engines.lock().push(engine.clone());
-            let out_tx = self.attach(&engine.id);
-            let spec = EngineSpec {
-                id: engine.id.clone(),
-                endpoint: engine.endpoint.clone(),
-            };
-            self.spawn_supervised(
-                &engine.id,
-                "watcher",
-                watcher::run(
-                    spec,
-                    config.clone(),
-                    control_rx,
-                    out_tx,
-                    shutdown.clone().wait(),
-                ),
-            );
-        }
-    }
-
-    /// Starts a watcher per Kubernetes context (engine id `k8s:<context>`), feeding the same
-    /// stores and fan-out as the engines. They end when `shutdown` fires.
-    pub fn start_kubernetes(
+    /// Attaches a source: its store and applier, its control channel (Retry now, Enable) and
+    /// its actions. Whoever starts the source (`crate::app`) runs it on the returned ports; the
+    /// registry itself starts nothing.
+    #[must_use]
+    pub fn add_source(
         &self,
-        contexts: &[crate::kubernetes::KubeContext],
-        config: &WatcherConfig,
-        shutdown: &Shutdown,
-    ) {
-        for ctx in contexts {
-            let control_rx = self.add_controls(&ctx.id);
-            self.inner.kube.lock().push(ctx.id.clone());
-            let actions = Arc::new(crate::kubernetes::watch::PodActions::default());
-            self.register_object_actions(&ctx.id, actions.clone());
-            let out_tx = self.attach(&ctx.id);
-            self.spawn_supervised(
-                &ctx.id,
-                "watcher",
-                crate::kubernetes::watch::run(
-                    ctx.clone(),
-                    config.clone(),
-                    control_rx,
-                    out_tx,
-                    actions,
-                    shutdown.clone().wait(),
-                ),
-            );
+        id: &str,
+        engine: Option<DiscoveredEngine>,
+        actions: Arc<dyn EngineActions>,
+    ) -> Ports {
+        let (control_tx, controls) = mpsc::channel(16);
+        self.inner.controls.lock().insert(id.to_owned(), control_tx);
+        self.inner.sources.lock().push((id.to_owned(), engine));
+        self.register_actions(id, actions);
+        Ports {
+            controls,
+            out: self.attach(id),
         }
     }
 
-    /// The control channel of a new watcher (Retry now, enable/disable), reachable by its id.
-    fn add_controls(&self, id: &str) -> mpsc::Receiver<Control> {
-        let (control_tx, control_rx) = mpsc::channel(16);
-        self.inner.controls.lock().insert(id.to_owned(), control_tx);
-        control_rx
-    }
-
-    /// Ids of everything watched: engines, then Kubernetes contexts.
+    /// Ids of every source, in the order they were added (engines, then Kubernetes contexts).
     #[must_use]
     pub fn engine_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.engines().into_iter().map(|e| e.id).collect();
-        ids.extend(self.inner.kube.lock().iter().cloned());
-        ids
-    }
-
-    /// Starts watching `endpoint` unless an engine already does (then it is retried at once);
-    /// returns the engine's id. The id is `id_hint`, or `id_hint-2`… when that is taken.
-    #[must_use]
-    pub fn ensure_watched(
-        &self,
-        endpoint: crate::engine::Endpoint,
-        id_hint: &str,
-        config: &WatcherConfig,
-        shutdown: &Shutdown,
-    ) -> String {
-        let engines = self.engines();
-        if let Some(e) = engines.iter().find(|e| e.endpoint == endpoint) {
-            let _ = self.retry_now(Some(&e.id));
-            return e.id.clone();
-        }
-        // At most `engines.len()` ids can be taken, so one of the first `len + 1` is free.
-        let id = std::iter::once(id_hint.to_owned())
-            .chain((2..=engines.len() + 1).map(|n| format!("{id_hint}-{n}")))
-            .find(|id| !engines.iter().any(|e| &e.id == id))
-            .expect("an unused id");
-        self.start(
-            &[DiscoveredEngine {
-                id: id.clone(),
-                endpoint,
-                source: crate::engine::DiscoverySource::WellKnown,
-            }],
-            config,
-            shutdown,
-        );
-        id
+        self.inner
+            .sources
+            .lock()
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 
     /// Adds an engine's store and its applier task (the `registry:<id>` handler) and returns
-    /// the sender that feeds it. [`Registry::start`] connects a watcher to it; the soak harness
+    /// the sender that feeds it. [`Registry::add_source`] connects a source to it; the soak harness
     /// and fault tests feed it directly. The applier ends when every sender is dropped.
     #[must_use]
     pub fn attach(&self, id: &str) -> mpsc::Sender<WatchEvent> {
@@ -318,12 +248,12 @@ impl Registry {
             WatchEvent::InitDone => store.init_done(&mut deltas),
             WatchEvent::Event(event) => {
                 deltas.extend(store.apply(&event));
-                confirm(&mut state.waiters, engine, &event);
+                self.inner.actions.confirm(engine, &event);
                 record(&mut state.history, engine, &event, false);
             }
             WatchEvent::Object { row, event } => {
                 deltas.extend(store.replace(&event.id, row.map(|r| *r)));
-                confirm(&mut state.waiters, engine, &event);
+                self.inner.actions.confirm(engine, &event);
                 record(&mut state.history, engine, &event, false);
             }
             WatchEvent::History(event) => record(&mut state.history, engine, &event, true),
@@ -433,20 +363,6 @@ fn snapshot_of(state: &State) -> Snapshot {
             .iter()
             .map(|(k, s)| (k.clone(), s.rev()))
             .collect(),
-    }
-}
-
-/// Hands `event` to the actions waiting for it (see `actions.rs`).
-fn confirm(waiters: &mut HashMap<(String, String), Vec<Waiter>>, engine: &str, event: &RawEvent) {
-    if let Some(waiting) = waiters.get_mut(&(engine.to_owned(), event.id.clone())) {
-        let verb = event.action.split(':').next().unwrap_or_default();
-        let (fire, keep): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(waiting)
-            .into_iter()
-            .partition(|w| w.actions.contains(&verb));
-        *waiting = keep;
-        for w in fire {
-            let _ = w.tx.send(event.clone());
-        }
     }
 }
 

@@ -1,0 +1,181 @@
+//! The IPC contract in one place: every command the window may invoke (its name, arguments,
+//! result and error) and every event the shell emits (its name and payload).
+//!
+//! It is generated into `bindings/contract.ts` with the other bindings, where the UI's one
+//! `call` and one `listen` are typed by it: a command or an event cannot be misspelt, nor its
+//! payload mistyped. The shell's handler list, build script and capability are checked against
+//! [`commands`] (`src-tauri`'s tests), so a command cannot be added in one place only.
+
+use std::fmt::Write as _;
+
+use ts_rs::{Config, TS};
+
+use super::IpcError;
+use crate::registry::{Action, ActionError, ActionOutcome, Delta, EventRecord, Snapshot};
+use crate::settings::Settings;
+use crate::watcher::EngineStatus;
+
+/// The events the shell emits to the window.
+pub mod events {
+    /// An `EngineStatus` per state change or failed attempt.
+    pub const ENGINE_STATUS: &str = "engine://status";
+    /// A `Delta` per container change, with the engine's `rev`.
+    pub const CONTAINERS_DELTA: &str = "containers://delta";
+    /// The bridge fell behind the fan-out (how many items it missed): the window takes a
+    /// snapshot.
+    pub const CONTAINERS_LAGGED: &str = "containers://lagged";
+}
+
+/// One command: what the window sends and what it gets back, as TypeScript types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandSpec {
+    pub name: &'static str,
+    /// Argument names (as the window passes them) and types.
+    pub args: Vec<(&'static str, String)>,
+    pub result: String,
+    pub error: String,
+}
+
+fn ts<T: TS>(cfg: &Config) -> String {
+    T::name(cfg)
+}
+
+/// Every command, in the order the shell registers them.
+#[must_use]
+pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
+    let ipc = ts::<IpcError>(cfg);
+    let cmd = |name, args: Vec<(&'static str, String)>, result: String| CommandSpec {
+        name,
+        args,
+        result,
+        error: ipc.clone(),
+    };
+    vec![
+        cmd("snapshot", vec![], ts::<Snapshot>(cfg)),
+        cmd(
+            "retry_now",
+            vec![("engine", ts::<Option<String>>(cfg))],
+            ts::<usize>(cfg),
+        ),
+        CommandSpec {
+            error: ts::<ActionError>(cfg),
+            ..cmd(
+                "container_action",
+                vec![
+                    ("engine", ts::<String>(cfg)),
+                    ("id", ts::<String>(cfg)),
+                    ("action", ts::<Action>(cfg)),
+                    ("force", ts::<Option<bool>>(cfg)),
+                ],
+                ts::<ActionOutcome>(cfg),
+            )
+        },
+        cmd("events_history", vec![], ts::<Vec<EventRecord>>(cfg)),
+        cmd(
+            "telemetry_report",
+            vec![],
+            ts::<crate::telemetry::TelemetryReport>(cfg),
+        ),
+        cmd("ping", vec![], ts::<crate::health::PingReport>(cfg)),
+        cmd(
+            "set_telemetry_consent",
+            vec![("enabled", ts::<bool>(cfg))],
+            ts::<()>(cfg),
+        ),
+        cmd("clear_telemetry_queue", vec![], ts::<()>(cfg)),
+        cmd(
+            "recent_alerts",
+            vec![],
+            ts::<Vec<crate::health::alerts::AlertRecord>>(cfg),
+        ),
+        cmd("get_settings", vec![], ts::<Settings>(cfg)),
+        cmd(
+            "save_settings",
+            vec![("settings", ts::<Settings>(cfg))],
+            ts::<Settings>(cfg),
+        ),
+        cmd(
+            "podman_setup",
+            vec![],
+            ts::<crate::engine::podman_service::PodmanSetup>(cfg),
+        ),
+        cmd("start_podman", vec![], ts::<String>(cfg)),
+        cmd(
+            "build_info",
+            vec![],
+            ts::<crate::build_info::BuildInfo>(cfg),
+        ),
+        cmd("log_folder", vec![], ts::<Option<String>>(cfg)),
+        cmd("choose_kubeconfig", vec![], ts::<Option<String>>(cfg)),
+        cmd("reset_kubeconfig", vec![], ts::<()>(cfg)),
+        cmd("open_log_folder", vec![], ts::<()>(cfg)),
+    ]
+}
+
+/// The events, with their payload types.
+#[must_use]
+pub fn event_specs(cfg: &Config) -> Vec<(&'static str, String)> {
+    vec![
+        (events::ENGINE_STATUS, ts::<EngineStatus>(cfg)),
+        (events::CONTAINERS_DELTA, ts::<Delta>(cfg)),
+        (events::CONTAINERS_LAGGED, ts::<u64>(cfg)),
+    ]
+}
+
+/// `contract.ts`: the `Commands` and `Events` maps, importing the bindings they name.
+#[must_use]
+pub fn typescript(cfg: &Config) -> String {
+    let commands = commands(cfg);
+    let events = event_specs(cfg);
+    let mut named = std::collections::BTreeSet::new();
+    let mut note = |ty: &str| {
+        for word in ty.split(|c: char| !c.is_alphanumeric() && c != '_') {
+            if word.starts_with(|c: char| c.is_ascii_uppercase()) && word != "Array" {
+                named.insert(word.to_owned());
+            }
+        }
+    };
+    for c in &commands {
+        for (_, t) in &c.args {
+            note(t);
+        }
+        note(&c.result);
+        note(&c.error);
+    }
+    for (_, t) in &events {
+        note(t);
+    }
+
+    let mut out =
+        String::from("// Generated from src/ipc/contract.rs (`make bindings`); do not edit.\n");
+    for name in &named {
+        let _ = writeln!(out, "import type {{ {name} }} from \"./{name}\";");
+    }
+    out +=
+        "\n/** Every command: its arguments, result and error. */\nexport interface Commands {\n";
+    for c in &commands {
+        let args = if c.args.is_empty() {
+            "Record<string, never>".to_owned()
+        } else {
+            let fields: Vec<String> = c.args.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+            format!("{{ {} }}", fields.join("; "))
+        };
+        let _ = writeln!(
+            out,
+            "  {}: {{ args: {args}; result: {}; error: {} }};",
+            c.name, c.result, c.error
+        );
+    }
+    out +=
+        "}\n\n/** Every event the shell emits, with its payload. */\nexport interface Events {\n";
+    for (name, payload) in &events {
+        let _ = writeln!(out, "  \"{name}\": {payload};");
+    }
+    out += "}\n\nexport const EVENTS = {\n";
+    for (name, _) in &events {
+        let key = name.replace("://", "_").to_uppercase();
+        let _ = writeln!(out, "  {key}: \"{name}\",");
+    }
+    out += "} as const;\n";
+    out
+}

@@ -1,0 +1,59 @@
+//! Finding containers: by id, name or unique id prefix, across engines.
+
+use super::hub::Registry;
+use crate::container::Container;
+use crate::engine::{ActionError, ActionErrorKind};
+
+impl Registry {
+    /// Finds a container by full id, name, or unique id prefix, across engines (or in `engine`).
+    pub fn resolve(
+        &self,
+        engine: Option<&str>,
+        name_or_id: &str,
+    ) -> Result<(String, String), ActionError> {
+        let snapshot = self.snapshot();
+        let candidates: Vec<&Container> = snapshot
+            .containers
+            .iter()
+            .filter(|c| engine.is_none_or(|e| c.engine == e))
+            .collect();
+        let exact: Vec<&&Container> = candidates
+            .iter()
+            .filter(|c| c.id == name_or_id || c.name == name_or_id)
+            .collect();
+        let found: Vec<&&Container> = if exact.is_empty() && name_or_id.len() >= 3 {
+            candidates
+                .iter()
+                .filter(|c| c.id.starts_with(name_or_id))
+                .collect()
+        } else {
+            exact
+        };
+        match found.as_slice() {
+            [one] => Ok((one.engine.clone(), one.id.clone())),
+            [] => Err(ActionError {
+                kind: ActionErrorKind::NotFound,
+                message: format!("no container named or with id {name_or_id:?}"),
+            }),
+            many => Err(ActionError {
+                kind: ActionErrorKind::Ambiguous,
+                message: format!(
+                    "{name_or_id:?} matches {} containers (in {}); use the full id",
+                    many.len(),
+                    many.iter()
+                        .map(|c| c.engine.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The row of `id` in `engine`, as the store has it now.
+    pub(super) fn container(&self, engine: &str, id: &str) -> Option<Container> {
+        self.lock()
+            .stores
+            .get(engine)
+            .and_then(|s| s.get(id).cloned())
+    }
+}

@@ -1,0 +1,227 @@
+//! The Docker/Podman source: an engine's events stream and container list, as one session of
+//! the supervisor.
+//!
+//! The order inside a session matters: the events stream is opened first (its response head has
+//! arrived), then containers are listed while stream events are buffered. Nothing can happen
+//! between the list and the stream without being seen. Buffered events older than the stream's
+//! opening are already reflected in the list: they go out as `History` (for the events page), not
+//! applied again, so a container's states are never replayed backwards. "Older" is decided in
+//! the engine's time (the `Date` of its events response), never by comparing our clock with its
+//! stamps, and a stamp far ahead of the engine's clock is taken as "now" so that it cannot poison
+//! the replay cursor (where the next session's `since` starts).
+//!
+//! Every step is bounded: connecting and opening the stream, and the list, each within the ping
+//! timeout, the events buffered during the list by count and bytes.
+
+use std::path::PathBuf;
+
+use futures_util::FutureExt;
+
+use super::open::{clamp_to_engine_clock, open_session, MAX_BUFFERED_BYTES};
+use super::source::{Closed, Connected, Ended, Link, Source};
+use super::{AttemptTrigger, EngineSpec, WatchEvent, WatcherConfig, MAX_BUFFERED_DURING_LIST};
+use crate::engine::events::{EventStream, EventStreamError, RawEvent};
+use crate::engine::{DockerActions, Endpoint, EngineClient, EngineError, ErrorInfo};
+
+/// One Docker or Podman engine.
+#[derive(Debug)]
+pub struct DockerSource {
+    spec: EngineSpec,
+    config: WatcherConfig,
+    /// Engine time of the last event seen: where a replay after reconnecting starts.
+    cursor: Option<i64>,
+    /// The session `connect` opened, taken by `follow`.
+    opened: Option<Opened>,
+    /// The engine's actions, given each session's client (no second client per engine).
+    actions: std::sync::Arc<DockerActions>,
+}
+
+#[derive(Debug)]
+struct Opened {
+    client: EngineClient,
+    stream: EventStream,
+    /// Engine time at which the stream opened: events before it are in the list already.
+    start: i64,
+}
+
+impl DockerSource {
+    #[must_use]
+    pub fn new(
+        spec: EngineSpec,
+        config: WatcherConfig,
+        actions: std::sync::Arc<DockerActions>,
+    ) -> Self {
+        Self {
+            spec,
+            config,
+            cursor: None,
+            opened: None,
+            actions,
+        }
+    }
+
+    /// Checks an event's stamp against the engine's clock and moves the replay cursor.
+    async fn take_time(
+        &mut self,
+        event: &mut RawEvent,
+        stream: &EventStream,
+        link: &Link,
+    ) -> Result<(), Closed> {
+        let warning = clamp_to_engine_clock(event, stream.engine_now());
+        self.cursor = Some(
+            self.cursor
+                .map_or(event.time_nano, |c| c.max(event.time_nano)),
+        );
+        match warning {
+            Some(w) => link.send(WatchEvent::StreamError(w)).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Lists while buffering the stream (neither may wait for the other), sends the relist, then
+    /// the buffered events, then follows the stream. Returns the error that ended it.
+    async fn stream(&mut self, opened: Opened, link: &Link) -> Result<EngineError, Closed> {
+        let Opened {
+            client,
+            mut stream,
+            start,
+        } = opened;
+        let endpoint = &self.spec.endpoint;
+        let timeout = self.config.ping_timeout;
+        let mut buffered = Vec::new();
+        let mut buffered_bytes = 0;
+        let list = {
+            // Bounded in time: a hung engine must not leave a stale list looking "connected".
+            let listing = tokio::time::timeout(timeout, client.list_containers(true));
+            tokio::pin!(listing);
+            loop {
+                tokio::select! {
+                    biased;
+                    listed = &mut listing => match listed {
+                        Ok(Ok(list)) => break list,
+                        Ok(Err(e)) => return Ok(e),
+                        Err(_) => return Ok(transient(endpoint, format!("the container list did not arrive within {} s", timeout.as_secs()))),
+                    },
+                    item = stream.next() => match item {
+                        Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST
+                            && buffered_bytes < MAX_BUFFERED_BYTES => {
+                            buffered_bytes += event.approx_bytes();
+                            buffered.push(event);
+                        }
+                        Ok(_) => return Ok(transient(endpoint, format!("more than {MAX_BUFFERED_DURING_LIST} events ({} MiB) arrived while listing; listing again", MAX_BUFFERED_BYTES >> 20))),
+                        Err(EventStreamError::Disconnected(e)) => return Ok(e),
+                        Err(e) => link.send(WatchEvent::StreamError(e.to_string())).await?,
+                    },
+                }
+            }
+        };
+        link.send(WatchEvent::Init).await?;
+        for container in list {
+            link.send(WatchEvent::InitApply(container)).await?;
+        }
+        link.send(WatchEvent::InitDone).await?;
+        for mut event in buffered {
+            self.take_time(&mut event, &stream, link).await?;
+            link.send(if event.time_nano < start {
+                WatchEvent::History(event)
+            } else {
+                WatchEvent::Event(event)
+            })
+            .await?;
+        }
+        loop {
+            match stream.next().await {
+                Ok(mut event) => {
+                    self.take_time(&mut event, &stream, link).await?;
+                    link.send(WatchEvent::Event(event)).await?;
+                }
+                Err(EventStreamError::Disconnected(e)) => return Ok(e),
+                Err(e) => link.send(WatchEvent::StreamError(e.to_string())).await?,
+            }
+        }
+    }
+}
+
+impl Source for DockerSource {
+    fn watch_path(&self) -> Option<PathBuf> {
+        self.spec
+            .endpoint
+            .socket_path()
+            .map(std::path::Path::to_path_buf)
+    }
+
+    async fn connect(&mut self, _trigger: AttemptTrigger) -> Result<Connected, ErrorInfo> {
+        let started_local = now_nanos();
+        let (client, stream) = open_session(&self.spec, &self.config, self.cursor)
+            .await
+            .map_err(|e| e.info())?;
+        // The engine's clock decides what is history: events stamped before the stream opened
+        // (a replay of the gap) are in the list already. Comparing our clock with the engine's
+        // stamps would misfile every event of an engine whose clock is off (a VM after sleep, a
+        // remote host). Only an engine that sends no `Date` falls back to our clock.
+        let start = stream.engine_opened_at().unwrap_or(started_local);
+        self.actions.set(Some(client.clone()));
+        let pinged = client.clone();
+        let connected = Connected {
+            kind: Some(client.kind()),
+            version: Some(client.version().to_owned()),
+            endpoint: None,
+            probe: Box::new(move || {
+                let client = pinged.clone();
+                async move {
+                    match client.docker().ping().await {
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(lost(
+                            client.endpoint(),
+                            EngineError::from_bollard(client.endpoint(), &e),
+                        )),
+                    }
+                }
+                .boxed()
+            }),
+        };
+        self.opened = Some(Opened {
+            client,
+            stream,
+            start,
+        });
+        Ok(connected)
+    }
+
+    async fn follow(&mut self, link: &Link) -> Ended {
+        let Some(opened) = self.opened.take() else {
+            return Ended::Failed(
+                transient(&self.spec.endpoint, "not connected".to_owned()).info(),
+            );
+        };
+        match self.stream(opened, link).await {
+            Ok(error) => Ended::Failed(lost(&self.spec.endpoint, error)),
+            Err(Closed) => Ended::Closed,
+        }
+    }
+}
+
+/// The failure of a connected session. A stream that broke because the engine went away reads
+/// as a transient I/O error; if the socket is gone too, the truth is that the engine is not
+/// running.
+fn lost(endpoint: &Endpoint, error: EngineError) -> ErrorInfo {
+    match endpoint.socket_path().filter(|p| !p.exists()) {
+        Some(path) => EngineError::SocketMissing {
+            endpoint: endpoint.clone(),
+            path: path.display().to_string(),
+        }
+        .info(),
+        None => error.info(),
+    }
+}
+
+fn transient(endpoint: &Endpoint, detail: String) -> EngineError {
+    EngineError::Transient {
+        endpoint: endpoint.clone(),
+        detail,
+    }
+}
+
+fn now_nanos() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
+}

@@ -1,0 +1,50 @@
+// Generated from src/ipc/contract.rs (`make bindings`); do not edit.
+import type { Action } from "./Action";
+import type { ActionError } from "./ActionError";
+import type { ActionOutcome } from "./ActionOutcome";
+import type { AlertRecord } from "./AlertRecord";
+import type { BuildInfo } from "./BuildInfo";
+import type { Delta } from "./Delta";
+import type { EngineStatus } from "./EngineStatus";
+import type { EventRecord } from "./EventRecord";
+import type { IpcError } from "./IpcError";
+import type { PingReport } from "./PingReport";
+import type { PodmanSetup } from "./PodmanSetup";
+import type { Settings } from "./Settings";
+import type { Snapshot } from "./Snapshot";
+import type { TelemetryReport } from "./TelemetryReport";
+
+/** Every command: its arguments, result and error. */
+export interface Commands {
+  snapshot: { args: Record<string, never>; result: Snapshot; error: IpcError };
+  retry_now: { args: { engine: string | null }; result: number; error: IpcError };
+  container_action: { args: { engine: string; id: string; action: Action; force: boolean | null }; result: ActionOutcome; error: ActionError };
+  events_history: { args: Record<string, never>; result: Array<EventRecord>; error: IpcError };
+  telemetry_report: { args: Record<string, never>; result: TelemetryReport; error: IpcError };
+  ping: { args: Record<string, never>; result: PingReport; error: IpcError };
+  set_telemetry_consent: { args: { enabled: boolean }; result: null; error: IpcError };
+  clear_telemetry_queue: { args: Record<string, never>; result: null; error: IpcError };
+  recent_alerts: { args: Record<string, never>; result: Array<AlertRecord>; error: IpcError };
+  get_settings: { args: Record<string, never>; result: Settings; error: IpcError };
+  save_settings: { args: { settings: Settings }; result: Settings; error: IpcError };
+  podman_setup: { args: Record<string, never>; result: PodmanSetup; error: IpcError };
+  start_podman: { args: Record<string, never>; result: string; error: IpcError };
+  build_info: { args: Record<string, never>; result: BuildInfo; error: IpcError };
+  log_folder: { args: Record<string, never>; result: string | null; error: IpcError };
+  choose_kubeconfig: { args: Record<string, never>; result: string | null; error: IpcError };
+  reset_kubeconfig: { args: Record<string, never>; result: null; error: IpcError };
+  open_log_folder: { args: Record<string, never>; result: null; error: IpcError };
+}
+
+/** Every event the shell emits, with its payload. */
+export interface Events {
+  "engine://status": EngineStatus;
+  "containers://delta": Delta;
+  "containers://lagged": number;
+}
+
+export const EVENTS = {
+  ENGINE_STATUS: "engine://status",
+  CONTAINERS_DELTA: "containers://delta",
+  CONTAINERS_LAGGED: "containers://lagged",
+} as const;
