@@ -3,17 +3,10 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Action } from "./bindings/Action";
-import type { ActionOutcome } from "./bindings/ActionOutcome";
+import { EVENTS, type Commands, type Events } from "./bindings/contract";
 import type { Delta } from "./bindings/Delta";
 import type { EngineStatus } from "./bindings/EngineStatus";
-import type { EventRecord } from "./bindings/EventRecord";
-import type { PingReport } from "./bindings/PingReport";
-import type { Snapshot } from "./bindings/Snapshot";
-import type { TelemetryReport } from "./bindings/TelemetryReport";
-import type { AlertRecord } from "./bindings/AlertRecord";
 import type { Settings } from "./bindings/Settings";
-import type { PodmanSetup } from "./bindings/PodmanSetup";
-import type { BuildInfo } from "./bindings/BuildInfo";
 
 export type { Action } from "./bindings/Action";
 export type { ActionError } from "./bindings/ActionError";
@@ -34,6 +27,7 @@ export type { EndpointSetting } from "./bindings/EndpointSetting";
 export type { HandlerReport } from "./bindings/HandlerReport";
 export type { PodmanSetup } from "./bindings/PodmanSetup";
 export type { BuildInfo } from "./bindings/BuildInfo";
+export type { Theme } from "./bindings/Theme";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -49,34 +43,53 @@ function asError(e: unknown): CommandError {
   if (e && typeof e === "object" && "kind" in e && "message" in e) return e as CommandError;
   return { kind: "internal", message: String(e) };
 }
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+
+/** The sentence to show for anything a command (or the code around it) threw. */
+export function errorMessage(e: unknown): string {
+  return asError(e).message;
+}
+
+type Name = keyof Commands;
+type Args<K extends Name> = Commands[K]["args"];
+type Result<K extends Name> = Commands[K]["result"];
+
+/** Invokes command `cmd` with its arguments, typed by the generated contract. */
+async function call<K extends Name>(
+  cmd: K,
+  ...args: Args<K> extends Record<string, never> ? [] : [Args<K>]
+): Promise<Result<K>> {
   try {
-    return await invoke<T>(cmd, args);
+    return await invoke<Result<K>>(cmd, args[0]);
   } catch (e) {
     throw asError(e);
   }
 }
 
-export const snapshot = () => call<Snapshot>("snapshot");
-export const eventsHistory = () => call<EventRecord[]>("events_history");
-export const retryNow = (engine: string | null) => call<number>("retry_now", { engine });
+export const snapshot = () => call("snapshot");
+export const eventsHistory = () => call("events_history");
+export const retryNow = (engine: string | null) => call("retry_now", { engine });
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>
-  call<ActionOutcome>("container_action", { engine, id, action, force });
+  call("container_action", { engine, id, action, force });
 
-export const ping = () => call<PingReport>("ping");
-export const telemetryReport = () => call<TelemetryReport>("telemetry_report");
-export const buildInfo = () => call<BuildInfo>("build_info");
-export const logFolder = () => call<string | null>("log_folder");
-export const openLogFolder = () => call<null>("open_log_folder");
-export const podmanSetup = () => call<PodmanSetup>("podman_setup");
-export const startPodman = () => call<string>("start_podman");
-export const recentAlerts = () => call<AlertRecord[]>("recent_alerts");
-export const getSettings = () => call<Settings>("get_settings");
-export const saveSettings = (settings: Settings) => call<Settings>("save_settings", { settings });
-export const setTelemetryConsent = (enabled: boolean) => call<null>("set_telemetry_consent", { enabled });
-export const clearTelemetryQueue = () => call<null>("clear_telemetry_queue");
-export const chooseKubeconfig = () => call<string | null>("choose_kubeconfig");
-export const resetKubeconfig = () => call<null>("reset_kubeconfig");
+export const ping = () => call("ping");
+export const telemetryReport = () => call("telemetry_report");
+export const buildInfo = () => call("build_info");
+export const logFolder = () => call("log_folder");
+export const openLogFolder = () => call("open_log_folder");
+export const podmanSetup = () => call("podman_setup");
+export const startPodman = () => call("start_podman");
+export const recentAlerts = () => call("recent_alerts");
+export const getSettings = () => call("get_settings");
+export const saveSettings = (settings: Settings) => call("save_settings", { settings });
+export const setTelemetryConsent = (enabled: boolean) => call("set_telemetry_consent", { enabled });
+export const clearTelemetryQueue = () => call("clear_telemetry_queue");
+export const chooseKubeconfig = () => call("choose_kubeconfig");
+export const resetKubeconfig = () => call("reset_kubeconfig");
+
+/** Listens to event `name`, its payload typed by the generated contract. */
+function on<K extends keyof Events>(name: K, handler: (payload: Events[K]) => void): Promise<UnlistenFn> {
+  return listen<Events[K]>(name, (e) => handler(e.payload));
+}
 
 export interface Subscriptions {
   onStatus: (s: EngineStatus) => void;
@@ -87,9 +100,9 @@ export interface Subscriptions {
 /** Subscribes to the registry's events; resolves once all listeners are registered. */
 export async function subscribe(subs: Subscriptions): Promise<UnlistenFn> {
   const offs = await Promise.all([
-    listen<EngineStatus>("engine://status", (e) => subs.onStatus(e.payload)),
-    listen<Delta>("containers://delta", (e) => subs.onDelta(e.payload)),
-    listen<number>("containers://lagged", () => subs.onLagged()),
+    on(EVENTS.ENGINE_STATUS, subs.onStatus),
+    on(EVENTS.CONTAINERS_DELTA, subs.onDelta),
+    on(EVENTS.CONTAINERS_LAGGED, () => subs.onLagged()),
   ]);
   return () => offs.forEach((off) => off());
 }

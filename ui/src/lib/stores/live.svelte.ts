@@ -1,0 +1,67 @@
+// The window's live copy of the registry: listen first, then snapshot, then apply deltas in
+// order; after a gap or a lag, take a snapshot again. Svelte tracks `version`, bumped after each
+// change of the model (it does not see mutations inside the model itself).
+import { snapshot, subscribe, errorMessage, type Delta, type EngineStatus } from "../ipc";
+import { RegistryModel } from "./registry";
+
+export class LiveRegistry {
+  readonly model = new RegistryModel();
+  version = $state(0);
+  ready = $state(false);
+  fatal = $state<string | null>(null);
+
+  private unlisten: (() => void) | null = null;
+  private resyncing = false;
+  /** Deltas that arrive while the first snapshot is on its way; `null` once it is applied. */
+  private buffered: Delta[] | null = [];
+
+  /** Subscribes, takes the first snapshot, and applies what raced it. */
+  async start(): Promise<void> {
+    // Listen first, then snapshot: deltas that race the snapshot are buffered and applied after
+    // it (those already in it are dropped as stale by their rev).
+    this.unlisten = await subscribe({
+      onStatus: (s) => this.onStatus(s),
+      onDelta: (d) => this.onDelta(d),
+      onLagged: () => void this.resync(),
+    });
+    performance.mark("skiff:snapshot-requested");
+    await this.resync();
+    performance.mark("skiff:snapshot-applied");
+    const raced = this.buffered ?? [];
+    this.buffered = null;
+    for (const d of raced) this.onDelta(d);
+    this.ready = true;
+  }
+
+  stop(): void {
+    this.unlisten?.();
+    this.unlisten = null;
+  }
+
+  private async resync(): Promise<void> {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    try {
+      this.model.applySnapshot(await snapshot());
+      this.version++;
+    } catch (e) {
+      this.fatal = errorMessage(e);
+    } finally {
+      this.resyncing = false;
+    }
+  }
+
+  private onDelta(d: Delta): void {
+    if (this.buffered) {
+      this.buffered.push(d);
+      return;
+    }
+    if (this.model.applyDelta(d) === "gap") void this.resync();
+    else this.version++;
+  }
+
+  private onStatus(s: EngineStatus): void {
+    this.model.applyStatus(s);
+    this.version++;
+  }
+}

@@ -1,0 +1,83 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Container, Delta, Snapshot, Subscriptions } from "../ipc";
+
+// The IPC module is the only one that talks to Tauri: replaced here by a fake shell whose
+// events the test fires and whose snapshots it answers.
+const shell = vi.hoisted(() => ({
+  subs: null as Subscriptions | null,
+  snapshots: [] as Snapshot[],
+  asked: 0,
+}));
+vi.mock("../ipc", async (original) => ({
+  ...(await original<typeof import("../ipc")>()),
+  subscribe: async (subs: Subscriptions) => {
+    shell.subs = subs;
+    return () => (shell.subs = null);
+  },
+  snapshot: async () => {
+    shell.asked++;
+    const next = shell.snapshots.shift();
+    if (!next) throw { kind: "engine", message: "no snapshot" };
+    return next;
+  },
+}));
+
+import { LiveRegistry } from "./live.svelte";
+
+const row = (id: string): Container => ({
+  id,
+  name: id,
+  image: "",
+  state: "running",
+  status: "",
+  engine: "podman",
+  created: 0,
+  ports: [],
+  pod: null,
+  project: null,
+  pending: false,
+  kube: null,
+});
+const snap = (rev: number, ids: string[]): Snapshot => ({ engines: [], containers: ids.map(row), revs: { podman: rev } });
+const upsert = (rev: number, id: string): Delta => ({ engine: "podman", rev, op: "upsert", container: row(id) });
+const ids = (live: LiveRegistry) => live.model.rows().map((c) => c.id).sort();
+
+describe("LiveRegistry", () => {
+  beforeEach(() => {
+    shell.subs = null;
+    shell.snapshots = [];
+    shell.asked = 0;
+  });
+
+  it("listens before the snapshot, applies what raced it once, and resyncs after a gap", async () => {
+    const live = new LiveRegistry();
+    shell.snapshots.push(snap(2, ["a", "b"]));
+    const started = live.start();
+    // Subscribed before the snapshot was asked: a delta racing it is buffered, not lost.
+    await vi.waitFor(() => expect(shell.subs).not.toBeNull());
+    shell.subs!.onDelta(upsert(2, "stale"));
+    shell.subs!.onDelta(upsert(3, "c"));
+    await started;
+    expect(live.ready).toBe(true);
+    expect(ids(live)).toEqual(["a", "b", "c"]);
+
+    // A delta from beyond the next rev is a gap: a fresh snapshot replaces the list.
+    shell.snapshots.push(snap(9, ["z"]));
+    shell.subs!.onDelta(upsert(7, "x"));
+    await vi.waitFor(() => expect(ids(live)).toEqual(["z"]));
+    expect(shell.asked).toBe(2);
+
+    // The bridge fell behind: one more snapshot.
+    shell.snapshots.push(snap(12, ["y", "z"]));
+    shell.subs!.onLagged();
+    await vi.waitFor(() => expect(ids(live)).toEqual(["y", "z"]));
+    live.stop();
+    expect(shell.subs).toBeNull();
+  });
+
+  it("says why when the snapshot cannot be taken", async () => {
+    const live = new LiveRegistry();
+    await live.start();
+    expect(live.fatal).toBe("no snapshot");
+  });
+});
