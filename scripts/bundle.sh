@@ -11,7 +11,6 @@ cd "$(dirname "$0")/.."
 root=$PWD
 target=$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-target}" && pwd)
 export CARGO_TARGET_DIR="$target"
-TAURI_CLI_VERSION=2.12.5
 
 cargo build --release --quiet -p skiff
 bundles=deb
@@ -20,7 +19,7 @@ command -v rpmbuild >/dev/null && bundles=deb,rpm
 # given at build time rather than in tauri.conf.json.
 extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/skiff":"%s"}},"rpm":{"files":{"/usr/bin/skiff":"%s"}}}}}' \
   "$target/release/skiff" "$target/release/skiff")
-(cd src-tauri && npx --yes "@tauri-apps/cli@$TAURI_CLI_VERSION" build --ci --bundles "$bundles" --config "$extra") >&2
+(cd src-tauri && "$root/scripts/tauri.sh" build --ci --bundles "$bundles" --config "$extra") >&2
 for f in "$target"/release/bundle/deb/*.deb "$target"/release/bundle/rpm/*.rpm; do
   [ -f "$f" ] && echo "$f"
 done

@@ -11,9 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 sed 's/ACCENT/#3ddc97/g' icons/skiff.svg > "$tmp/app.svg"
 rsvg-convert -w 1024 -h 1024 "$tmp/app.svg" -o "$tmp/app.png"
-# The Tauri CLI is fetched on demand (not a locked dependency: its per-platform binaries make
-# `npm ci` fail on lockfiles made on another platform).
-npx --yes @tauri-apps/cli@2.12.5 icon "$tmp/app.png" -o icons >/dev/null 2>&1
+scripts/tauri.sh icon "$tmp/app.png" -o icons >/dev/null 2>&1
 # Mobile and Windows Store tiles are not shipped.
 rm -rf icons/android icons/ios icons/Square*Logo.png icons/StoreLogo.png
 

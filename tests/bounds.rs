@@ -1,7 +1,8 @@
 //! Every collection Skiff keeps is bounded by count and by bytes, whatever an engine sends: a
 //! flood of events for ids it never listed, and names of a megabyte.
 
-use std::collections::HashMap;
+mod support;
+
 use std::time::Duration;
 
 use skiff::container::FIELD_CAP;
@@ -9,17 +10,11 @@ use skiff::engine::events::RawEvent;
 use skiff::registry::{Change, Registry, RegistryEvent};
 use skiff::watcher::WatchEvent;
 
+/// An event whose name and image are both `name` (a megabyte of each, in the worst case).
 fn event(id: String, action: &str, name: &str, t: i64) -> RawEvent {
-    RawEvent {
-        typ: "container".into(),
-        action: action.into(),
-        id,
-        attributes: HashMap::from([
-            ("name".into(), name.to_owned()),
-            ("image".into(), name.to_owned()),
-        ]),
-        time_nano: t,
-    }
+    let mut e = support::fixtures::event(action, &id, name, t);
+    e.attributes.insert("image".into(), name.to_owned());
+    e
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use skiff::shutdown;
 use skiff::watcher::{EngineState, EngineStatus, WatcherConfig};
 use support::proxy::Proxy;
 use support::registry::{engine, ids, wait_status};
-use support::{Kind, TestEngine};
+use support::{eventually, Kind, TestEngine};
 
 fn quick(ping_timeout: Duration) -> WatcherConfig {
     WatcherConfig {
@@ -116,20 +116,20 @@ async fn retry_now_and_disable_work_while_a_connect_hangs() {
         &quick(Duration::from_secs(600)),
         &shutdown,
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while accepted.load(Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "never connected");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let connects = || accepted.load(Ordering::SeqCst);
+    eventually(
+        Duration::from_secs(10),
+        || connects() > 0,
+        || "never connected".into(),
+    )
+    .await;
     assert_eq!(registry.retry_now(Some("hung")), 1);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while accepted.load(Ordering::SeqCst) < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "Retry now did not start a new attempt"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        || connects() >= 2,
+        || "Retry now did not start a new attempt".into(),
+    )
+    .await;
     assert!(registry.set_enabled("hung", false));
     wait_status(&mut rx, "hung", Duration::from_secs(5), |s| {
         s.state == EngineState::Disabled
@@ -285,11 +285,12 @@ async fn engine_clock_is_trusted_over_ours(kind: Kind) {
             &shutdown,
         );
         // Wait for the list request, then start containers while it trickles.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while proxy.requests_matching("/containers/json") == lists_before {
-            assert!(Instant::now() < deadline, "no list request");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        eventually(
+            Duration::from_secs(20),
+            || proxy.requests_matching("/containers/json") > lists_before,
+            || "no list request".into(),
+        )
+        .await;
         let name = format!("during-list-{}", shift + 100);
         let id = e.create(&name, true);
         assert_eq!(
@@ -298,23 +299,24 @@ async fn engine_clock_is_trusted_over_ours(kind: Kind) {
             "the container started during the first list"
         );
         assert!(registry.settled(Duration::from_secs(60)).await);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while row(&registry, &id).as_deref() != Some("running") {
-            assert!(
-                Instant::now() < deadline,
-                "shift {shift}: {name} is {:?}, not running; its events: {:?}; stream errors {}",
-                row(&registry, &id),
-                registry
-                    .history()
-                    .into_iter()
-                    .filter(|r| r.id == id)
-                    .map(|r| (r.action, r.time_ms, r.replayed))
-                    .collect::<Vec<_>>(),
-                registry.stream_errors(),
-            );
-
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(
+            Duration::from_secs(30),
+            || row(&registry, &id).as_deref() == Some("running"),
+            || {
+                format!(
+                    "shift {shift}: {name} is {:?}, not running; its events: {:?}; stream errors {}",
+                    row(&registry, &id),
+                    registry
+                        .history()
+                        .into_iter()
+                        .filter(|r| r.id == id)
+                        .map(|r| (r.action, r.time_ms, r.replayed))
+                        .collect::<Vec<_>>(),
+                    registry.stream_errors(),
+                )
+            },
+        )
+        .await;
         assert_eq!(ids(&registry, "e"), e.ps_all(), "shift {shift}");
         *proxy.faults.trickle.lock().unwrap() = None;
 
@@ -339,18 +341,21 @@ async fn engine_clock_is_trusted_over_ours(kind: Kind) {
         })
         .await;
         let later = e.create(&format!("after-future-{}", shift + 100), true);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while row(&registry, &later).as_deref() != Some("running")
-            || row(&registry, &id).as_deref() != Some("running")
-        {
-            assert!(
-                Instant::now() < deadline,
-                "shift {shift}: after a year-ahead stamp, {:?} / {:?}",
-                row(&registry, &id),
-                row(&registry, &later)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(
+            Duration::from_secs(30),
+            || {
+                row(&registry, &later).as_deref() == Some("running")
+                    && row(&registry, &id).as_deref() == Some("running")
+            },
+            || {
+                format!(
+                    "shift {shift}: after a year-ahead stamp, {:?} / {:?}",
+                    row(&registry, &id),
+                    row(&registry, &later)
+                )
+            },
+        )
+        .await;
         assert_eq!(ids(&registry, "e"), e.ps_all(), "shift {shift}");
         let since = proxy.last_since().expect("the replay asked since");
         let engine_now = chrono::Utc::now().timestamp() + shift;
@@ -393,11 +398,12 @@ async fn an_action_whose_engine_goes_away_before_confirming_clears_pending_and_u
         &quick(Duration::from_secs(5)),
         &shutdown,
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while row(&registry, &id).as_deref() != Some("running") {
-        assert!(Instant::now() < deadline, "victim not listed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(20),
+        || row(&registry, &id).as_deref() == Some("running"),
+        || "victim not listed".into(),
+    )
+    .await;
 
     // An id (or a prefix, or a name) Skiff does not show is refused before any request.
     let prefix: String = id.chars().take(12).collect();
@@ -424,11 +430,12 @@ async fn an_action_whose_engine_goes_away_before_confirming_clears_pending_and_u
             .iter()
             .any(|c| c.id == id && c.pending)
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !pending(&registry) {
-        assert!(Instant::now() < deadline, "never pending");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        || pending(&registry),
+        || "never pending".into(),
+    )
+    .await;
     podman.stop();
     let result = acting.await.unwrap();
     assert!(result.is_err(), "{result:?}");

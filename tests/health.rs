@@ -1,7 +1,8 @@
 //! Handler metrics and alerts through the real registry fan-out (engines replaced by a fed
 //! applier, since the point is counting exactly what was sent and pacing a slow consumer).
 
-use std::collections::HashMap;
+mod support;
+
 use std::time::Duration;
 
 use skiff::engine::events::RawEvent;
@@ -11,20 +12,19 @@ use skiff::watcher::WatchEvent;
 use tokio::sync::broadcast::error::RecvError;
 
 fn event(k: usize) -> RawEvent {
-    RawEvent {
-        typ: "container".into(),
-        // Rounds over 100 ids: create, then start and die alternately, so every event changes a
-        // row and yields exactly one delta.
-        action: match k / 100 {
-            0 => "create",
-            r if r % 2 == 1 => "start",
-            _ => "die",
-        }
-        .into(),
-        id: format!("{:064x}", k % 100),
-        attributes: HashMap::from([("name".into(), format!("c-{}", k % 100))]),
-        time_nano: 1_700_000_000_000_000_000 + i64::try_from(k).unwrap(),
-    }
+    // Rounds over 100 ids: create, then start and die alternately, so every event changes a
+    // row and yields exactly one delta.
+    let action = match k / 100 {
+        0 => "create",
+        r if r % 2 == 1 => "start",
+        _ => "die",
+    };
+    support::fixtures::event(
+        action,
+        &format!("{:064x}", k % 100),
+        &format!("c-{}", k % 100),
+        1_700_000_000_000_000_000 + i64::try_from(k).unwrap(),
+    )
 }
 
 fn report(registry: &Registry, name: &str) -> skiff::registry::HandlerReport {

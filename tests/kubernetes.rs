@@ -47,12 +47,8 @@ fn names(registry: &Registry, engine: &str) -> Vec<String> {
     n
 }
 
-async fn until(what: &str, limit: Duration, mut probe: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !probe() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn until(what: &str, limit: Duration, probe: impl FnMut() -> bool) {
+    support::eventually(limit, probe, || format!("waiting for {what}")).await;
 }
 
 /// `skiff watch --json` lines of a running child, read on a thread.

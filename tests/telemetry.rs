@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use skiff::engine::{EngineKind, ErrorInfo, FailureKind};
+use skiff::engine::{EngineKind, FailureKind};
 use skiff::registry::Registry;
 use skiff::shutdown;
 use skiff::telemetry::{Telemetry, TelemetryConfig};
@@ -23,15 +23,8 @@ fn config(dir: &std::path::Path, url: Option<String>) -> TelemetryConfig {
     }
 }
 
-async fn eventually(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while !f() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+async fn eventually(what: &str, limit: Duration, f: impl FnMut() -> bool) {
+    support::eventually(limit, f, || format!("waiting for {what}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,20 +141,12 @@ async fn a_one_hour_outage_on_a_paused_clock_is_one_episode_not_120_events() {
 fn status(state: EngineState) -> EngineStatus {
     EngineStatus {
         kind: Some(EngineKind::Podman),
-        ..EngineStatus::new("podman", "unix:///run/podman/podman.sock", state)
+        ..support::fixtures::status("podman", state)
     }
 }
 
 fn down() -> EngineState {
-    EngineState::Reconnecting {
-        attempt: 1,
-        retry_in_ms: Some(500),
-        error: ErrorInfo {
-            kind: FailureKind::NotRunning,
-            message: "down".into(),
-            remedy: None,
-        },
-    }
+    support::fixtures::reconnecting(FailureKind::NotRunning, 1)
 }
 
 #[tokio::test(start_paused = true)]

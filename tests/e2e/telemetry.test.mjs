@@ -56,6 +56,16 @@ async function openTelemetryPage() {
   return session.waitFor("telemetry page", async () => (await session.findAll('[data-testid="telemetry-consent"]'))[0]);
 }
 
+/** Consent on (from a terminal, as a user could) and the collector refusing: events queue up. */
+async function consentOnAndRefused() {
+  sink.status = 500;
+  execFileSync(cli, ["telemetry", "enable"], { env: { ...process.env, ...env() } });
+  await session.waitFor("the app's telemetry on", async () => {
+    await openTelemetryPage();
+    return await consentChecked();
+  }, 10000);
+}
+
 const consentChecked = () => session.execute(`return document.querySelector('[data-testid="telemetry-consent"]').checked;`);
 const clickConsent = () => session.execute(`document.querySelector('[data-testid="telemetry-consent"]').click();`);
 
@@ -96,6 +106,8 @@ test("started with consent given, the app runs and shows why its collector refus
 });
 
 test("switched off, nothing is sent, not even what is queued; switched on, it is sent once", async () => {
+  await consentOnAndRefused();
+  sink.events = [];
   await clickConsent();
   await session.waitFor("consent saved off", async () => JSON.parse(readFileSync(join(work, "config", "settings.json"), "utf8")).telemetry === false);
   sink.status = 200;
@@ -114,6 +126,7 @@ test("switched off, nothing is sent, not even what is queued; switched on, it is
 });
 
 test("`skiff telemetry disable` in a terminal reaches the running app within seconds", async () => {
+  await consentOnAndRefused();
   execFileSync(cli, ["telemetry", "disable"], { env: { ...process.env, ...env() } });
   const off = await session.waitFor(
     "the app's telemetry off",

@@ -214,6 +214,74 @@ impl TestEngine {
     }
 }
 
+/// Waits until `done()` holds, checking every 20 ms, for at most `limit`; panics with `why()`
+/// (which can say what was seen instead) when it never does. The one polling loop of the tests:
+/// a condition is awaited, never a fixed time.
+pub async fn eventually(
+    limit: std::time::Duration,
+    mut done: impl FnMut() -> bool,
+    why: impl FnOnce() -> String,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(done(), "not within {limit:?}: {}", why());
+}
+
+/// Fixtures: the engine events, statuses and rows the tests build by hand.
+pub mod fixtures {
+    use std::collections::HashMap;
+
+    use skiff::container::Container;
+    use skiff::engine::events::RawEvent;
+    use skiff::engine::{ErrorInfo, FailureKind};
+    use skiff::watcher::{EngineState, EngineStatus};
+
+    /// A container event of `id`, named `name`, at engine time `time_nano`.
+    pub fn event(action: &str, id: &str, name: &str, time_nano: i64) -> RawEvent {
+        RawEvent {
+            typ: "container".to_owned(),
+            action: action.to_owned(),
+            id: id.to_owned(),
+            attributes: HashMap::from([
+                ("name".to_owned(), name.to_owned()),
+                ("image".to_owned(), "busybox".to_owned()),
+            ]),
+            time_nano,
+        }
+    }
+
+    /// `engine` in `state`.
+    pub fn status(engine: &str, state: EngineState) -> EngineStatus {
+        EngineStatus::new(engine, "unix:///test.sock", state)
+    }
+
+    /// A failing state: attempt `attempt` of an outage of class `kind`.
+    pub fn reconnecting(kind: FailureKind, attempt: u32) -> EngineState {
+        EngineState::Reconnecting {
+            attempt,
+            retry_in_ms: Some(500),
+            error: ErrorInfo {
+                kind,
+                message: format!("{} (test)", kind.as_str()),
+                remedy: None,
+            },
+        }
+    }
+
+    /// A running container row of `engine`.
+    pub fn running(engine: &str, id: &str, name: &str) -> Container {
+        Container {
+            image: "busybox".to_owned(),
+            ..Container::new(engine, id, name, "running")
+        }
+    }
+}
+
 /// Registry-level helpers shared by the integration tests.
 pub mod registry {
     use std::time::Duration;
