@@ -128,8 +128,8 @@ impl EngineStore {
     }
 
     pub fn init_apply(&mut self, container: Container) {
-        // Outside an Init (not sent by the watcher) an InitApply is taken as a plain upsert
-        // target set of one: still never lost.
+        // An InitApply without an Init (no source sends one) starts the fresh set itself: the
+        // row is swapped in at the InitDone like any listed one, never lost.
         let set = self.incoming.get_or_insert_with(HashMap::new);
         let container = container.bounded();
         set.insert(container.id.clone(), container);
