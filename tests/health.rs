@@ -71,7 +71,13 @@ async fn metrics_equal_what_was_sent() {
         .await
         .expect("1002 deltas reached the consumer")
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    // The faults make no delta: wait until the store's applier has counted them too.
+    support::eventually(
+        Duration::from_secs(10),
+        || report(&registry, "registry:e").processed == 1000 + 2 + 7,
+        || format!("{:?}", report(&registry, "registry:e")),
+    )
+    .await;
     let store = report(&registry, "registry:e");
     assert_eq!(
         (store.processed, store.errors, store.queue_depth),

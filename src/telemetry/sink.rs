@@ -38,25 +38,39 @@ pub enum Reply {
     Failed(String),
 }
 
+/// Why a collector cannot be used: its address or the CA file to trust for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SinkError {
+    #[error("telemetry endpoint {url:?}: {detail}")]
+    Url { url: String, detail: String },
+    #[error("telemetry endpoint {url:?} has no host")]
+    NoHost { url: String },
+    #[error("telemetry CA file {path}: {detail}")]
+    CaFile { path: String, detail: String },
+    #[error("telemetry CA file {path} has no certificate")]
+    NoCertificate { path: String },
+    #[error("TLS set-up: {0}")]
+    Tls(String),
+}
+
 /// A collector address: `https://host[:port]/path` or `http://…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SinkUrl(hyper::Uri);
 
 impl SinkUrl {
-    pub fn parse(url: &str) -> Result<Self, String> {
-        let uri: hyper::Uri = url
-            .parse()
-            .map_err(|e| format!("telemetry endpoint {url:?}: {e}"))?;
-        match uri.scheme_str() {
-            Some("https" | "http") => {}
-            _ => {
-                return Err(format!(
-                    "telemetry endpoint {url:?}: only https:// and http:// are supported"
-                ))
-            }
+    pub fn parse(url: &str) -> Result<Self, SinkError> {
+        let bad = |detail: String| SinkError::Url {
+            url: url.to_owned(),
+            detail,
+        };
+        let uri: hyper::Uri = url.parse().map_err(|e| bad(format!("{e}")))?;
+        if !matches!(uri.scheme_str(), Some("https" | "http")) {
+            return Err(bad("only https:// and http:// are supported".to_owned()));
         }
         if uri.host().is_none_or(str::is_empty) {
-            return Err(format!("telemetry endpoint {url:?} has no host"));
+            return Err(SinkError::NoHost {
+                url: url.to_owned(),
+            });
         }
         Ok(Self(uri))
     }
@@ -83,25 +97,26 @@ pub struct SinkClient {
 
 impl SinkClient {
     /// A client trusting the platform's roots and, when given, the CAs in `extra_ca` (PEM).
-    pub fn new(extra_ca: Option<&Path>) -> Result<Self, String> {
+    pub fn new(extra_ca: Option<&Path>) -> Result<Self, SinkError> {
         let mut roots = rustls::RootCertStore::empty();
         let native = rustls_native_certs::load_native_certs();
         let (added, _ignored) = roots.add_parsable_certificates(native.certs);
         if let Some(path) = extra_ca {
             use rustls::pki_types::pem::PemObject;
+            let unusable = |detail: String| SinkError::CaFile {
+                path: path.display().to_string(),
+                detail,
+            };
             let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-                .map_err(|e| format!("telemetry CA file {}: {e}", path.display()))?;
+                .map_err(|e| unusable(e.to_string()))?;
             if certs.is_empty() {
-                return Err(format!(
-                    "telemetry CA file {} has no certificate",
-                    path.display()
-                ));
+                return Err(SinkError::NoCertificate {
+                    path: path.display().to_string(),
+                });
             }
             for cert in certs {
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("telemetry CA file {}: {e}", path.display()))?;
+                roots.add(cert).map_err(|e| unusable(e.to_string()))?;
             }
         } else if added == 0 {
             tracing::debug!("no platform root certificates found; https collectors will fail");
@@ -109,7 +124,7 @@ impl SinkClient {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS set-up: {e}"))?
+            .map_err(|e| SinkError::Tls(e.to_string()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
@@ -217,6 +232,7 @@ mod tests {
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "no pem here").unwrap();
         let err = SinkClient::new(Some(&path)).unwrap_err();
-        assert!(err.contains("ca.pem"), "{err}");
+        assert!(matches!(err, SinkError::NoCertificate { .. }), "{err}");
+        assert!(err.to_string().contains("ca.pem"), "{err}");
     }
 }

@@ -97,7 +97,7 @@ pub(super) async fn worker(
             }
             Err(e) => {
                 tracing::warn!(error = %e, "telemetry collector unusable; events stay in the outbox");
-                status.configured(Some(u), Some(e));
+                status.configured(Some(u), Some(e.to_string()));
                 None
             }
         }

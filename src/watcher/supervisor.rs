@@ -370,3 +370,273 @@ async fn ping(probe: &Probe, config: &WatcherConfig) -> Result<Duration, ErrorIn
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The loop itself, on a paused clock, with a scripted source: the real sources are tested
+    //! against real engines (`tests/reconnect.rs`, `tests/kubernetes.rs`, `tests/faults.rs`).
+
+    use std::collections::VecDeque;
+    use std::sync::Arc;
+
+    use futures_util::FutureExt;
+    use parking_lot::Mutex;
+
+    use super::*;
+    use crate::reconnect::BackoffPolicy;
+
+    #[derive(Default)]
+    struct Log {
+        attempts: Vec<AttemptTrigger>,
+        forgotten: usize,
+    }
+
+    /// Connects as scripted (an empty script hangs), then lists nothing and streams forever.
+    struct Scripted {
+        connects: VecDeque<Result<(), FailureKind>>,
+        probe_fails: bool,
+        log: Arc<Mutex<Log>>,
+    }
+
+    impl Source for Scripted {
+        fn watch_path(&self) -> Option<std::path::PathBuf> {
+            None
+        }
+
+        async fn connect(&mut self, trigger: AttemptTrigger) -> Result<Connected, ErrorInfo> {
+            self.log.lock().attempts.push(trigger);
+            match self.connects.pop_front() {
+                Some(Ok(())) => {
+                    let fails = self.probe_fails;
+                    Ok(Connected {
+                        kind: None,
+                        version: Some("1".to_owned()),
+                        endpoint: None,
+                        probe: Box::new(move || {
+                            async move {
+                                if fails {
+                                    Err(error(FailureKind::Transient))
+                                } else {
+                                    Ok(())
+                                }
+                            }
+                            .boxed()
+                        }),
+                    })
+                }
+                Some(Err(kind)) => Err(error(kind)),
+                None => std::future::pending().await,
+            }
+        }
+
+        async fn follow(&mut self, link: &Link) -> Ended {
+            if link.send(WatchEvent::Init).await.is_err()
+                || link.send(WatchEvent::InitDone).await.is_err()
+            {
+                return Ended::Closed;
+            }
+            std::future::pending().await
+        }
+
+        fn forget(&mut self) {
+            self.log.lock().forgotten += 1;
+        }
+    }
+
+    fn error(kind: FailureKind) -> ErrorInfo {
+        ErrorInfo {
+            kind,
+            message: kind.as_str().to_owned(),
+            remedy: None,
+        }
+    }
+
+    struct Run {
+        controls: mpsc::Sender<Control>,
+        out: mpsc::Receiver<WatchEvent>,
+        log: Arc<Mutex<Log>>,
+    }
+
+    fn start(connects: Vec<Result<(), FailureKind>>, probe_fails: bool) -> Run {
+        let log = Arc::new(Mutex::new(Log::default()));
+        let (controls, controls_rx) = mpsc::channel(4);
+        let (out_tx, out) = mpsc::channel(64);
+        let config = WatcherConfig {
+            backoff: BackoffPolicy {
+                initial_ms: 100,
+                max_ms: 1_000,
+                factor: 2.0,
+                healthy_after_ms: 60_000,
+            },
+            ..WatcherConfig::default()
+        };
+        let source = Scripted {
+            connects: connects.into(),
+            probe_fails,
+            log: log.clone(),
+        };
+        let status = EngineStatus::new("e", "scripted://", EngineState::Connecting);
+        tokio::spawn(supervise(
+            source,
+            status,
+            config,
+            controls_rx,
+            out_tx,
+            std::future::pending(),
+        ));
+        Run { controls, out, log }
+    }
+
+    impl Run {
+        async fn status(&mut self) -> EngineStatus {
+            loop {
+                match self.out.recv().await.expect("supervisor running") {
+                    WatchEvent::Status(s) => return s,
+                    _ => continue,
+                }
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failures_back_off_with_growing_waits_then_one_reconnect_is_counted() {
+        let nr = Err(FailureKind::NotRunning);
+        let mut run = start(vec![nr, nr, nr, Ok(())], false);
+        let first = run.status().await;
+        assert_eq!(
+            (first.state, first.trigger),
+            (EngineState::Connecting, Some(AttemptTrigger::Start))
+        );
+        let mut waits = Vec::new();
+        for want in 1..=3 {
+            let s = run.status().await;
+            let EngineState::Reconnecting {
+                attempt,
+                retry_in_ms,
+                ..
+            } = s.state
+            else {
+                panic!("{s:?}")
+            };
+            assert_eq!(attempt, want);
+            waits.push(retry_in_ms.unwrap());
+        }
+        let connected = run.status().await;
+        assert_eq!(connected.state, EngineState::Connected);
+        assert_eq!(connected.trigger, Some(AttemptTrigger::Timer));
+        assert_eq!(connected.reconnects, 1);
+        // Capped exponential with jitter: 100–200 ms, then 200–400 ms, then 400–800 ms.
+        assert!((100..=200).contains(&waits[0]), "{waits:?}");
+        assert!((200..=400).contains(&waits[1]), "{waits:?}");
+        assert!((400..=800).contains(&waits[2]), "{waits:?}");
+        assert_eq!(
+            run.log.lock().attempts,
+            [
+                AttemptTrigger::Start,
+                AttemptTrigger::Timer,
+                AttemptTrigger::Timer,
+                AttemptTrigger::Timer
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_retrying_cannot_help_waits_for_the_user_only_and_retry_now_skips_any_timer()
+    {
+        let mut run = start(
+            vec![
+                Err(FailureKind::PermissionDenied),
+                Err(FailureKind::NotRunning),
+                Ok(()),
+            ],
+            false,
+        );
+        run.status().await;
+        let s = run.status().await;
+        assert!(matches!(s.state, EngineState::Unavailable { .. }), "{s:?}");
+        // A day passes: no attempt, no status.
+        tokio::time::sleep(Duration::from_secs(86_400)).await;
+        assert!(run.out.try_recv().is_err());
+        assert_eq!(run.log.lock().attempts.len(), 1);
+        run.controls.send(Control::RetryNow).await.unwrap();
+        let s = run.status().await;
+        assert!(
+            matches!(s.state, EngineState::Reconnecting { attempt: 2, .. }),
+            "{s:?}"
+        );
+        // "Retry now" during a backoff wait: at once, recorded as the user's.
+        run.controls.send(Control::RetryNow).await.unwrap();
+        let s = run.status().await;
+        assert_eq!(
+            (s.state, s.trigger),
+            (EngineState::Connected, Some(AttemptTrigger::User))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn disabled_clears_the_rows_ignores_everything_but_enable_and_starts_afresh() {
+        let mut run = start(vec![Ok(()), Ok(())], false);
+        run.status().await;
+        assert_eq!(run.status().await.state, EngineState::Connected);
+        run.controls.send(Control::Enable(false)).await.unwrap();
+        let mut items = Vec::new();
+        while items.len() < 5 {
+            items.push(run.out.recv().await.unwrap());
+        }
+        // The session's relist, then Disabled and an empty relist: no stale rows stay.
+        assert!(matches!(items[0], WatchEvent::Init) && matches!(items[1], WatchEvent::InitDone));
+        assert!(matches!(&items[2], WatchEvent::Status(s) if s.state == EngineState::Disabled));
+        assert!(matches!(items[3], WatchEvent::Init) && matches!(items[4], WatchEvent::InitDone));
+        assert_eq!(run.log.lock().forgotten, 1);
+        run.controls.send(Control::RetryNow).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert!(run.out.try_recv().is_err(), "Retry now does not enable");
+        run.controls.send(Control::Enable(true)).await.unwrap();
+        let s = run.status().await;
+        assert_eq!(
+            (s.state, s.trigger),
+            (EngineState::Connecting, Some(AttemptTrigger::Start))
+        );
+        assert_eq!(run.status().await.state, EngineState::Connected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_liveness_ping_ends_the_session_and_forgets_what_the_source_kept() {
+        let mut run = start(vec![Ok(()), Ok(())], true);
+        run.status().await;
+        let connected_at = Instant::now();
+        assert_eq!(run.status().await.state, EngineState::Connected);
+        let s = run.status().await;
+        assert!(
+            matches!(s.state, EngineState::Reconnecting { attempt: 0, .. }),
+            "{s:?}"
+        );
+        assert_eq!(
+            connected_at.elapsed(),
+            Duration::from_secs(30),
+            "at the first ping"
+        );
+        assert_eq!(run.log.lock().forgotten, 1);
+        assert_eq!(run.status().await.state, EngineState::Connected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_now_restarts_a_hung_connect_and_disable_abandons_it() {
+        let mut run = start(vec![], false);
+        run.status().await;
+        run.controls.send(Control::RetryNow).await.unwrap();
+        for _ in 0..1000 {
+            if run.log.lock().attempts.len() == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(
+            run.log.lock().attempts,
+            [AttemptTrigger::Start, AttemptTrigger::User]
+        );
+        run.controls.send(Control::Enable(false)).await.unwrap();
+        assert_eq!(run.status().await.state, EngineState::Disabled);
+        assert_eq!(run.log.lock().attempts.len(), 2);
+    }
+}

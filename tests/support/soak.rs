@@ -16,7 +16,7 @@ use skiff::engine::events::RawEvent;
 use skiff::engine::{ErrorInfo, FailureKind};
 use skiff::health::alerts::{self, AlertConfig};
 use skiff::health::ProcessProbe;
-use skiff::registry::{Registry, RegistryEvent};
+use skiff::registry::{Feed, Handled, Registry};
 use skiff::telemetry::{Telemetry, TelemetryConfig};
 use skiff::watcher::{EngineState, EngineStatus, WatchEvent};
 
@@ -160,26 +160,20 @@ pub async fn run(
     }
 }
 
-/// A consumer rendering every delta, like `skiff watch --json` does.
+/// A consumer rendering every delta, like `skiff watch --json` does, through the same
+/// `Registry::consume` as every consumer of the app.
 fn spawn_consumer(registry: &Registry) {
-    let mut rx = registry.subscribe();
-    let metrics = registry.handler("soak-consumer");
-    tokio::spawn(async move {
-        let mut bytes = 0usize;
-        loop {
-            let item = rx.recv().await;
-            metrics.queued(rx.len());
-            match item {
-                Ok(RegistryEvent::Delta(d)) => {
-                    bytes += serde_json::to_vec(&d).expect("delta serializes").len();
-                }
-                Ok(RegistryEvent::Engine(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => metrics.resynced(),
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return bytes,
+    let mut bytes = 0usize;
+    tokio::spawn(registry.consume(
+        "soak-consumer",
+        skiff::shutdown::Shutdown::never(),
+        move |feed| {
+            if let Feed::Delta(d) = feed {
+                bytes += serde_json::to_vec(&d).expect("delta serializes").len();
             }
-            metrics.handled(None);
-        }
-    });
+            Ok::<_, std::convert::Infallible>(Handled::Ok)
+        },
+    ));
 }
 
 fn outage() -> EngineStatus {
