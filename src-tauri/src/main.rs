@@ -87,11 +87,12 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             app.manage(logging);
+            // `setup` runs outside any Tokio context: the core's tasks go on Tauri's runtime.
+            let rt = tauri::async_runtime::handle();
+            let _in_runtime = rt.inner().enter();
             let plan = plan(settings);
             let (trigger, shutdown) = skiff::shutdown::channel();
             let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
-            // On Tauri's runtime, given explicitly: `setup` runs outside any Tokio context.
-            let rt = tauri::async_runtime::handle();
             app.manage(core.telemetry(&plan.settings, rt.inner()));
             // A desktop without a tray host still gets the window: the tray is a convenience.
             if let Err(e) = tray::install(app.handle()) {

@@ -92,6 +92,7 @@ after(async () => {
 });
 
 test("started with consent given, the app runs and shows why its collector refuses", async () => {
+  sink.status = 500;
   const rows = await session.waitFor("engine banner", async () => (await session.findAll('[data-testid="engine-banner"]')).length > 0);
   assert.ok(rows);
   await openTelemetryPage();
@@ -145,6 +146,7 @@ test("a first run answered with the banner's Share starts telemetry without rest
   await quit();
   rmSync(join(work, "config", "settings.json"));
   sink.events = [];
+  sink.status = 200;
   await launch();
   await session.waitFor("consent banner", async () => (await session.findAll('[data-testid="consent-banner"]')).length > 0);
   await session.execute(`document.querySelector('[data-testid="consent-banner"] button.primary').click();`);
