@@ -490,9 +490,8 @@ mod tests {
     impl Run {
         async fn status(&mut self) -> EngineStatus {
             loop {
-                match self.out.recv().await.expect("supervisor running") {
-                    WatchEvent::Status(s) => return s,
-                    _ => continue,
+                if let WatchEvent::Status(s) = self.out.recv().await.expect("supervisor running") {
+                    return s;
                 }
             }
         }
