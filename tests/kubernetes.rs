@@ -425,8 +425,15 @@ async fn a_namespace_restricted_user_falls_back_to_its_namespace_and_can_delete_
     })
     .await;
 
-    // Delete from Skiff: confirmed by the API's own event, and the pod is gone.
+    // Inspect: the pod object as the API has it, fetched with the session's client.
     let (engine, id) = registry.resolve(Some("k8s:dev"), "mine").unwrap();
+    let pod = registry.inspect(&engine, &id).await.unwrap();
+    assert_eq!(pod["metadata"]["name"], "mine");
+    assert_eq!(pod["metadata"]["namespace"], "team");
+    assert_eq!(pod["metadata"]["uid"], id.as_str());
+    assert_eq!(pod["kind"], "Pod", "{pod}");
+
+    // Delete from Skiff: confirmed by the API's own event, and the pod is gone.
     let outcome = registry
         .act(&engine, &id, skiff::registry::Action::Remove, false)
         .await

@@ -260,3 +260,47 @@ fn ping_exits_0_when_engines_are_connected_and_1_with_the_state_of_one_that_is_n
     assert_eq!(down["state"], "reconnecting");
     assert_eq!(down["error"]["kind"], "not_running");
 }
+
+/// `skiff inspect NAME` prints the engine's own inspect document, one object, for a container it
+/// resolves by name; an unknown name fails with the reason and prints nothing on stdout.
+fn inspect_prints_the_engines_own_document(kind: Kind) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    let id = engine.create("inspected", true);
+    let out = skiff(&["inspect", "inspected", "--host", engine.host()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert!(doc.is_object(), "{doc}");
+    assert_eq!(doc["Id"], id.as_str());
+    assert_eq!(doc["Name"], "/inspected");
+    assert_eq!(doc["State"]["Status"], "running");
+    if kind == Kind::Docker {
+        // The same endpoint and API version as the docker CLI: the same document.
+        let theirs: Vec<serde_json::Value> =
+            serde_json::from_str(&engine.cli(&["inspect", &id])).unwrap();
+        assert_eq!(doc, theirs[0]);
+    }
+    let out = skiff(&["inspect", "no-such-container", "--host", engine.host()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("inspect no-such-container: no container named"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn inspect_prints_podmans_own_document() {
+    inspect_prints_the_engines_own_document(Kind::Podman);
+}
+
+#[test]
+fn inspect_prints_dockers_own_document() {
+    inspect_prints_the_engines_own_document(Kind::Docker);
+}

@@ -6,6 +6,7 @@
 
 mod act;
 mod engines;
+mod inspect;
 pub mod lines;
 mod ping;
 mod ps;
@@ -86,6 +87,9 @@ pub enum Command {
         #[arg(short, long)]
         force: bool,
     },
+    /// The engine's own description of a container (its inspect document; a pod's object), as
+    /// one JSON object.
+    Inspect { container: String },
     /// Health report: engines, handlers, telemetry counters, this process. Exit 1 if unhealthy.
     Ping {
         #[arg(long)]
@@ -154,6 +158,7 @@ pub async fn run(
         Command::Engines { json } => engines::run(&plan, json, out).await,
         Command::Ping { json } => ping::run(&plan, json, out).await,
         Command::Watch { json: _ } => watch::run(&plan, shutdown, out).await,
+        Command::Inspect { container } => inspect::run(&plan, &container, out, err).await,
         _ => unreachable!("telemetry and actions are handled above"),
     }
 }

@@ -139,6 +139,13 @@ pub trait EngineActions: Send + Sync + std::fmt::Debug {
 
     /// The engine's own answer for `row`, asked when no confirming event arrived in time; `None`
     /// when the source's list is that answer already (a list-watch keeps it current).
+    /// The engine's own description of `row`: Docker's and Podman's inspect document, the pod
+    /// object of Kubernetes.
+    fn document(
+        &self,
+        row: &Container,
+    ) -> BoxFuture<'static, Result<serde_json::Value, ActionError>>;
+
     fn inspect(
         &self,
         _row: &Container,
@@ -177,6 +184,21 @@ impl EngineActions for DockerActions {
         let client = self.client();
         let id = row.id.clone();
         async move { call(client.map_err(CallError::Failed)?, id, action, force).await }.boxed()
+    }
+
+    fn document(
+        &self,
+        row: &Container,
+    ) -> BoxFuture<'static, Result<serde_json::Value, ActionError>> {
+        let client = self.client();
+        let id = row.id.clone();
+        async move {
+            client?
+                .inspect(&id)
+                .await
+                .map_err(|e| ActionError::engine(&e))
+        }
+        .boxed()
     }
 
     fn inspect(

@@ -186,6 +186,22 @@ impl EngineClient {
             .find(|c| c.id == id))
     }
 
+    /// The engine's own inspect document of container `id` (`GET /containers/{id}/json`), as
+    /// the engine wrote it: every field it has, Podman's extras included.
+    pub async fn inspect(&self, id: &str) -> Result<serde_json::Value, EngineError> {
+        let path = format!(
+            "/v{}/containers/{}/json",
+            self.api_version(),
+            super::events::percent_encode(id)
+        );
+        let body =
+            super::http::get_body(&self.endpoint, &path, INSPECT_BODY_CAP, LIST_TIMEOUT).await?;
+        serde_json::from_slice(&body).map_err(|e| EngineError::Protocol {
+            endpoint: self.endpoint.clone(),
+            detail: format!("inspect document is not JSON: {e}"),
+        })
+    }
+
     /// `GET /containers/json` through the capped client (see [`super::http::get_body`]):
     /// bollard would buffer a body of any size, for as long as it takes.
     async fn list(&self, all: bool, id: Option<&str>) -> Result<Vec<Container>, EngineError> {
@@ -216,6 +232,10 @@ impl EngineClient {
 /// The largest container list accepted: ~2 KiB a container, so room for 30k containers; a
 /// larger answer is not an engine's.
 pub const LIST_BODY_CAP: usize = 64 * 1024 * 1024;
+
+/// The largest inspect document accepted (a container with thousands of mounts and labels stays
+/// far below).
+pub const INSPECT_BODY_CAP: usize = 16 * 1024 * 1024;
 
 /// Longest a whole list may take to arrive (an engine sending it byte by byte fails here).
 pub const LIST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);

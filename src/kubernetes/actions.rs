@@ -40,6 +40,48 @@ impl EngineActions for PodActions {
         })
     }
 
+    fn document(
+        &self,
+        row: &Container,
+    ) -> BoxFuture<'static, Result<serde_json::Value, ActionError>> {
+        let client = self.client.lock().clone();
+        let row = row.clone();
+        async move {
+            let client = client.ok_or_else(|| {
+                ActionError::new(ActionErrorKind::Engine, "the cluster is not connected")
+            })?;
+            let namespace = row
+                .kube
+                .as_ref()
+                .map(|k| k.namespace.clone())
+                .unwrap_or_default();
+            let pod = Api::<Pod>::namespaced(client, &namespace)
+                .get(&row.name)
+                .await
+                .map_err(|e| match e {
+                    kube::Error::Api(s) if s.code == 404 => ActionError::new(
+                        ActionErrorKind::NotFound,
+                        format!("pod {namespace}/{} is gone", row.name),
+                    ),
+                    kube::Error::Api(s) if s.code == 403 => ActionError::new(
+                        ActionErrorKind::Forbidden,
+                        format!("forbidden: {}", s.message),
+                    ),
+                    e => ActionError::new(ActionErrorKind::Engine, e.to_string()),
+                })?;
+            // The same pod only: a newer one may have taken the name.
+            if pod.metadata.uid.as_deref() != Some(row.id.as_str()) {
+                return Err(ActionError::new(
+                    ActionErrorKind::NotFound,
+                    format!("pod {namespace}/{} was replaced by a newer one", row.name),
+                ));
+            }
+            serde_json::to_value(&pod)
+                .map_err(|e| ActionError::new(ActionErrorKind::Engine, e.to_string()))
+        }
+        .boxed()
+    }
+
     fn call(
         &self,
         row: &Container,

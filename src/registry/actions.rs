@@ -94,6 +94,11 @@ impl Default for Actions {
 }
 
 impl Actions {
+    /// The actions of `engine`, when it has any.
+    pub(super) fn of(&self, engine: &str) -> Option<Arc<dyn EngineActions>> {
+        self.engines.lock().get(engine).cloned()
+    }
+
     /// Hands `event` to the actions of `engine` waiting for it. Called by the applier with the
     /// event applied to the store already, so a woken action reads the confirmed row.
     pub(super) fn confirm(&self, engine: &str, event: &RawEvent) {
@@ -221,8 +226,7 @@ impl Registry {
         if action.already_done(&row.state) {
             return Ok(outcome(Confirmation::AlreadyDone, Some(row)));
         }
-        let actions = self.inner.actions.engines.lock().get(engine).cloned();
-        let actions = actions.ok_or_else(|| {
+        let actions = self.inner.actions.of(engine).ok_or_else(|| {
             ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
         })?;
         if let Some(refused) = actions.refuses(action) {

@@ -49,6 +49,21 @@ impl Registry {
         }
     }
 
+    /// The engine's own description of a container Skiff shows (see
+    /// [`EngineActions::document`](crate::engine::EngineActions::document)).
+    pub async fn inspect(&self, engine: &str, id: &str) -> Result<serde_json::Value, ActionError> {
+        let row = self.container(engine, id).ok_or_else(|| {
+            ActionError::new(
+                ActionErrorKind::NotFound,
+                format!("no container {id:?} in {engine}"),
+            )
+        })?;
+        let actions = self.inner.actions.of(engine).ok_or_else(|| {
+            ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
+        })?;
+        actions.document(&row).await
+    }
+
     /// The row of `id` in `engine`, as the store has it now.
     pub(super) fn container(&self, engine: &str, id: &str) -> Option<Container> {
         self.lock()
