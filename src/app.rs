@@ -16,12 +16,12 @@ use std::sync::Arc;
 use crate::engine::discovery::{self, DiscoveredEngine, DiscoveryError};
 use crate::engine::{DiscoverySource, DockerActions, Endpoint};
 use crate::kubernetes::{KubeContext, KubeSource, PodActions};
-use crate::registry::Registry;
+use crate::registry::{Ports, Registry};
 use crate::settings::{Settings, SettingsError};
 use crate::shutdown::Shutdown;
 use crate::telemetry::TelemetrySwitch;
 use crate::watcher::{
-    supervise, DockerSource, EngineSpec, EngineState, EngineStatus, WatcherConfig,
+    supervise, DockerSource, EngineSpec, EngineState, EngineStatus, Source, WatcherConfig,
 };
 
 /// Why the core could not decide what to watch.
@@ -112,19 +112,34 @@ impl Plan {
             }
             other => other?,
         };
-        let config = WatcherConfig {
-            backoff: settings.backoff.with_env(),
-            ..WatcherConfig::default()
-        };
         Ok(Self {
+            config: watcher_config(&settings),
             settings,
             targets: Targets {
                 engines,
                 contexts,
                 contexts_asked: explicit,
             },
-            config,
         })
+    }
+
+    /// A plan that watches nothing, with `settings`' timings (the desktop when nothing could be
+    /// resolved: its window offers the remedies).
+    #[must_use]
+    pub fn nothing(settings: Settings) -> Self {
+        Self {
+            config: watcher_config(&settings),
+            settings,
+            targets: Targets::default(),
+        }
+    }
+}
+
+/// The watcher timings: the product's defaults, backoff from the settings then the environment.
+fn watcher_config(settings: &Settings) -> WatcherConfig {
+    WatcherConfig {
+        backoff: settings.backoff.with_env(),
+        ..WatcherConfig::default()
     }
 }
 
@@ -183,18 +198,7 @@ impl Core {
             EngineState::Connecting,
         );
         let source = DockerSource::new(spec, self.config.clone(), actions);
-        self.registry.spawn_supervised(
-            &engine.id,
-            "watcher",
-            supervise(
-                source,
-                status,
-                self.config.clone(),
-                ports.controls,
-                ports.out,
-                self.shutdown.clone().wait(),
-            ),
-        );
+        self.supervise(&engine.id, source, status, ports);
     }
 
     /// Watches the pods of a Kubernetes context (engine id `k8s:<context>`).
@@ -203,8 +207,19 @@ impl Core {
         let ports = self.registry.add_source(&ctx.id, None, actions.clone());
         let status = EngineStatus::new(&ctx.id, &ctx.context, EngineState::Connecting);
         let source = KubeSource::new(ctx.clone(), self.config.ping_timeout, actions);
+        self.supervise(&ctx.id, source, status, ports);
+    }
+
+    /// Runs `source` under the supervisor on `ports`, as the supervised task `watcher` of `id`.
+    fn supervise(
+        &self,
+        id: &str,
+        source: impl Source + 'static,
+        status: EngineStatus,
+        ports: Ports,
+    ) {
         self.registry.spawn_supervised(
-            &ctx.id,
+            id,
             "watcher",
             supervise(
                 source,

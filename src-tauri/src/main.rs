@@ -38,7 +38,7 @@ fn plan(settings: Settings) -> Plan {
         Ok(hosts) => hosts,
         Err(e) => {
             tracing::warn!(error = %e, "no engines to watch");
-            return nothing(settings);
+            return Plan::nothing(settings);
         }
     };
     let selection = Selection {
@@ -47,20 +47,8 @@ fn plan(settings: Settings) -> Plan {
     };
     Plan::with_settings(settings.clone(), &selection).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "no engines to watch");
-        nothing(settings)
+        Plan::nothing(settings)
     })
-}
-
-/// A plan that watches nothing (the window offers the remedies).
-fn nothing(settings: Settings) -> Plan {
-    Plan {
-        config: skiff::watcher::WatcherConfig {
-            backoff: settings.backoff.with_env(),
-            ..skiff::watcher::WatcherConfig::default()
-        },
-        settings,
-        targets: skiff::app::Targets::default(),
-    }
 }
 
 fn main() {

@@ -25,6 +25,19 @@ impl PodActions {
     pub(super) fn set(&self, client: kube::Client) {
         *self.client.lock() = Some(client);
     }
+
+    /// The pods API of `row`'s namespace, with the session's client, and that namespace.
+    fn pods(&self, row: &Container) -> Result<(Api<Pod>, String), ActionError> {
+        let client = self.client.lock().clone().ok_or_else(|| {
+            ActionError::new(ActionErrorKind::Engine, "the cluster is not connected")
+        })?;
+        let namespace = row
+            .kube
+            .as_ref()
+            .map(|k| k.namespace.clone())
+            .unwrap_or_default();
+        Ok((Api::namespaced(client, &namespace), namespace))
+    }
 }
 
 impl EngineActions for PodActions {
@@ -44,31 +57,21 @@ impl EngineActions for PodActions {
         &self,
         row: &Container,
     ) -> BoxFuture<'static, Result<serde_json::Value, ActionError>> {
-        let client = self.client.lock().clone();
+        let pods = self.pods(row);
         let row = row.clone();
         async move {
-            let client = client.ok_or_else(|| {
-                ActionError::new(ActionErrorKind::Engine, "the cluster is not connected")
+            let (api, namespace) = pods?;
+            let pod = api.get(&row.name).await.map_err(|e| match e {
+                kube::Error::Api(s) if s.code == 404 => ActionError::new(
+                    ActionErrorKind::NotFound,
+                    format!("pod {namespace}/{} is gone", row.name),
+                ),
+                kube::Error::Api(s) if s.code == 403 => ActionError::new(
+                    ActionErrorKind::Forbidden,
+                    format!("forbidden: {}", s.message),
+                ),
+                e => ActionError::new(ActionErrorKind::Engine, e.to_string()),
             })?;
-            let namespace = row
-                .kube
-                .as_ref()
-                .map(|k| k.namespace.clone())
-                .unwrap_or_default();
-            let pod = Api::<Pod>::namespaced(client, &namespace)
-                .get(&row.name)
-                .await
-                .map_err(|e| match e {
-                    kube::Error::Api(s) if s.code == 404 => ActionError::new(
-                        ActionErrorKind::NotFound,
-                        format!("pod {namespace}/{} is gone", row.name),
-                    ),
-                    kube::Error::Api(s) if s.code == 403 => ActionError::new(
-                        ActionErrorKind::Forbidden,
-                        format!("forbidden: {}", s.message),
-                    ),
-                    e => ActionError::new(ActionErrorKind::Engine, e.to_string()),
-                })?;
             // The same pod only: a newer one may have taken the name.
             if pod.metadata.uid.as_deref() != Some(row.id.as_str()) {
                 return Err(ActionError::new(
@@ -88,19 +91,10 @@ impl EngineActions for PodActions {
         _action: Action,
         _force: bool,
     ) -> BoxFuture<'static, Result<(), CallError>> {
-        let client = self.client.lock().clone();
+        let pods = self.pods(row);
         let row = row.clone();
         async move {
-            let client = client.ok_or_else(|| ActionError {
-                kind: ActionErrorKind::Engine,
-                message: "the cluster is not connected".to_owned(),
-            })?;
-            let namespace = row
-                .kube
-                .as_ref()
-                .map(|k| k.namespace.clone())
-                .unwrap_or_default();
-            let api: Api<Pod> = Api::namespaced(client, &namespace);
+            let (api, namespace) = pods?;
             // The uid precondition: never delete a newer pod that took the same name.
             let params = DeleteParams {
                 preconditions: Some(Preconditions {

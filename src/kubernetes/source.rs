@@ -202,7 +202,7 @@ impl Source for KubeSource {
         let Some(mut session) = self.kept.take() else {
             return Ended::Failed(transient("not connected".to_owned()));
         };
-        match follow_pods(&self.ctx.id.clone(), &mut session, link).await {
+        match follow_pods(&self.ctx.id, &mut session, link).await {
             Ok((error, keep)) => {
                 if keep {
                     self.kept = Some(session);

@@ -1,23 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Container } from "../ipc";
 import { defaultView, groupRows, lines, moveSelection, visibleRows, visibleWindow } from "./containers";
+import { container } from "./fixtures";
 
 function c(name: string, over: Partial<Container> = {}): Container {
-  return {
-    id: `${name}-id`.padEnd(64, "0"),
-    name,
+  return container("podman", `${name}-id`.padEnd(64, "0"), name, "running", {
     image: "busybox:latest",
-    state: "running",
     status: "Up 1 second",
-    engine: "podman",
-    created: 0,
-    ports: [],
-    pod: null,
-    project: null,
-    pending: false,
-    kube: null,
     ...over,
-  };
+  });
 }
 
 const row = (name: string) => c(name);

@@ -22,22 +22,10 @@ vi.mock("../ipc", async (original) => ({
   },
 }));
 
+import { container } from "./fixtures";
 import { LiveRegistry } from "./live.svelte";
 
-const row = (id: string): Container => ({
-  id,
-  name: id,
-  image: "",
-  state: "running",
-  status: "",
-  engine: "podman",
-  created: 0,
-  ports: [],
-  pod: null,
-  project: null,
-  pending: false,
-  kube: null,
-});
+const row = (id: string): Container => container("podman", id, id, "running");
 const snap = (rev: number, ids: string[]): Snapshot => ({ engines: [], containers: ids.map(row), revs: { podman: rev } });
 const upsert = (rev: number, id: string): Delta => ({ engine: "podman", rev, op: "upsert", container: row(id) });
 const ids = (live: LiveRegistry) => live.model.rows().map((c) => c.id).sort();

@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Container, Delta } from "../ipc";
+import { container } from "./fixtures";
 import { RegistryModel } from "./registry";
 
-const c = (id: string, state = "running"): Container => ({
-  id,
-  name: `n-${id}`,
-  image: "busybox",
-  state,
-  status: "",
-  engine: "podman",
-  created: 0,
-  ports: [],
-  pod: null,
-  project: null,
-  pending: false,
-  kube: null,
-});
+const c = (id: string, state = "running"): Container =>
+  container("podman", id, `n-${id}`, state, { image: "busybox" });
 
 const upsert = (rev: number, container: Container): Delta => ({ engine: "podman", rev, op: "upsert", container });
 
