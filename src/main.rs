@@ -13,18 +13,23 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SKIFF_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_env("SKIFF_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(if cli.command.owns_stderr() {
+                    "off"
+                } else {
+                    "warn"
+                })
+            }),
         )
         .init();
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr();
     let (trigger, shutdown) = skiff::shutdown::channel();
     tokio::spawn(async move {
-        // Ctrl-C ends `watch` cleanly (exit 0); one-shot commands finish before it matters.
-        if tokio::signal::ctrl_c().await.is_ok() {
-            trigger.fire();
-        }
+        // An interrupt or a termination ends `watch` and `logs -f` cleanly (exit 0); one-shot
+        // commands finish before it matters.
+        interrupted().await;
+        trigger.fire();
     });
     match cli::run(cli, shutdown, &mut out, &mut err).await {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
@@ -34,5 +39,29 @@ async fn main() -> ExitCode {
             eprintln!("skiff: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Resolves at SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let terminated = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminated => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -8,6 +8,7 @@ mod act;
 mod engines;
 mod inspect;
 pub mod lines;
+mod logs;
 mod ping;
 mod ps;
 mod telemetry;
@@ -90,6 +91,9 @@ pub enum Command {
     /// The engine's own description of a container (its inspect document; a pod's object), as
     /// one JSON object.
     Inspect { container: String },
+    /// A container's log, as `docker logs` prints it; `-f` follows it across restarts of the
+    /// container and of its engine.
+    Logs(logs::LogsArgs),
     /// Health report: engines, handlers, telemetry counters, this process. Exit 1 if unhealthy.
     Ping {
         #[arg(long)]
@@ -159,11 +163,19 @@ pub async fn run(
         Command::Ping { json } => ping::run(&plan, json, out).await,
         Command::Watch { json: _ } => watch::run(&plan, shutdown, out).await,
         Command::Inspect { container } => inspect::run(&plan, &container, out, err).await,
+        Command::Logs(args) => logs::run(&plan, &args, shutdown, out, err).await,
         _ => unreachable!("telemetry and actions are handled above"),
     }
 }
 
 impl Command {
+    /// Whether the command's stdout and stderr carry data only (a container's own streams):
+    /// Skiff's log lines then stay off unless `SKIFF_LOG` asks for them.
+    #[must_use]
+    pub fn owns_stderr(&self) -> bool {
+        matches!(self, Self::Logs(_))
+    }
+
     /// The container action a subcommand asks for: (action, target, force).
     fn action(&self) -> Option<(Action, &str, bool)> {
         Some(match self {

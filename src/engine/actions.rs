@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{EngineClient, EngineError, FailureKind};
+use super::{EngineClient, EngineError, FailureKind, LogBody, LogQuery};
 use crate::container::Container;
 
 /// What a user can do to a container.
@@ -152,6 +152,19 @@ pub trait EngineActions: Send + Sync + std::fmt::Debug {
     ) -> Option<BoxFuture<'static, Result<Option<Container>, ActionError>>> {
         None
     }
+
+    /// Opens `row`'s log (see [`super::logs`]); resolves once the engine answered.
+    fn logs(
+        &self,
+        _row: &Container,
+        _query: &LogQuery,
+    ) -> BoxFuture<'static, Result<LogBody, ActionError>> {
+        let refused = ActionError::new(
+            ActionErrorKind::Unsupported,
+            "this engine has no container logs",
+        );
+        async move { Err(refused) }.boxed()
+    }
 }
 
 /// A Docker or Podman engine's actions, with the client of its watcher's current session:
@@ -197,6 +210,25 @@ impl EngineActions for DockerActions {
                 .inspect(&id)
                 .await
                 .map_err(|e| ActionError::engine(&e))
+        }
+        .boxed()
+    }
+
+    fn logs(
+        &self,
+        row: &Container,
+        query: &LogQuery,
+    ) -> BoxFuture<'static, Result<LogBody, ActionError>> {
+        let client = self.client();
+        let id = row.id.clone();
+        let query = query.clone();
+        async move {
+            let client = client?;
+            let opened = async {
+                let tty = client.has_tty(&id).await?;
+                client.logs(&id, &query, tty).await
+            };
+            opened.await.map_err(|e| not_found_or_engine(&e))
         }
         .boxed()
     }
@@ -302,4 +334,15 @@ async fn call(
             &e,
         ))),
     })
+}
+
+/// A container the engine no longer has is `not_found` (a follow ends there); anything else is
+/// the engine's failure.
+fn not_found_or_engine(e: &EngineError) -> ActionError {
+    match e {
+        EngineError::NotFound { message, .. } => {
+            ActionError::new(ActionErrorKind::NotFound, message.clone())
+        }
+        _ => ActionError::engine(e),
+    }
 }

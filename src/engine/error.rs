@@ -84,6 +84,9 @@ pub enum EngineError {
     Protocol { endpoint: Endpoint, detail: String },
     #[error("{endpoint}: {detail}")]
     Transient { endpoint: Endpoint, detail: String },
+    /// The engine has no such object (HTTP 404): the container was removed meanwhile.
+    #[error("{endpoint}: {message}")]
+    NotFound { endpoint: Endpoint, message: String },
 }
 
 /// What the UI and the CLI's JSON lines receive: `{kind, message, remedy}`.
@@ -104,7 +107,8 @@ impl EngineError {
             Self::PermissionDenied { .. } => FailureKind::PermissionDenied,
             // Retrying cannot help either: no timer, as for an engine too old.
             Self::Incompatible { .. } | Self::Unsupported { .. } => FailureKind::Incompatible,
-            Self::Protocol { .. } => FailureKind::Protocol,
+            // As before it had a variant of its own: a 404 was an answer no engine should give.
+            Self::Protocol { .. } | Self::NotFound { .. } => FailureKind::Protocol,
             Self::Transient { .. } => FailureKind::Transient,
         }
     }
@@ -118,7 +122,8 @@ impl EngineError {
             | Self::Incompatible { endpoint, .. }
             | Self::Unsupported { endpoint, .. }
             | Self::Protocol { endpoint, .. }
-            | Self::Transient { endpoint, .. } => endpoint,
+            | Self::Transient { endpoint, .. }
+            | Self::NotFound { endpoint, .. } => endpoint,
         }
     }
 
@@ -147,7 +152,7 @@ impl EngineError {
             Self::Unsupported { .. } => Some(
                 "Use a unix:// or tcp:// endpoint for this engine on this system".to_owned(),
             ),
-            Self::Protocol { .. } | Self::Transient { .. } => None,
+            Self::Protocol { .. } | Self::Transient { .. } | Self::NotFound { .. } => None,
         }
     }
 
@@ -251,6 +256,10 @@ impl EngineError {
         }
         match status {
             401 | 403 => Self::PermissionDenied { endpoint },
+            404 => Self::NotFound {
+                endpoint,
+                message: message.to_owned(),
+            },
             500..=599 => Self::Transient {
                 endpoint,
                 detail: format!("engine answered {status}: {message}"),

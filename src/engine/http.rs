@@ -103,6 +103,48 @@ pub async fn get_body(
     }
 }
 
+/// The chunks of a streamed body (logs), as they arrive; the connection closes when the stream
+/// is dropped. A body that fails mid-way ends with a `transient` error: the engine went away or
+/// cut the stream, which the caller's supervisor (not this stream) decides what to do about.
+#[must_use]
+pub fn body_chunks(
+    endpoint: &Endpoint,
+    response: hyper::Response<Incoming>,
+    driver: Driver,
+) -> futures_util::stream::BoxStream<'static, Result<bytes::Bytes, EngineError>> {
+    let state = (
+        response.into_body(),
+        AbortOnDrop(Some(driver)),
+        endpoint.clone(),
+    );
+    Box::pin(futures_util::stream::unfold(
+        Some(state),
+        |state| async move {
+            let (mut body, close, endpoint) = state?;
+            loop {
+                match body.frame().await {
+                    None => return None,
+                    Some(Ok(frame)) => {
+                        // Trailers carry nothing a log needs.
+                        if let Ok(data) = frame.into_data() {
+                            if !data.is_empty() {
+                                return Some((Ok(data), Some((body, close, endpoint))));
+                            }
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let error = EngineError::Transient {
+                            detail: format!("the stream broke: {e}"),
+                            endpoint,
+                        };
+                        return Some((Err(error), None));
+                    }
+                }
+            }
+        },
+    ))
+}
+
 /// Closes a request's connection when the request is done or abandoned (a timeout drops it).
 struct AbortOnDrop(Option<Driver>);
 

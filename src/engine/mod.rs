@@ -6,6 +6,7 @@
 //! - [`client`]: a connected engine (bollard underneath), with its kind and API version.
 //! - [`error`]: every failure classified into a [`FailureKind`] that decides the retry policy.
 //! - [`events`]: the `/events` stream, read line by line with bounded memory.
+//! - [`logs`]: a container's log as the engine serves it (the request and its raw body).
 //! - [`listing`]: one container list across engines, listed concurrently.
 
 pub mod actions;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod http;
 pub mod listing;
+pub mod logs;
 pub mod podman_service;
 
 pub use actions::{Action, ActionError, ActionErrorKind, CallError, DockerActions, EngineActions};
@@ -24,3 +26,4 @@ pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use endpoint::{Endpoint, EndpointParseError};
 pub use error::{EngineError, ErrorInfo, FailureKind};
 pub use listing::{list_everywhere, ContainerList, EngineFailure};
+pub use logs::{Framing, LogBody, LogQuery, Tail};

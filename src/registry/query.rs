@@ -2,7 +2,8 @@
 
 use super::hub::Registry;
 use crate::container::Container;
-use crate::engine::{ActionError, ActionErrorKind};
+use crate::engine::{ActionError, ActionErrorKind, LogBody, LogQuery};
+use crate::watcher::EngineStatus;
 
 impl Registry {
     /// Finds a container by full id, name, or unique id prefix, across engines (or in `engine`).
@@ -62,6 +63,33 @@ impl Registry {
             ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
         })?;
         actions.document(&row).await
+    }
+
+    /// Opens the log of a container Skiff shows (see
+    /// [`EngineActions::logs`](crate::engine::EngineActions::logs)), with its engine's current
+    /// session. Following it across breaks is `crate::container_logs`' work.
+    pub async fn logs(
+        &self,
+        engine: &str,
+        id: &str,
+        query: &LogQuery,
+    ) -> Result<LogBody, ActionError> {
+        let row = self.container(engine, id).ok_or_else(|| {
+            ActionError::new(
+                ActionErrorKind::NotFound,
+                format!("no container {id:?} in {engine}"),
+            )
+        })?;
+        let actions = self.inner.actions.of(engine).ok_or_else(|| {
+            ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
+        })?;
+        actions.logs(&row, query).await
+    }
+
+    /// The current status of one engine.
+    #[must_use]
+    pub fn status(&self, engine: &str) -> Option<EngineStatus> {
+        self.lock().statuses.get(engine).cloned()
     }
 
     /// The row of `id` in `engine`, as the store has it now.
