@@ -485,3 +485,52 @@ fn an_interrupted_follow_writes_what_it_holds_and_exits_0() {
         );
     }
 }
+
+/// Pod logs against the real API server. It has no kubelet, so no log can be read: what is
+/// tested is the request (the container chosen, `previous`, the tail) and what a user gets:
+/// nothing for a pod not scheduled yet (the API server answers 204), and the API server's own
+/// words on stderr, with exit 1, when it refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_logs_ask_the_api_server_and_say_why_it_cannot_answer() {
+    let Some(cluster) = support::cluster::TestCluster::start() else {
+        return;
+    };
+    cluster.namespace("team").await;
+    cluster.create_pod("team", "nohost", false).await;
+    cluster.create_pod("team", "bound", true).await;
+    let logs = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_skiff"))
+            .arg("logs")
+            .args(args)
+            .args(["--kubeconfig", cluster.kubeconfig.to_str().unwrap()])
+            .args(["--context", "admin"])
+            .env("SKIFF_CONFIG_DIR", cluster.path())
+            .env_remove("SKIFF_HOST")
+            .output()
+            .unwrap()
+    };
+    let refused = |args: &[&str]| {
+        let out = logs(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // Not scheduled: an empty log, as the API server says.
+    let out = logs(&["nohost"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    // A container the pod does not have: the API server checked the name Skiff sent.
+    let err = refused(&["bound", "-c", "nope", "--previous", "--tail", "5"]);
+    assert!(
+        err.contains("logs bound: pod team/bound: container nope is not valid for pod bound"),
+        "{err}"
+    );
+    // Scheduled on a node the cluster does not have: no kubelet to ask.
+    let err = refused(&["bound", "-c", "app", "-f"]);
+    assert!(err.contains("logs bound: pod team/bound:"), "{err}");
+    assert!(err.contains("\"n1\" not found"), "{err}");
+}

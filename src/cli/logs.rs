@@ -16,8 +16,9 @@ use crate::container_logs::{Follow, Joiner, Line, LogError, Message, Sink, Strea
 use crate::engine::{LogQuery, Tail};
 use crate::shutdown::Shutdown;
 
-/// What `skiff logs` was asked.
+/// What `skiff logs` was asked. (Flags are booleans by nature: clap's derive wants them so.)
 #[derive(Debug, Clone, clap::Args)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct LogsArgs {
     /// The container (name, id, or unique id prefix).
     pub container: String,
@@ -41,6 +42,12 @@ pub struct LogsArgs {
     /// One JSON object a line: `{"stream","time","line"}`.
     #[arg(long)]
     pub json: bool,
+    /// Kubernetes: which container of the pod (default: its only one).
+    #[arg(short = 'c', long = "kube-container", value_name = "NAME")]
+    pub kube_container: Option<String>,
+    /// Kubernetes: the log of the container's previous run (after a crash or a restart).
+    #[arg(short, long)]
+    pub previous: bool,
 }
 
 pub(super) async fn run(
@@ -64,6 +71,8 @@ pub(super) async fn run(
         tail: args.tail,
         since: args.since,
         until: args.until,
+        container: args.kube_container.clone(),
+        previous: args.previous,
     };
     let mut follow = Follow::new(registry, &engine, &id, query);
     let result = if args.json {

@@ -45,10 +45,9 @@ impl Cursor {
     pub fn resume(&mut self, asked: &LogQuery) -> LogQuery {
         self.skip = self.at_last;
         LogQuery {
-            follow: asked.follow,
             tail: Tail::All,
             since: self.last.or(self.opened).or(asked.since),
-            until: asked.until,
+            ..asked.clone()
         }
     }
 
@@ -165,8 +164,7 @@ mod tests {
         let asked = LogQuery {
             follow: true,
             tail: Tail::Last(0),
-            since: None,
-            until: None,
+            ..LogQuery::default()
         };
         let q = c.resume(&asked);
         assert_eq!(q.since, Some(42));

@@ -24,7 +24,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::cursor::{Cursor, Verdict};
 use super::frame::{Demux, FrameError, Message};
-use crate::engine::{ActionError, ActionErrorKind, EngineError, LogBody, LogQuery};
+use crate::engine::{ActionError, ActionErrorKind, LogBody, LogQuery};
 use crate::registry::{Change, Registry, RegistryEvent};
 use crate::shutdown::Shutdown;
 use crate::watcher::EngineState;
@@ -286,7 +286,7 @@ enum Wake {
 }
 
 enum Pumped {
-    Broken(EngineError),
+    Broken(std::io::Error),
     Frame(FrameError),
     Sink(std::io::Error),
 }

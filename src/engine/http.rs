@@ -104,23 +104,18 @@ pub async fn get_body(
 }
 
 /// The chunks of a streamed body (logs), as they arrive; the connection closes when the stream
-/// is dropped. A body that fails mid-way ends with a `transient` error: the engine went away or
-/// cut the stream, which the caller's supervisor (not this stream) decides what to do about.
+/// is dropped. A body that fails mid-way ends with the I/O error: the engine went away or cut
+/// the stream, which the caller (not this stream) decides what to do about.
 #[must_use]
 pub fn body_chunks(
-    endpoint: &Endpoint,
     response: hyper::Response<Incoming>,
     driver: Driver,
-) -> futures_util::stream::BoxStream<'static, Result<bytes::Bytes, EngineError>> {
-    let state = (
-        response.into_body(),
-        AbortOnDrop(Some(driver)),
-        endpoint.clone(),
-    );
+) -> futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>> {
+    let state = (response.into_body(), AbortOnDrop(Some(driver)));
     Box::pin(futures_util::stream::unfold(
         Some(state),
         |state| async move {
-            let (mut body, close, endpoint) = state?;
+            let (mut body, close) = state?;
             loop {
                 match body.frame().await {
                     None => return None,
@@ -128,17 +123,11 @@ pub fn body_chunks(
                         // Trailers carry nothing a log needs.
                         if let Ok(data) = frame.into_data() {
                             if !data.is_empty() {
-                                return Some((Ok(data), Some((body, close, endpoint))));
+                                return Some((Ok(data), Some((body, close))));
                             }
                         }
                     }
-                    Some(Err(e)) => {
-                        let error = EngineError::Transient {
-                            detail: format!("the stream broke: {e}"),
-                            endpoint,
-                        };
-                        return Some((Err(error), None));
-                    }
+                    Some(Err(e)) => return Some((Err(std::io::Error::other(e)), None)),
                 }
             }
         },

@@ -47,8 +47,13 @@ pub struct LogQuery {
     pub tail: Tail,
     /// Messages stamped at or after this time.
     pub since: Option<i64>,
-    /// Messages stamped at or before this time.
+    /// Messages stamped at or before this time (Docker and Podman; Kubernetes has no such
+    /// filter).
     pub until: Option<i64>,
+    /// Kubernetes: the pod's container (default: its only one).
+    pub container: Option<String>,
+    /// Kubernetes: the log of the container's previous run (after a crash).
+    pub previous: bool,
 }
 
 impl Default for LogQuery {
@@ -58,6 +63,8 @@ impl Default for LogQuery {
             tail: Tail::All,
             since: None,
             until: None,
+            container: None,
+            previous: false,
         }
     }
 }
@@ -76,7 +83,7 @@ pub struct LogBody {
     pub framing: Framing,
     /// The engine's clock when it answered (its `Date`), nanoseconds since the epoch.
     pub engine_time: Option<i64>,
-    pub chunks: BoxStream<'static, Result<bytes::Bytes, EngineError>>,
+    pub chunks: BoxStream<'static, std::io::Result<bytes::Bytes>>,
 }
 
 impl std::fmt::Debug for LogBody {
@@ -140,7 +147,7 @@ impl EngineClient {
                 Framing::Multiplexed
             },
             engine_time: super::http::engine_time(response.headers()),
-            chunks: super::http::body_chunks(self.endpoint(), response, driver),
+            chunks: super::http::body_chunks(response, driver),
         })
     }
 
@@ -161,7 +168,7 @@ mod tests {
             follow: true,
             tail: Tail::Last(1000),
             since: Some(1_796_159_984_000_000_042),
-            until: None,
+            ..LogQuery::default()
         };
         assert_eq!(
             q.path("1.41", "abc"),

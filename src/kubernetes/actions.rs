@@ -1,13 +1,16 @@
-//! Deleting pods: a Kubernetes context's [`EngineActions`], with the client of its source's
+//! Deleting pods, and their logs: a Kubernetes context's [`EngineActions`], with the client of its source's
 //! current session. Deletion is the only action a pod has; the registry's confirmation protocol
 //! waits for the pod's `terminating` (or `deleted`) like any engine's event.
 
 use futures_util::future::{BoxFuture, FutureExt, TryFutureExt};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, Preconditions};
+use kube::api::{Api, DeleteParams, LogParams, Preconditions};
 
 use crate::container::Container;
-use crate::engine::{Action, ActionError, ActionErrorKind, CallError, EngineActions};
+use crate::engine::{
+    Action, ActionError, ActionErrorKind, CallError, EngineActions, Framing, LogBody, LogQuery,
+    Tail,
+};
 
 /// Deleting pods of one context, with the client of its current session.
 #[derive(Default)]
@@ -85,6 +88,30 @@ impl EngineActions for PodActions {
         .boxed()
     }
 
+    fn logs(
+        &self,
+        row: &Container,
+        query: &LogQuery,
+    ) -> BoxFuture<'static, Result<LogBody, ActionError>> {
+        let pods = self.pods(row);
+        let name = row.name.clone();
+        let params = log_params(query);
+        async move {
+            let (api, namespace) = pods?;
+            let reader = api
+                .log_stream(&name, &params?)
+                .await
+                .map_err(|e| refusal(e, &namespace, &name))?;
+            Ok(LogBody {
+                // One stream, each line stamped (`timestamps=true`): a TTY's framing.
+                framing: Framing::Raw,
+                engine_time: None,
+                chunks: chunks_of(reader),
+            })
+        }
+        .boxed()
+    }
+
     fn call(
         &self,
         row: &Container,
@@ -122,4 +149,71 @@ impl EngineActions for PodActions {
         .map_err(CallError::Failed)
         .boxed()
     }
+}
+
+/// The API server's parameters for `query`. Kubernetes has no `until`; `since` is kept to the
+/// nanosecond (`sinceTime` is RFC 3339).
+fn log_params(query: &LogQuery) -> Result<LogParams, ActionError> {
+    let since_time = query
+        .since
+        .map(|n| jiff::Timestamp::from_nanosecond(i128::from(n)))
+        .transpose()
+        .map_err(|e| ActionError::new(ActionErrorKind::Invalid, format!("since: {e}")))?;
+    Ok(LogParams {
+        container: query.container.clone(),
+        follow: query.follow,
+        previous: query.previous,
+        timestamps: true,
+        tail_lines: match query.tail {
+            Tail::All => None,
+            Tail::Last(n) => Some(i64::try_from(n).unwrap_or(i64::MAX)),
+        },
+        since_time,
+        ..LogParams::default()
+    })
+}
+
+/// Why the API server would not serve a log, in the user's words. Its own message says the
+/// most (a pod with no node: "does not have a host assigned"; a node it cannot reach).
+fn refusal(e: kube::Error, namespace: &str, name: &str) -> ActionError {
+    match e {
+        kube::Error::Api(s) if s.code == 404 => ActionError::new(
+            ActionErrorKind::NotFound,
+            format!("pod {namespace}/{name}: {}", s.message),
+        ),
+        kube::Error::Api(s) if s.code == 403 => ActionError::new(
+            ActionErrorKind::Forbidden,
+            format!("forbidden: {}", s.message),
+        ),
+        kube::Error::Api(s) if s.code == 400 => ActionError::new(
+            ActionErrorKind::Conflict,
+            format!("pod {namespace}/{name}: {}", s.message),
+        ),
+        e => ActionError::new(
+            ActionErrorKind::Engine,
+            format!("pod {namespace}/{name}: {e}"),
+        ),
+    }
+}
+
+/// The reader's bytes as chunks, as they arrive.
+fn chunks_of(
+    reader: impl futures_util::AsyncBufRead + Send + 'static,
+) -> futures_util::stream::BoxStream<'static, std::io::Result<bytes::Bytes>> {
+    use futures_util::AsyncBufReadExt;
+    Box::pin(futures_util::stream::unfold(
+        Some(Box::pin(reader)),
+        |reader| async move {
+            let mut reader = reader?;
+            match reader.fill_buf().await {
+                Ok([]) => None,
+                Ok(buf) => {
+                    let chunk = bytes::Bytes::copy_from_slice(buf);
+                    reader.as_mut().consume(chunk.len());
+                    Some((Ok(chunk), Some(reader)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        },
+    ))
 }
