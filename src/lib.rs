@@ -18,6 +18,7 @@
 //! - [`health`]: the at-a-glance state of all engines (tray colour, tooltip).
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`container_logs`]: containers' logs read and followed across restarts, once, with no gap.
+//! - [`container_stats`]: containers' CPU, memory, network, block I/O and PIDs, streamed.
 //! - [`logs`]: log files (daily, 7 kept) and the level switch the Settings page drives.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
 //! - [`shutdown`]: the shutdown signal every long-running part takes as a parameter.
@@ -34,6 +35,7 @@ pub mod build_info;
 pub mod cli;
 pub mod container;
 pub mod container_logs;
+pub mod container_stats;
 pub mod engine;
 pub mod health;
 pub mod ipc;

@@ -184,9 +184,9 @@ impl Sink for Collected {
 }
 
 /// Counts forever, every 10 ms, from where it stopped (the count survives a restart of the
-/// container in its own filesystem).
-const COUNTER: &str =
-    "i=$(cat /n 2>/dev/null || echo 0); while true; do echo $i; i=$((i+1)); echo $i > /n; sleep 0.01; done";
+/// container in its own filesystem, saved by an atomic rename: a kill mid-write must not leave
+/// an empty count behind).
+const COUNTER: &str = "i=$(cat /n 2>/dev/null); i=${i:-0}; while true; do echo $i; i=$((i+1)); echo $i > /n.new && mv /n.new /n; sleep 0.01; done";
 
 fn fast_config() -> WatcherConfig {
     WatcherConfig {

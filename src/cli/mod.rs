@@ -11,6 +11,7 @@ pub mod lines;
 mod logs;
 mod ping;
 mod ps;
+mod stats;
 mod telemetry;
 mod watch;
 
@@ -91,6 +92,17 @@ pub enum Command {
     /// The engine's own description of a container (its inspect document; a pod's object), as
     /// one JSON object.
     Inspect { container: String },
+    /// Resource use of containers (default: every running one), as `docker stats` shows it.
+    Stats {
+        /// Containers (names, ids or unique id prefixes).
+        containers: Vec<String>,
+        /// One sample each, then exit.
+        #[arg(long)]
+        no_stream: bool,
+        /// One JSON object a sample.
+        #[arg(long)]
+        json: bool,
+    },
     /// A container's log, as `docker logs` prints it; `-f` follows it across restarts of the
     /// container and of its engine.
     Logs(logs::LogsArgs),
@@ -164,6 +176,11 @@ pub async fn run(
         Command::Watch { json: _ } => watch::run(&plan, shutdown, out).await,
         Command::Inspect { container } => inspect::run(&plan, &container, out, err).await,
         Command::Logs(args) => logs::run(&plan, &args, shutdown, out, err).await,
+        Command::Stats {
+            containers,
+            no_stream,
+            json,
+        } => stats::run(&plan, &containers, no_stream, json, shutdown, out, err).await,
         _ => unreachable!("telemetry and actions are handled above"),
     }
 }

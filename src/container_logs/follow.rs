@@ -2,7 +2,7 @@
 //!
 //! A follow never reconnects on its own and has no timer: it is one more consumer of the
 //! registry. When its stream ends it waits for a reason to read again that the registry
-//! publishes anyway:
+//! publishes anyway ([`Revival`](crate::registry::Revival)):
 //!
 //! - the engine is `connected` again: the engine's own watcher, under the one supervisor, found
 //!   it back (after a restart of the Podman service, a crash of dockerd, a lost connection).
@@ -20,14 +20,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::cursor::{Cursor, Verdict};
 use super::frame::{Demux, FrameError, Message};
 use crate::engine::{ActionError, ActionErrorKind, LogBody, LogQuery};
-use crate::registry::{Change, Registry, RegistryEvent};
+use crate::registry::{reread, Ended, Registry, Reread, Step};
 use crate::shutdown::Shutdown;
-use crate::watcher::EngineState;
 
 /// Where the messages of a log go: the CLI's writers, a window's ring.
 pub trait Sink {
@@ -53,17 +51,6 @@ pub enum LogError {
     Sink(#[source] std::io::Error),
 }
 
-/// How a read or a follow ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ended {
-    /// The log was read to its end (without `follow`).
-    Complete,
-    /// The container was removed, or the registry stopped.
-    Gone,
-    /// Shutdown.
-    Stopped,
-}
-
 /// Counters of one follow, readable while it runs (the health page, the tests).
 #[derive(Debug, Default)]
 pub struct FollowStats {
@@ -86,14 +73,6 @@ pub struct Follow {
     stats: Arc<FollowStats>,
 }
 
-/// Why one read stopped.
-enum Stop {
-    /// The stream ended or broke: wait for a reason to read again.
-    Break,
-    Fatal(LogError),
-    Gone,
-}
-
 impl Follow {
     #[must_use]
     pub fn new(registry: Registry, engine: &str, id: &str, asked: LogQuery) -> Self {
@@ -113,85 +92,51 @@ impl Follow {
     }
 
     /// Reads the log into `sink`; with `follow`, until the container is removed or `shutdown`.
-    pub async fn run(
+    pub async fn run<S: Sink>(
         &mut self,
-        sink: &mut impl Sink,
+        sink: &mut S,
         shutdown: Shutdown,
     ) -> Result<Ended, LogError> {
-        // Subscribed before the first read: a restart during it is a reason to read again.
-        let mut events = self.registry.subscribe();
-        let shutdown = shutdown.wait();
-        tokio::pin!(shutdown);
-        let mut first = true;
-        loop {
-            // What arrived before this read is covered by it.
-            if self.drain(&mut events) == Wake::Gone {
-                return Ok(Ended::Gone);
-            }
-            if first || self.engine_connected() {
-                let query = if first {
-                    self.asked.clone()
-                } else {
-                    self.cursor.resume(&self.asked)
-                };
-                let read = self.read(&query, sink, first);
-                tokio::select! {
-                    stop = read => match stop {
-                        Stop::Break => {}
-                        Stop::Fatal(e) => return Err(e),
-                        Stop::Gone => return Ok(Ended::Gone),
-                    },
-                    () = &mut shutdown => return Ok(Ended::Stopped),
-                }
-            }
-            if !self.asked.follow {
-                return Ok(Ended::Complete);
-            }
-            first = false;
-            tokio::select! {
-                wake = self.next_wake(&mut events) => if wake == Wake::Gone {
-                    return Ok(Ended::Gone);
-                },
-                () = &mut shutdown => return Ok(Ended::Stopped),
-            }
-        }
-    }
-
-    fn engine_connected(&self) -> bool {
-        self.registry
-            .status(&self.engine)
-            .is_some_and(|s| s.state == EngineState::Connected)
+        let registry = self.registry.clone();
+        let (engine, id, follow) = (self.engine.clone(), self.id.clone(), self.asked.follow);
+        let mut reader = Reading { follow: self, sink };
+        reread(&mut reader, &registry, (&engine, &id), follow, shutdown).await
     }
 
     /// One request, read to its end.
-    async fn read(&mut self, query: &LogQuery, sink: &mut impl Sink, first: bool) -> Stop {
+    async fn read(
+        &mut self,
+        query: &LogQuery,
+        sink: &mut impl Sink,
+        first: bool,
+    ) -> Step<LogError> {
         self.stats.opens.fetch_add(1, Ordering::Relaxed);
         let body = match self.registry.logs(&self.engine, &self.id, query).await {
             Ok(body) => body,
-            Err(e) if e.kind == ActionErrorKind::NotFound && !first => return Stop::Gone,
+            Err(e) if e.kind == ActionErrorKind::NotFound && !first => return Step::Gone,
             // A follow waits for the engine; a one-shot read, or a container that is not
             // there, is the user's answer.
             Err(e) if first && (!query.follow || e.kind != ActionErrorKind::Engine) => {
-                return Stop::Fatal(LogError::Open(e));
+                return Step::Fatal(LogError::Open(e));
             }
             Err(e) => {
                 tracing::debug!(engine = %self.engine, id = %self.id, error = %e, "log not reopened; waiting for the engine");
-                return Stop::Break;
+                return Step::Break;
             }
         };
         match self.pump(body, sink).await {
-            Ok(()) => Stop::Break,
-            Err(Pumped::Sink(e)) => Stop::Fatal(LogError::Sink(e)),
+            Ok(()) => Step::Break,
+            Err(Pumped::Sink(e)) => Step::Fatal(LogError::Sink(e)),
             Err(Pumped::Frame(e)) if !query.follow || matches!(e, FrameError::Engine(_)) => {
-                Stop::Fatal(LogError::Engine(e))
+                Step::Fatal(LogError::Engine(e))
             }
             Err(Pumped::Frame(e)) => {
                 tracing::warn!(engine = %self.engine, id = %self.id, error = %e, "log stream unreadable; reading again when the engine changes");
-                Stop::Break
+                Step::Break
             }
             Err(Pumped::Broken(e)) => {
                 tracing::debug!(engine = %self.engine, id = %self.id, error = %e, "log stream broke");
-                Stop::Break
+                Step::Break
             }
         }
     }
@@ -227,62 +172,25 @@ impl Follow {
             }
         }
     }
-
-    /// Takes every event already queued; `Gone` if one says the container is.
-    fn drain(&self, events: &mut broadcast::Receiver<RegistryEvent>) -> Wake {
-        loop {
-            match events.try_recv() {
-                Ok(event) => {
-                    if self.wake(&Ok(event)) == Wake::Gone {
-                        return Wake::Gone;
-                    }
-                }
-                Err(broadcast::error::TryRecvError::Lagged(_)) => {}
-                Err(broadcast::error::TryRecvError::Empty) => return Wake::Nothing,
-                Err(broadcast::error::TryRecvError::Closed) => return Wake::Gone,
-            }
-        }
-    }
-
-    async fn next_wake(&self, events: &mut broadcast::Receiver<RegistryEvent>) -> Wake {
-        loop {
-            let event = events.recv().await;
-            match self.wake(&event) {
-                Wake::Nothing => {}
-                wake => return wake,
-            }
-        }
-    }
-
-    /// Whether `event` is a reason to read again (see the module doc).
-    fn wake(&self, event: &Result<RegistryEvent, RecvError>) -> Wake {
-        match event {
-            Ok(RegistryEvent::Engine(s))
-                if s.engine == self.engine && s.state == EngineState::Connected =>
-            {
-                Wake::Reopen
-            }
-            Ok(RegistryEvent::Delta(d)) if d.engine == self.engine => match &d.change {
-                Change::Upsert { container }
-                    if container.id == self.id && container.state == "running" =>
-                {
-                    Wake::Reopen
-                }
-                Change::Remove { id } if *id == self.id => Wake::Gone,
-                _ => Wake::Nothing,
-            },
-            Ok(_) => Wake::Nothing,
-            Err(RecvError::Lagged(_)) => Wake::Reopen,
-            Err(RecvError::Closed) => Wake::Gone,
-        }
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wake {
-    Nothing,
-    Reopen,
-    Gone,
+/// A follow and its sink, as [`reread`] reads them.
+struct Reading<'a, S> {
+    follow: &'a mut Follow,
+    sink: &'a mut S,
+}
+
+impl<S: Sink> Reread for Reading<'_, S> {
+    type Error = LogError;
+
+    async fn read(&mut self, first: bool) -> Step<LogError> {
+        let query = if first {
+            self.follow.asked.clone()
+        } else {
+            self.follow.cursor.resume(&self.follow.asked)
+        };
+        self.follow.read(&query, self.sink, first).await
+    }
 }
 
 enum Pumped {

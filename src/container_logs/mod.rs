@@ -25,7 +25,8 @@ pub mod follow;
 pub mod frame;
 pub mod line;
 
+pub use crate::registry::Ended;
 pub use cursor::Cursor;
-pub use follow::{Ended, Follow, FollowStats, LogError, Sink};
+pub use follow::{Follow, FollowStats, LogError, Sink};
 pub use frame::{Message, Stamp, Stream};
 pub use line::{Joiner, Line};

@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{EngineClient, EngineError, FailureKind, LogBody, LogQuery};
+use super::{ByteStream, EngineClient, EngineError, FailureKind, LogBody, LogQuery};
 use crate::container::Container;
 
 /// What a user can do to a container.
@@ -165,6 +165,15 @@ pub trait EngineActions: Send + Sync + std::fmt::Debug {
         );
         async move { Err(refused) }.boxed()
     }
+
+    /// Opens `row`'s stats stream (one JSON document a line, about one a second).
+    fn stats(&self, _row: &Container) -> BoxFuture<'static, Result<ByteStream, ActionError>> {
+        let refused = ActionError::new(
+            ActionErrorKind::Unsupported,
+            "this engine reports no container stats",
+        );
+        async move { Err(refused) }.boxed()
+    }
 }
 
 /// A Docker or Podman engine's actions, with the client of its watcher's current session:
@@ -210,6 +219,18 @@ impl EngineActions for DockerActions {
                 .inspect(&id)
                 .await
                 .map_err(|e| ActionError::engine(&e))
+        }
+        .boxed()
+    }
+
+    fn stats(&self, row: &Container) -> BoxFuture<'static, Result<ByteStream, ActionError>> {
+        let client = self.client();
+        let id = row.id.clone();
+        async move {
+            client?
+                .stats(&id)
+                .await
+                .map_err(|e| not_found_or_engine(&e))
         }
         .boxed()
     }

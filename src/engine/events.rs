@@ -149,6 +149,12 @@ impl LineSplitter {
 
     /// The next complete item, if the buffer holds one.
     pub fn next_item(&mut self) -> Option<Result<RawEvent, EventStreamError>> {
+        Some(self.next_line()?.and_then(|line| parse_line(&line)))
+    }
+
+    /// The next complete non-blank line (without its line ending), if the buffer holds one:
+    /// the stream's JSON documents (events, stats samples) one at a time.
+    pub fn next_line(&mut self) -> Option<Result<bytes::Bytes, EventStreamError>> {
         loop {
             let Some(pos) = self.buf.iter().position(|b| *b == b'\n') else {
                 if self.buf.len() > MAX_LINE {
@@ -159,19 +165,21 @@ impl LineSplitter {
                 }
                 return None;
             };
-            let line = self.buf.split_to(pos + 1);
+            let mut line = self.buf.split_to(pos + 1).freeze();
             if std::mem::take(&mut self.skipping) {
                 return Some(Err(EventStreamError::LineTooLong));
             }
-            let line = line.strip_suffix(b"\n").unwrap_or(&line);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            line.truncate(line.len() - 1);
+            if line.ends_with(b"\r") {
+                line.truncate(line.len() - 1);
+            }
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             if line.len() > MAX_LINE {
                 return Some(Err(EventStreamError::LineTooLong));
             }
-            return Some(parse_line(line));
+            return Some(Ok(line));
         }
     }
 }

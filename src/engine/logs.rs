@@ -1,5 +1,5 @@
-//! A container's log as the engine serves it (`GET /containers/{id}/logs`): the request, and the
-//! body as raw chunks. Reading those chunks (demultiplexing, timestamps, lines, resuming after a
+//! A container's log as the engine serves it (`GET /containers/{id}/logs`), and its stats
+//! stream: the requests, and the bodies as raw chunks. Reading those chunks (demultiplexing, timestamps, lines, resuming after a
 //! break) is `crate::container_logs`' work; this module only asks.
 //!
 //! Skiff always asks with `timestamps=1`, whatever the user wants to see: a stamp on every
@@ -78,12 +78,15 @@ pub enum Framing {
     Raw,
 }
 
+/// A streamed body's chunks as they arrive; dropping it closes the connection.
+pub type ByteStream = BoxStream<'static, std::io::Result<bytes::Bytes>>;
+
 /// An open log: its framing and its chunks as they arrive. Dropping it closes the connection.
 pub struct LogBody {
     pub framing: Framing,
     /// The engine's clock when it answered (its `Date`), nanoseconds since the epoch.
     pub engine_time: Option<i64>,
-    pub chunks: BoxStream<'static, std::io::Result<bytes::Bytes>>,
+    pub chunks: ByteStream,
 }
 
 impl std::fmt::Debug for LogBody {
@@ -149,6 +152,32 @@ impl EngineClient {
             engine_time: super::http::engine_time(response.headers()),
             chunks: super::http::body_chunks(response, driver),
         })
+    }
+
+    /// Opens the stats stream of container `id`: one JSON document a line, one a second, as
+    /// long as the container runs. The chunks are raw; `crate::container_stats` reads them.
+    ///
+    /// Docker: `GET /containers/{id}/stats?stream=1` (one a second). Podman's compat endpoint
+    /// sends one every 5 s, so Podman is asked through libpod's
+    /// (`/libpod/containers/stats?interval=1`), which computes the CPU use itself.
+    pub async fn stats(&self, id: &str) -> Result<ByteStream, EngineError> {
+        let id = super::events::percent_encode(id);
+        let path = match self.kind() {
+            super::EngineKind::Docker => {
+                format!("/v{}/containers/{id}/stats?stream=1", self.api_version())
+            }
+            super::EngineKind::Podman => {
+                format!("/v4.0.0/libpod/containers/stats?stream=true&interval=1&containers={id}")
+            }
+        };
+        let (response, driver) = super::http::get(self.endpoint(), &path).await?;
+        match super::http::check_status(self.endpoint(), response).await {
+            Ok(response) => Ok(super::http::body_chunks(response, driver)),
+            Err(e) => {
+                driver.abort();
+                Err(e)
+            }
+        }
     }
 
     /// Whether container `id` has a TTY (its log is then one raw stream).

@@ -26,4 +26,4 @@ pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use endpoint::{Endpoint, EndpointParseError};
 pub use error::{EngineError, ErrorInfo, FailureKind};
 pub use listing::{list_everywhere, ContainerList, EngineFailure};
-pub use logs::{Framing, LogBody, LogQuery, Tail};
+pub use logs::{ByteStream, Framing, LogBody, LogQuery, Tail};

@@ -9,6 +9,7 @@
 //! - `consume`: the one loop every consumer runs (metrics, lag, resync).
 //! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
 //! - `query`: finding a container by id, name or prefix.
+//! - [`revival`]: when a container's stream (log, stats) may be read again after it ended.
 //! - supervision (`Registry::spawn_supervised`): an engine task that panics is shown, not hidden.
 //!
 //! # Bounds
@@ -41,6 +42,7 @@ pub mod delta;
 mod hub;
 pub mod metrics;
 mod query;
+pub mod revival;
 pub mod store;
 mod supervise;
 pub mod synthetic;
@@ -53,4 +55,5 @@ pub use consume::{Consumer, Feed, Handled};
 pub use delta::{Change, Delta};
 pub use hub::{EventRecord, Ports, Registry, RegistryEvent, Snapshot};
 pub use metrics::{HandlerMetrics, HandlerReport};
+pub use revival::{reread, Ended, Reread, Revival, Step, Wake};
 pub use store::EngineStore;

@@ -2,8 +2,7 @@
 
 use super::hub::Registry;
 use crate::container::Container;
-use crate::engine::{ActionError, ActionErrorKind, LogBody, LogQuery};
-use crate::watcher::EngineStatus;
+use crate::engine::{ActionError, ActionErrorKind, ByteStream, LogBody, LogQuery};
 
 impl Registry {
     /// Finds a container by full id, name, or unique id prefix, across engines (or in `engine`).
@@ -53,16 +52,15 @@ impl Registry {
     /// The engine's own description of a container Skiff shows (see
     /// [`EngineActions::document`](crate::engine::EngineActions::document)).
     pub async fn inspect(&self, engine: &str, id: &str) -> Result<serde_json::Value, ActionError> {
-        let row = self.container(engine, id).ok_or_else(|| {
-            ActionError::new(
-                ActionErrorKind::NotFound,
-                format!("no container {id:?} in {engine}"),
-            )
-        })?;
-        let actions = self.inner.actions.of(engine).ok_or_else(|| {
-            ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
-        })?;
+        let (row, actions) = self.row_and_actions(engine, id)?;
         actions.document(&row).await
+    }
+
+    /// Opens the stats stream of a container Skiff shows (see
+    /// [`EngineActions::stats`](crate::engine::EngineActions::stats)).
+    pub async fn stats(&self, engine: &str, id: &str) -> Result<ByteStream, ActionError> {
+        let (row, actions) = self.row_and_actions(engine, id)?;
+        actions.stats(&row).await
     }
 
     /// Opens the log of a container Skiff shows (see
@@ -74,6 +72,16 @@ impl Registry {
         id: &str,
         query: &LogQuery,
     ) -> Result<LogBody, ActionError> {
+        let (row, actions) = self.row_and_actions(engine, id)?;
+        actions.logs(&row, query).await
+    }
+
+    /// The row Skiff shows and its engine's actions.
+    fn row_and_actions(
+        &self,
+        engine: &str,
+        id: &str,
+    ) -> Result<(Container, std::sync::Arc<dyn crate::engine::EngineActions>), ActionError> {
         let row = self.container(engine, id).ok_or_else(|| {
             ActionError::new(
                 ActionErrorKind::NotFound,
@@ -83,13 +91,7 @@ impl Registry {
         let actions = self.inner.actions.of(engine).ok_or_else(|| {
             ActionError::new(ActionErrorKind::NotFound, format!("no engine {engine:?}"))
         })?;
-        actions.logs(&row, query).await
-    }
-
-    /// The current status of one engine.
-    #[must_use]
-    pub fn status(&self, engine: &str) -> Option<EngineStatus> {
-        self.lock().statuses.get(engine).cloned()
+        Ok((row, actions))
     }
 
     /// The row of `id` in `engine`, as the store has it now.

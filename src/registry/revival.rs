@@ -1,0 +1,180 @@
+//! When a container's stream (its log, its stats) may be read again after it ended: the one
+//! answer every per-container stream uses, so none of them retries on its own.
+//!
+//! A [`Revival`] is a subscription to the hub, narrowed to one container. It says `Reopen`
+//! when the engine is `connected` again (its watcher, under the one supervisor, found it
+//! back), when the container is `running` again, and when the subscription fell behind (read
+//! once more rather than guess); `Gone` when the container was removed or the registry
+//! stopped. While the engine is down it says nothing, so a stream waiting on it costs the
+//! engine nothing.
+
+use std::future::Future;
+
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+
+use super::delta::Change;
+use super::hub::{Registry, RegistryEvent};
+use crate::shutdown::Shutdown;
+use crate::watcher::EngineState;
+
+/// What a waiting stream should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// Read again.
+    Reopen,
+    /// The container is gone (or the registry stopped): end.
+    Gone,
+}
+
+/// One container's reasons to read again.
+#[derive(Debug)]
+pub struct Revival {
+    events: broadcast::Receiver<RegistryEvent>,
+    engine: String,
+    id: String,
+}
+
+impl Registry {
+    /// Subscribes now: every change from this moment on counts.
+    #[must_use]
+    pub fn revival(&self, engine: &str, id: &str) -> Revival {
+        Revival {
+            events: self.subscribe(),
+            engine: engine.to_owned(),
+            id: id.to_owned(),
+        }
+    }
+
+    /// Whether `engine` is connected now.
+    #[must_use]
+    pub fn is_connected(&self, engine: &str) -> bool {
+        self.lock()
+            .statuses
+            .get(engine)
+            .is_some_and(|s| s.state == EngineState::Connected)
+    }
+}
+
+impl Revival {
+    /// Takes every change already queued (a read about to start covers them); `Some(Gone)` if
+    /// one of them says the container is gone.
+    pub fn drain(&mut self) -> Option<Wake> {
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => {
+                    if self.wake(&Ok(event)) == Some(Wake::Gone) {
+                        return Some(Wake::Gone);
+                    }
+                }
+                Err(TryRecvError::Lagged(_)) => {}
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Closed) => return Some(Wake::Gone),
+            }
+        }
+    }
+
+    /// Waits for the next reason to read again.
+    pub async fn next(&mut self) -> Wake {
+        loop {
+            let event = self.events.recv().await;
+            if let Some(wake) = self.wake(&event) {
+                return wake;
+            }
+        }
+    }
+
+    fn wake(&self, event: &Result<RegistryEvent, RecvError>) -> Option<Wake> {
+        match event {
+            Ok(RegistryEvent::Engine(s))
+                if s.engine == self.engine && s.state == EngineState::Connected =>
+            {
+                Some(Wake::Reopen)
+            }
+            Ok(RegistryEvent::Delta(d)) if d.engine == self.engine => match &d.change {
+                Change::Upsert { container }
+                    if container.id == self.id && container.state == "running" =>
+                {
+                    Some(Wake::Reopen)
+                }
+                Change::Remove { id } if *id == self.id => Some(Wake::Gone),
+                _ => None,
+            },
+            Ok(_) => None,
+            Err(RecvError::Lagged(_)) => Some(Wake::Reopen),
+            Err(RecvError::Closed) => Some(Wake::Gone),
+        }
+    }
+}
+
+/// How one read of a stream stopped.
+#[derive(Debug)]
+pub enum Step<E> {
+    /// The stream ended or broke: wait for a reason to read again.
+    Break,
+    /// Reading cannot go on (the user's answer, or a sink that failed).
+    Fatal(E),
+    /// The container is gone.
+    Gone,
+}
+
+/// How a stream read with [`reread`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// It was read to its end (not followed).
+    Complete,
+    /// The container was removed, or the registry stopped.
+    Gone,
+    /// Shutdown.
+    Stopped,
+}
+
+/// One request of a per-container stream, read to its end. `first` is the very first read
+/// (where the user asked); every later one resumes.
+pub trait Reread {
+    type Error;
+    fn read(&mut self, first: bool) -> impl Future<Output = Step<Self::Error>>;
+}
+
+/// Reads `reader` once, and with `follow` again every time [`Revival`] says the container of
+/// `engine` may be read again, until it is gone or `shutdown`: the one loop of every
+/// per-container stream (logs, stats). A read after the first is made only while the engine
+/// is connected.
+pub async fn reread<R: Reread>(
+    reader: &mut R,
+    registry: &Registry,
+    (engine, id): (&str, &str),
+    follow: bool,
+    shutdown: Shutdown,
+) -> Result<Ended, R::Error> {
+    // Subscribed before the first read: a restart during it is a reason to read again.
+    let mut revival = registry.revival(engine, id);
+    let shutdown = shutdown.wait();
+    tokio::pin!(shutdown);
+    let mut first = true;
+    loop {
+        // What arrived before this read is covered by it.
+        if revival.drain() == Some(Wake::Gone) {
+            return Ok(Ended::Gone);
+        }
+        if first || registry.is_connected(engine) {
+            tokio::select! {
+                step = reader.read(first) => match step {
+                    Step::Break => {}
+                    Step::Fatal(e) => return Err(e),
+                    Step::Gone => return Ok(Ended::Gone),
+                },
+                () = &mut shutdown => return Ok(Ended::Stopped),
+            }
+        }
+        if !follow {
+            return Ok(Ended::Complete);
+        }
+        first = false;
+        tokio::select! {
+            wake = revival.next() => if wake == Wake::Gone {
+                return Ok(Ended::Gone);
+            },
+            () = &mut shutdown => return Ok(Ended::Stopped),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Containers' stats against real engines: `skiff stats --no-stream` agrees with the engine's
+//! own `stats --no-stream` within sampling error, and a stats stream goes on after the Podman
+//! service restarted, without a request of its own while it was down.
+
+mod support;
+
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use skiff::container_stats::{Sample, StatsFollow};
+use skiff::reconnect::BackoffPolicy;
+use skiff::registry::Registry;
+use skiff::shutdown;
+use skiff::watcher::{EngineState, WatcherConfig};
+use support::registry::{engine, wait_status};
+use support::{eventually, Kind, TestEngine};
+
+fn run(engine: &TestEngine, name: &str, script: &str) {
+    engine.cli(&[
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "busybox:latest",
+        "sh",
+        "-c",
+        script,
+    ]);
+}
+
+/// `592KiB`, `23.54GiB`, `1.5kB` → bytes.
+fn bytes(size: &str) -> f64 {
+    let split = size
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(size.len());
+    let (n, unit) = size.split_at(split);
+    let scale = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        other => panic!("unit {other:?} in {size:?}"),
+    };
+    n.parse::<f64>().unwrap() * scale
+}
+
+fn ours(engine: &TestEngine) -> Vec<Sample> {
+    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
+        .args(["stats", "--no-stream", "--json", "--host", engine.host()])
+        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let n = |k: &str| v[k].as_u64().unwrap();
+            Sample {
+                id: v["id"].as_str().unwrap().to_owned(),
+                name: v["name"].as_str().unwrap().to_owned(),
+                engine: v["engine"].as_str().unwrap().to_owned(),
+                cpu_percent: v["cpu_percent"].as_f64().unwrap(),
+                mem_bytes: n("mem_bytes"),
+                mem_limit_bytes: n("mem_limit_bytes"),
+                net_rx_bytes: n("net_rx_bytes"),
+                net_tx_bytes: n("net_tx_bytes"),
+                block_read_bytes: n("block_read_bytes"),
+                block_write_bytes: n("block_write_bytes"),
+                pids: n("pids"),
+            }
+        })
+        .collect()
+}
+
+fn agrees_with_the_engines_own_stats(kind: Kind) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    run(&engine, "busy", "while true; do :; done");
+    run(&engine, "idle", "sleep 86400");
+    let theirs: Vec<serde_json::Value> = match kind {
+        Kind::Docker => engine
+            .cli(&["stats", "--no-stream", "--format", "{{json .}}"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect(),
+        Kind::Podman => {
+            serde_json::from_str(&engine.cli(&["stats", "--no-stream", "--format", "json"]))
+                .unwrap()
+        }
+    };
+    let samples = ours(&engine);
+    assert_eq!(samples.len(), 2, "every running container, once");
+    for name in ["busy", "idle"] {
+        let s = samples.iter().find(|s| s.name == name).unwrap();
+        let t = theirs
+            .iter()
+            .find(|t| t["Name"] == name || t["name"] == name)
+            .unwrap();
+        let field = |docker: &str, podman: &str| {
+            t[docker]
+                .as_str()
+                .or_else(|| t[podman].as_str())
+                .unwrap()
+                .to_owned()
+        };
+        let pids: u64 = field("PIDs", "pids").parse().unwrap();
+        assert_eq!(s.pids, pids, "{name}");
+        let mem = field("MemUsage", "mem_usage");
+        let (usage, limit) = mem.split_once(" / ").unwrap();
+        // Podman prints decimal units (kB, GB), Docker binary ones; both round to 4 digits.
+        assert!(
+            (s.mem_limit_bytes as f64 - bytes(limit)).abs() / bytes(limit) < 0.001,
+            "{name}: {} vs {limit}",
+            s.mem_limit_bytes
+        );
+        let usage = bytes(usage);
+        assert!(
+            (s.mem_bytes as f64 - usage).abs() <= usage * 0.5 + 64.0 * 1024.0,
+            "{name}: {} vs {usage}",
+            s.mem_bytes
+        );
+        let cpu: f64 = field("CPUPerc", "cpu_percent")
+            .trim_end_matches('%')
+            .parse()
+            .unwrap();
+        if name == "busy" {
+            // One busy loop on a two-core machine: about one CPU, in both.
+            assert!(
+                s.cpu_percent > 40.0 && cpu > 40.0,
+                "{} vs {cpu}",
+                s.cpu_percent
+            );
+        } else {
+            assert!(s.cpu_percent < 5.0, "{} vs {cpu}", s.cpu_percent);
+            // `podman stats --no-stream` shows the average since the start, high for a
+            // container that started a moment ago; Docker's is the last second, as Skiff's.
+            if kind == Kind::Docker {
+                assert!(cpu < 5.0, "{cpu}");
+            }
+        }
+    }
+}
+
+#[test]
+fn stats_agree_with_docker_stats() {
+    agrees_with_the_engines_own_stats(Kind::Docker);
+}
+
+#[test]
+fn stats_agree_with_podman_stats() {
+    agrees_with_the_engines_own_stats(Kind::Podman);
+}
+
+/// A stats stream of a container whose engine restarts: no request while the engine is down,
+/// samples again once its watcher found it back, at most one a second throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stats_stream_waits_out_an_engine_restart() {
+    let Some(target) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    run(&target, "idle", "sleep 86400");
+    let (trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    let mut rx = registry.subscribe();
+    let config = WatcherConfig {
+        backoff: BackoffPolicy {
+            initial_ms: 50,
+            max_ms: 500,
+            ..BackoffPolicy::default()
+        },
+        safety_check: Duration::from_millis(200),
+        ..WatcherConfig::default()
+    };
+    skiff::app::watch_engines(&registry, &[engine("e", target.host())], &config, &shutdown);
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (engine_id, id) = registry.resolve(None, "idle").unwrap();
+    let mut follow = StatsFollow::new(registry.clone(), &engine_id, &id, "idle");
+    let opens = follow.opens();
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let seen = times.clone();
+    tokio::spawn(async move {
+        let mut sink = |_: Sample| {
+            seen.lock().push(tokio::time::Instant::now());
+            Ok(())
+        };
+        follow.run(&mut sink, true, shutdown).await
+    });
+    let count = |n: usize| {
+        let times = times.clone();
+        eventually(
+            Duration::from_secs(30),
+            move || times.lock().len() >= n,
+            || "no samples".to_owned(),
+        )
+    };
+    count(2).await;
+    target.stop();
+    wait_status(
+        &mut rx,
+        "e",
+        Duration::from_secs(30),
+        |s| matches!(s.state, EngineState::Reconnecting { attempt, .. } if attempt >= 3),
+    )
+    .await;
+    assert_eq!(opens.load(Ordering::Relaxed), 1, "no request while down");
+    let before = times.lock().len();
+    target.restart();
+    count(before + 2).await;
+    assert_eq!(
+        opens.load(Ordering::Relaxed),
+        2,
+        "one request on the return"
+    );
+    let times = times.lock().clone();
+    for pair in times.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(900),
+            "at most one sample a second"
+        );
+    }
+    drop(trigger);
+}
