@@ -38,6 +38,24 @@ for (const engine of ["docker", "podman"]) {
   }
 }
 
+// 1b. Log following.
+for (const engine of ["docker", "podman"]) {
+  const l = nums(`logs-${engine}.txt`);
+  if (!l) {
+    row(`Log following (${engine})`, "not measured", "", false, "");
+    continue;
+  }
+  const [lines, ours, theirs, ourRate, theirRate, addP50, addP99, n] = l;
+  const how = `${lines} numbered lines at ~50k/s, followed by both at once; \`logs.log\``;
+  row(`${engine}: lines received, \`skiff logs -f\` / \`${engine} logs -f\``, `${ours} / ${theirs}`, "all, none twice", ours === lines, how);
+  row(`${engine}: lines/s sustained, Skiff / the engine's CLI`, `${f(ourRate, 0)} / ${f(theirRate, 0)}`, "reference (the engine's logger limits both)", null, how);
+  if (engine === "docker") {
+    row("docker: latency Skiff adds per line (skiff − docker logs)", `median ${f(addP50, 3)} ms, p99 ${f(addP99, 3)} ms (n=${n})`, "median < 1 ms", addP50 < 1, how);
+  } else {
+    row("podman: latency Skiff adds per line (skiff − podman logs)", `median ${f(addP50, 1)} ms, p99 ${f(addP99, 1)} ms`, "none: every follower of a k8s-file log polls it on its own timer, so the difference is chance", null, how);
+  }
+}
+
 // 2. Reconnect.
 for (const engine of ["podman", "docker"]) {
   const r = nums(`reconnect-${engine}.txt`);
@@ -119,6 +137,10 @@ ${rows.join("\n")}
   \`skiff watch --json\` run as two processes, subscribed at once, while the engine's API pauses and
   unpauses 10 containers. Each line is stamped on arrival; the k-th pause of a container in the
   raw stream is matched to the k-th \`paused\` upsert in Skiff's stream.
+- **Log following** (\`cargo bench --bench logs\`): \`skiff logs -f -t\` and the engine's own
+  \`logs -f -t\` run as two processes on one container printing 500 numbered lines every 10 ms;
+  each line is stamped on arrival; Skiff's added latency is its arrival minus the engine CLI's,
+  per line (negative: Skiff's came first).
 - **Reconnect** (\`cargo bench --bench reconnect\`): the engine is stopped and started 20 times; a 2 ms
   poller records when its socket first answers \`/_ping\`; the registry's subscriber records
   \`connected\` and the end of the resync.

@@ -25,6 +25,9 @@ cargo build --quiet -p skiff -p skiff-desktop
 step "stream overhead: Docker and Podman, ${SKIFF_BENCH_OPS:-500} operations each"
 cargo bench --quiet --bench streams | tee "$out/streams.log"
 
+step "logs: skiff logs -f beside docker/podman logs -f, ${SKIFF_BENCH_LINES:-200000} lines at ~50k/s"
+cargo bench --quiet --bench logs | tee "$out/logs.log"
+
 step "reconnect: 20 restarts of Podman and of Docker"
 SKIFF_BENCH_DOCKER=1 cargo bench --quiet --bench reconnect | tee "$out/reconnect.log"
 

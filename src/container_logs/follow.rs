@@ -19,13 +19,16 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 
 use super::cursor::{Cursor, Verdict};
 use super::frame::{Demux, FrameError, Message};
 use crate::engine::{ActionError, ActionErrorKind, LogBody, LogQuery};
 use crate::registry::{reread, Ended, Registry, Reread, Step};
 use crate::shutdown::Shutdown;
+
+/// The longest a message waits in a sink's buffer while its stream keeps flowing.
+pub const MAX_HELD: std::time::Duration = std::time::Duration::from_micros(500);
 
 /// Where the messages of a log go: the CLI's writers, a window's ring.
 pub trait Sink {
@@ -147,12 +150,37 @@ impl Follow {
         }
         let mut demux = Demux::new(body.framing);
         let mut chunks = body.chunks;
-        while let Some(chunk) = chunks.next().await {
+        // When the oldest message not yet flushed was handed over.
+        let mut unflushed: Option<std::time::Instant> = None;
+        loop {
+            // Flushed only when nothing more has arrived: a line reaches the reader the moment
+            // the stream pauses, and a burst costs one write, not one per line. The connection
+            // task hands over one frame at a time, so it is given one turn to decode what it
+            // already read before the stream counts as paused.
+            let mut next = chunks.next().now_or_never();
+            if next.is_none() {
+                tokio::task::yield_now().await;
+                next = chunks.next().now_or_never();
+            }
+            let next = if let Some(next) = next {
+                next
+            } else {
+                sink.flush().map_err(Pumped::Sink)?;
+                unflushed = None;
+                chunks.next().await
+            };
+            let Some(chunk) = next else { break };
             demux.push(&chunk.map_err(Pumped::Broken)?);
             while let Some(message) = demux.next_message() {
                 self.deliver(message.map_err(Pumped::Frame)?, sink)?;
+                unflushed.get_or_insert_with(std::time::Instant::now);
             }
-            sink.flush().map_err(Pumped::Sink)?;
+            // A stream that never pauses is still flushed often enough that no line waits
+            // more than [`MAX_HELD`].
+            if unflushed.is_some_and(|t| t.elapsed() >= MAX_HELD) {
+                sink.flush().map_err(Pumped::Sink)?;
+                unflushed = None;
+            }
         }
         if let Some(last) = demux.finish() {
             self.deliver(last, sink)?;
