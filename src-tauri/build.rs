@@ -21,6 +21,9 @@ fn main() {
             "choose_kubeconfig",
             "reset_kubeconfig",
             "open_log_folder",
+            "open_logs",
+            "close_logs",
+            "inspect_container",
         ]),
     ))
     .expect("tauri build script");

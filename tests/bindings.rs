@@ -73,20 +73,11 @@ fn the_shell_registers_grants_and_builds_exactly_the_contracts_commands() {
     let main = read("src/main.rs");
     let handler = &main[main.find("generate_handler![").expect("generate_handler!")..];
     let handler = &handler[..handler.find(']').unwrap()];
+    // Each entry is `module::command,` (commands.rs, details.rs).
     let registered: Vec<String> = handler
-        .split("commands::")
-        .skip(1)
-        .map(|s| {
-            s.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_')
-                .trim()
-                .to_owned()
-        })
-        .map(|s| {
-            s.split(|c: char| !c.is_alphanumeric() && c != '_')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').rsplit_once("::"))
+        .map(|(_, name)| name.trim().to_owned())
         .collect();
     assert_eq!(
         sorted(registered),

@@ -45,15 +45,10 @@ pub async fn container_action(
         kind: skiff::registry::ActionErrorKind::NotFound,
         message: e.message,
     })?;
-    // Container ids are hex; pod uids are hex with dashes (an RFC 4122 UUID).
-    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-        return Err(ActionError {
-            kind: skiff::registry::ActionErrorKind::Invalid,
-            message:
-                "container id must be 1 to 64 hexadecimal characters (a pod uid may have dashes)"
-                    .to_owned(),
-        });
-    }
+    container_id(&id).map_err(|e| ActionError {
+        kind: skiff::registry::ActionErrorKind::Invalid,
+        message: e.message,
+    })?;
     let result = registry
         .act(&engine, &id, action, force.unwrap_or(false))
         .await;
@@ -67,7 +62,17 @@ pub async fn container_action(
     result
 }
 
-fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
+/// Container ids are hex; pod uids are hex with dashes (an RFC 4122 UUID).
+pub(crate) fn container_id(id: &str) -> Result<(), IpcError> {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Err(IpcError::invalid_argument(
+            "container id must be 1 to 64 hexadecimal characters (a pod uid may have dashes)",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn known_engine(registry: &Registry, engine: &str) -> Result<(), IpcError> {
     if registry.engine_ids().iter().any(|e| e == engine) {
         Ok(())
     } else {
@@ -238,6 +243,8 @@ mod tests {
                 super::save_settings,
                 super::podman_setup,
                 super::log_folder,
+                crate::details::inspect_container,
+                crate::details::close_logs,
             ])
             // The app's own context: its capabilities decide what the window may call, as in
             // the real app.
@@ -245,6 +252,7 @@ mod tests {
             .expect("mock app");
         let (_trigger, shutdown) = skiff::shutdown::channel();
         app.manage(registry.clone());
+        app.manage(crate::details::LogViews::default());
         app.manage(TelemetrySwitch::start(
             &Settings::default(),
             registry,
@@ -283,6 +291,29 @@ mod tests {
             },
         )
         .map(|b| b.deserialize::<Value>().expect("json"))
+    }
+
+    /// The detail view's commands: the same checks before the engine is asked.
+    fn detail_view_checks_its_arguments(w: &WebviewWindow<MockRuntime>) {
+        let err = invoke(
+            w,
+            "inspect_container",
+            json!({"engine": "podman", "id": "../../x"}),
+        )
+        .unwrap_err();
+        assert_eq!(err["kind"], "invalid", "{err}");
+        let err = invoke(
+            w,
+            "inspect_container",
+            json!({"engine": "podman", "id": "abcdef"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err["kind"], "not_found",
+            "a container Skiff does not show: {err}"
+        );
+        assert_eq!(invoke(w, "close_logs", json!({"view": 7})), Ok(Value::Null));
+        assert!(invoke(w, "close_logs", json!({"view": "x"})).is_err());
     }
 
     /// One test: the commands read `SKIFF_CONFIG_DIR`, which is process-wide.
@@ -342,6 +373,7 @@ mod tests {
             json!({"engine": "podman", "id": "abcdef", "action": "format-disk"}),
         );
         assert!(unknown_action.is_err());
+        detail_view_checks_its_arguments(&w);
 
         // Settings: invalid input names the field and writes nothing; valid input round-trips.
         let mut settings = serde_json::to_value(Settings::default()).expect("json");

@@ -9,6 +9,7 @@
 
 mod bridge;
 mod commands;
+mod details;
 mod notifications;
 mod tray;
 
@@ -112,6 +113,7 @@ fn main() {
                 });
             }
             app.manage(core.registry.clone());
+            app.manage(details::LogViews::default());
             app.manage(EngineRuntime {
                 core,
                 podman_start: tokio::sync::Mutex::new(()),
@@ -139,6 +141,9 @@ fn main() {
             commands::choose_kubeconfig,
             commands::reset_kubeconfig,
             commands::open_log_folder,
+            details::open_logs,
+            details::close_logs,
+            details::inspect_container,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

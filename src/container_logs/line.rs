@@ -20,7 +20,7 @@ pub const MAX_LINE: usize = 8 * 1024 * 1024;
 
 /// One line of a container's output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export_to = "LogLine.ts")]
+#[ts(export_to = "LogLine.ts", rename = "LogLine")]
 pub struct Line {
     pub stream: Stream,
     /// Engine time of the line's first message, nanoseconds since the epoch (`None` when the

@@ -9,6 +9,8 @@
 //! - [`follow`]: one read, or a follow that waits out every break through the registry (the
 //!   engine's own watcher decides when the engine is back; a follow never retries on its own).
 //!
+//! - [`view`]: lines in batches for a window (at most one per animation frame).
+//!
 //! Deliberately *not* here: the request itself (`crate::engine::logs`), and where lines go (the
 //! CLI's writers, a window's ring): a [`Sink`] receives them.
 //!
@@ -24,9 +26,11 @@ pub mod cursor;
 pub mod follow;
 pub mod frame;
 pub mod line;
+pub mod view;
 
 pub use crate::registry::Ended;
 pub use cursor::Cursor;
 pub use follow::{Follow, FollowStats, LogError, Sink};
 pub use frame::{Message, Stamp, Stream};
 pub use line::{Joiner, Line};
+pub use view::Batcher;

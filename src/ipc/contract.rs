@@ -109,6 +109,30 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
         cmd("choose_kubeconfig", vec![], ts::<Option<String>>(cfg)),
         cmd("reset_kubeconfig", vec![], ts::<()>(cfg)),
         cmd("open_log_folder", vec![], ts::<()>(cfg)),
+        cmd(
+            "open_logs",
+            vec![
+                ("engine", ts::<String>(cfg)),
+                ("id", ts::<String>(cfg)),
+                ("tail", ts::<Option<u32>>(cfg)),
+                // A Tauri `ipc::Channel` the shell streams batches of lines into.
+                (
+                    "lines",
+                    format!("Channel<{}>", ts::<Vec<crate::container_logs::Line>>(cfg)),
+                ),
+            ],
+            ts::<u32>(cfg),
+        ),
+        cmd("close_logs", vec![("view", ts::<u32>(cfg))], ts::<()>(cfg)),
+        CommandSpec {
+            error: ts::<ActionError>(cfg),
+            ..cmd(
+                "inspect_container",
+                vec![("engine", ts::<String>(cfg)), ("id", ts::<String>(cfg))],
+                // The engine's own document, whatever fields its version has.
+                "Record<string, unknown>".to_owned(),
+            )
+        },
     ]
 }
 
@@ -130,7 +154,10 @@ pub fn typescript(cfg: &Config) -> String {
     let mut named = std::collections::BTreeSet::new();
     let mut note = |ty: &str| {
         for word in ty.split(|c: char| !c.is_alphanumeric() && c != '_') {
-            if word.starts_with(|c: char| c.is_ascii_uppercase()) && word != "Array" {
+            // Generic words of TypeScript itself are no bindings.
+            if word.starts_with(|c: char| c.is_ascii_uppercase())
+                && !matches!(word, "Array" | "Record")
+            {
                 named.insert(word.to_owned());
             }
         }
@@ -149,7 +176,13 @@ pub fn typescript(cfg: &Config) -> String {
     let mut out =
         String::from("// Generated from src/ipc/contract.rs (`make bindings`); do not edit.\n");
     for name in &named {
-        let _ = writeln!(out, "import type {{ {name} }} from \"./{name}\";");
+        // Channels are Tauri's own type; every other name is a binding beside this file.
+        let from = if name == "Channel" {
+            "@tauri-apps/api/core".to_owned()
+        } else {
+            format!("./{name}")
+        };
+        let _ = writeln!(out, "import type {{ {name} }} from \"{from}\";");
     }
     out +=
         "\n/** Every command: its arguments, result and error. */\nexport interface Commands {\n";

@@ -53,6 +53,8 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::engine::podman_service::PodmanSetup::export_all(&cfg)?;
     crate::build_info::BuildInfo::export_all(&cfg)?;
     crate::settings::Theme::export_all(&cfg)?;
+    crate::container_logs::Line::export_all(&cfg)?;
+    crate::container_stats::Sample::export_all(&cfg)?;
     std::fs::write(dir.join("contract.ts"), contract::typescript(&cfg))?;
     Ok(())
 }

@@ -96,6 +96,44 @@ test("a container started with the engine's own CLI appears without any user act
   assert.ok(s);
 });
 
+test("a click on a row opens the container: its log follows, search finds lines, Inspect shows its document, Escape goes back", async () => {
+  await open("containers", "container-row");
+  engine(
+    "cli", "run", "-d", "--name", "e2e-talker", "--network", "none", "busybox:latest", "sh", "-c",
+    "i=0; while true; do echo line $i; echo oops $i >&2; i=$((i+1)); sleep 0.2; done",
+  );
+  await session.waitFor("e2e-talker running", async () => (await rowState("e2e-talker"))?.state === "running");
+  await session.execute(`document.querySelector('[data-name="e2e-talker"] td.name').click();`);
+  await session.waitFor("the detail view", async () => (await session.findAll('[data-testid="detail-name"]')).length > 0);
+  const count = async () => Number(await session.execute(`return document.querySelector('[data-testid="log-lines"]')?.dataset.count ?? 0;`));
+  // Lines arrive while the view is open: it follows.
+  const first = await session.waitFor("log lines", async () => ((await count()) >= 6 ? await count() : null));
+  await session.waitFor("more log lines, followed", async () => (await count()) > first + 4);
+  const stderr = await session.findAll('[data-testid="log-line"].stderr');
+  assert.ok(stderr.length > 0, "stderr lines are told apart");
+  // Search: matches counted, the current one highlighted.
+  await session.execute(`
+    const input = document.querySelector('[data-testid="log-search"]');
+    input.value = "oops 1";
+    input.dispatchEvent(new Event("input", { bubbles: true }));`);
+  await session.waitFor("search matches", async () => {
+    const text = await session.execute(`return document.querySelector('[data-testid="log-matches"]').textContent;`);
+    return /\/ [1-9]/.test(text) ? text : null;
+  });
+  // WebKit's screenshot is the last frame it composited: give the followed view one to settle.
+  await new Promise((r) => setTimeout(r, 500));
+  await session.screenshot(join(targetDir, "e2e", "logs.png"));
+  await session.execute(`document.querySelector('[data-testid="tab-inspect"]').click();`);
+  const doc = await session.waitFor("the inspect document", async () => {
+    const text = await session.execute(`return document.querySelector('[data-testid="inspect-document"]')?.textContent ?? "";`);
+    return text.includes('"Id"') ? text : null;
+  });
+  assert.ok(doc.includes("e2e-talker"));
+  await session.screenshot(join(targetDir, "e2e", "inspect.png"));
+  await session.execute(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));`);
+  await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
+});
+
 test("Stop from the UI shows pending, then exited", async () => {
   await open("containers", "container-row");
   runContainer("e2e-stop");

@@ -1,6 +1,6 @@
 // The only module that talks to Tauri. Everything else imports typed functions from here, so the
 // UI can be tested (and rendered in a plain browser) without the desktop shell.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Action } from "./bindings/Action";
 import { EVENTS, type Commands, type Events } from "./bindings/contract";
@@ -28,6 +28,8 @@ export type { HandlerReport } from "./bindings/HandlerReport";
 export type { PodmanSetup } from "./bindings/PodmanSetup";
 export type { BuildInfo } from "./bindings/BuildInfo";
 export type { Theme } from "./bindings/Theme";
+export type { LogLine } from "./bindings/LogLine";
+import type { LogLine } from "./bindings/LogLine";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -85,6 +87,24 @@ export const setTelemetryConsent = (enabled: boolean) => call("set_telemetry_con
 export const clearTelemetryQueue = () => call("clear_telemetry_queue");
 export const chooseKubeconfig = () => call("choose_kubeconfig");
 export const resetKubeconfig = () => call("reset_kubeconfig");
+export const inspectContainer = (engine: string, id: string) => call("inspect_container", { engine, id });
+
+/** Follows a container's log: `onLines` gets batches of lines (at most one per animation frame)
+ *  until the returned function is called. */
+export async function openLogs(
+  engine: string,
+  id: string,
+  tail: number,
+  onLines: (lines: LogLine[]) => void,
+): Promise<() => void> {
+  const lines = new Channel<LogLine[]>();
+  lines.onmessage = onLines;
+  const view = await call("open_logs", { engine, id, tail, lines });
+  return () => {
+    lines.onmessage = () => {};
+    void call("close_logs", { view }).catch(() => {});
+  };
+}
 
 /** Listens to event `name`, its payload typed by the generated contract. */
 function on<K extends keyof Events>(name: K, handler: (payload: Events[K]) => void): Promise<UnlistenFn> {

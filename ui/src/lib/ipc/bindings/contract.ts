@@ -4,10 +4,12 @@ import type { ActionError } from "./ActionError";
 import type { ActionOutcome } from "./ActionOutcome";
 import type { AlertRecord } from "./AlertRecord";
 import type { BuildInfo } from "./BuildInfo";
+import type { Channel } from "@tauri-apps/api/core";
 import type { Delta } from "./Delta";
 import type { EngineStatus } from "./EngineStatus";
 import type { EventRecord } from "./EventRecord";
 import type { IpcError } from "./IpcError";
+import type { LogLine } from "./LogLine";
 import type { PingReport } from "./PingReport";
 import type { PodmanSetup } from "./PodmanSetup";
 import type { Settings } from "./Settings";
@@ -34,6 +36,9 @@ export interface Commands {
   choose_kubeconfig: { args: Record<string, never>; result: string | null; error: IpcError };
   reset_kubeconfig: { args: Record<string, never>; result: null; error: IpcError };
   open_log_folder: { args: Record<string, never>; result: null; error: IpcError };
+  open_logs: { args: { engine: string; id: string; tail: number | null; lines: Channel<Array<LogLine>> }; result: number; error: IpcError };
+  close_logs: { args: { view: number }; result: null; error: IpcError };
+  inspect_container: { args: { engine: string; id: string }; result: Record<string, unknown>; error: ActionError };
 }
 
 /** Every event the shell emits, with its payload. */

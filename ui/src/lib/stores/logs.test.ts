@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { ansiPieces, LogRing, matcher, matches } from "./logs";
+import type { LogLine } from "../ipc";
+
+const line = (text: string, stream: "stdout" | "stderr" = "stdout"): LogLine => ({ stream, time: 1, line: text });
+
+describe("LogRing", () => {
+  it("keeps the last lines within its caps and counts what it dropped", () => {
+    const ring = new LogRing(3, 1000);
+    ring.push([line("a"), line("b")]);
+    ring.push([line("c"), line("d")]);
+    expect(ring.lines.map((l) => l.line)).toEqual(["b", "c", "d"]);
+    expect(ring.dropped).toBe(1);
+    const small = new LogRing(100, 5);
+    small.push([line("abc"), line("def")]);
+    expect(small.lines.map((l) => l.line)).toEqual(["def"]);
+    expect(small.bytes).toBe(3);
+  });
+});
+
+describe("search", () => {
+  it("finds plain text case-insensitively and regular expressions, and refuses a bad one", () => {
+    const lines = [line("Error: disk"), line("ok"), line("error 42")];
+    expect(matches(lines, matcher("error", false)!)).toEqual([0, 2]);
+    expect(matches(lines, matcher("\\d+$", true)!)).toEqual([2]);
+    expect(matcher("(", true)).toBeNull();
+    expect(matches(lines, matcher("", false)!)).toEqual([]);
+  });
+});
+
+describe("ansiPieces", () => {
+  it("turns colour codes into classes and drops the codes", () => {
+    expect(ansiPieces("\x1b[31mred\x1b[0m plain")).toEqual([
+      { text: "red", cls: "fg1" },
+      { text: " plain", cls: "" },
+    ]);
+    expect(ansiPieces("no codes")).toEqual([{ text: "no codes", cls: "" }]);
+  });
+});
