@@ -64,17 +64,10 @@ impl EngineActions for PodActions {
         let row = row.clone();
         async move {
             let (api, namespace) = pods?;
-            let pod = api.get(&row.name).await.map_err(|e| match e {
-                kube::Error::Api(s) if s.code == 404 => ActionError::new(
-                    ActionErrorKind::NotFound,
-                    format!("pod {namespace}/{} is gone", row.name),
-                ),
-                kube::Error::Api(s) if s.code == 403 => ActionError::new(
-                    ActionErrorKind::Forbidden,
-                    format!("forbidden: {}", s.message),
-                ),
-                e => ActionError::new(ActionErrorKind::Engine, e.to_string()),
-            })?;
+            let pod = api
+                .get(&row.name)
+                .await
+                .map_err(|e| refusal(e, &namespace, &row.name))?;
             // The same pod only: a newer one may have taken the name.
             if pod.metadata.uid.as_deref() != Some(row.id.as_str()) {
                 return Err(ActionError::new(
@@ -173,7 +166,7 @@ fn log_params(query: &LogQuery) -> Result<LogParams, ActionError> {
     })
 }
 
-/// Why the API server would not serve a log, in the user's words. Its own message says the
+/// Why the API server would not serve a pod (its object, its log), in the user's words. Its own message says the
 /// most (a pod with no node: "does not have a host assigned"; a node it cannot reach).
 fn refusal(e: kube::Error, namespace: &str, name: &str) -> ActionError {
     match e {
