@@ -45,14 +45,18 @@ fn run_nasty(engine: &TestEngine) {
         "-c",
         NASTY,
     ]);
-    let done = || engine.cli(&["inspect", "-f", "{{.State.Status}}", "nasty"]) == "exited";
+    wait_exited(engine, "nasty");
+}
+
+fn wait_exited(engine: &TestEngine, name: &str) {
+    let done = || engine.cli(&["inspect", "-f", "{{.State.Status}}", name]) == "exited";
     for _ in 0..300 {
         if done() {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("the nasty container did not finish");
+    panic!("{name} did not finish");
 }
 
 fn same_bytes_as_the_engines_cli(kind: Kind) {
@@ -93,6 +97,33 @@ fn same_bytes_as_the_engines_cli(kind: Kind) {
             String::from_utf8_lossy(&theirs.stderr)
         );
     }
+    // A TTY container: one raw stream, no frames; the same bytes too.
+    engine.cli(&[
+        "run",
+        "-d",
+        "-t",
+        "--name",
+        "tty",
+        "--network",
+        "none",
+        "busybox:latest",
+        "sh",
+        "-c",
+        r"printf 'a\nb\033[31mred\033[0m\n'; printf 'err\n' >&2; printf 'tail'",
+    ]);
+    wait_exited(&engine, "tty");
+    for options in [&[][..], &["-t"]] {
+        let mut args = vec!["logs"];
+        args.extend_from_slice(options);
+        args.push("tty");
+        let theirs = engine.try_cli(&args);
+        args.extend_from_slice(&["--host", engine.host()]);
+        let ours = skiff(&args);
+        assert_eq!(ours.stdout, theirs.stdout, "{kind:?} tty {options:?}");
+        assert_eq!(ours.stderr, theirs.stderr, "{kind:?} tty {options:?}");
+        assert!(String::from_utf8_lossy(&ours.stdout).contains("tail"));
+    }
+
     // The whole log is there: the 1 MiB line and both streams.
     let whole = skiff(&["logs", "nasty", "--host", engine.host()]);
     assert!(whole.stdout.len() > 1024 * 1024);
