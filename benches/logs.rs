@@ -72,18 +72,7 @@ fn run(kind: Kind, lines: usize) -> Option<String> {
     let script = format!(
         "sleep 3; i=1; while [ $i -le {lines} ]; do seq $i $((i+499)); i=$((i+500)); usleep 10000; done; sleep 86400"
     );
-    engine.cli(&[
-        "run",
-        "-d",
-        "--name",
-        "talker",
-        "--network",
-        "none",
-        "busybox:latest",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    engine.run_sh("talker", &[], &script);
     let ours = {
         let mut c = Command::new(env!("CARGO_BIN_EXE_skiff"));
         c.args(["logs", "-f", "-t", "talker", "--host", engine.host()])

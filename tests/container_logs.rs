@@ -33,18 +33,7 @@ fn skiff(args: &[&str]) -> Output {
 }
 
 fn run_nasty(engine: &TestEngine) {
-    engine.cli(&[
-        "run",
-        "-d",
-        "--name",
-        "nasty",
-        "--network",
-        "none",
-        "busybox:latest",
-        "sh",
-        "-c",
-        NASTY,
-    ]);
+    engine.run_sh("nasty", &[], NASTY);
     wait_exited(engine, "nasty");
 }
 
@@ -98,19 +87,11 @@ fn same_bytes_as_the_engines_cli(kind: Kind) {
         );
     }
     // A TTY container: one raw stream, no frames; the same bytes too.
-    engine.cli(&[
-        "run",
-        "-d",
-        "-t",
-        "--name",
+    engine.run_sh(
         "tty",
-        "--network",
-        "none",
-        "busybox:latest",
-        "sh",
-        "-c",
+        &["-t"],
         r"printf 'a\nb\033[31mred\033[0m\n'; printf 'err\n' >&2; printf 'tail'",
-    ]);
+    );
     wait_exited(&engine, "tty");
     for options in [&[][..], &["-t"]] {
         let mut args = vec!["logs"];
@@ -241,20 +222,7 @@ fn engine_log(engine: &TestEngine, name: &str) -> Vec<String> {
 
 /// Starts the counter container on `engine`.
 fn run_counter(engine: &TestEngine) {
-    engine.cli(&[
-        "run",
-        "-d",
-        "--name",
-        "counter",
-        "--network",
-        "none",
-        "--stop-timeout",
-        "1",
-        "busybox:latest",
-        "sh",
-        "-c",
-        COUNTER,
-    ]);
+    engine.run_sh("counter", &["--stop-timeout", "1"], COUNTER);
 }
 
 /// A follow of `name` in its own task, with what it delivered and its counters.
@@ -466,18 +434,11 @@ fn an_interrupted_follow_writes_what_it_holds_and_exits_0() {
     let Some(engine) = TestEngine::start(Kind::Docker) else {
         return;
     };
-    engine.cli(&[
-        "run",
-        "-d",
-        "--name",
+    engine.run_sh(
         "talker",
-        "--network",
-        "none",
-        "busybox:latest",
-        "sh",
-        "-c",
+        &[],
         "printf 'whole\\n'; head -c 20000 /dev/zero | tr '\\0' y; sleep 86400",
-    ]);
+    );
     for signal in ["INT", "TERM"] {
         let out = Command::new("timeout")
             .args(["--preserve-status", "-s", signal, "3"])

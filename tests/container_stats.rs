@@ -18,21 +18,6 @@ use skiff::watcher::{EngineState, WatcherConfig};
 use support::registry::{engine, wait_status};
 use support::{eventually, Kind, TestEngine};
 
-fn run(engine: &TestEngine, name: &str, script: &str) {
-    engine.cli(&[
-        "run",
-        "-d",
-        "--name",
-        name,
-        "--network",
-        "none",
-        "busybox:latest",
-        "sh",
-        "-c",
-        script,
-    ]);
-}
-
 /// `592KiB`, `23.54GiB`, `1.5kB` → bytes.
 fn bytes(size: &str) -> f64 {
     let split = size
@@ -90,8 +75,8 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
     let Some(engine) = TestEngine::start(kind) else {
         return;
     };
-    run(&engine, "busy", "while true; do :; done");
-    run(&engine, "idle", "sleep 86400");
+    engine.run_sh("busy", &[], "while true; do :; done");
+    engine.run_sh("idle", &[], "sleep 86400");
     let theirs: Vec<serde_json::Value> = match kind {
         Kind::Docker => engine
             .cli(&["stats", "--no-stream", "--format", "{{json .}}"])
@@ -173,7 +158,7 @@ async fn a_stats_stream_waits_out_an_engine_restart() {
     let Some(target) = TestEngine::start(Kind::Podman) else {
         return;
     };
-    run(&target, "idle", "sleep 86400");
+    target.run_sh("idle", &[], "sleep 86400");
     let (trigger, shutdown) = shutdown::channel();
     let registry = Registry::new();
     let mut rx = registry.subscribe();

@@ -178,6 +178,15 @@ impl TestEngine {
         id
     }
 
+    /// Runs `script` under busybox's `sh -c` in a new detached container `name` (network mode
+    /// `none`, then `options`, e.g. `-t`); returns its full id.
+    pub fn run_sh(&self, name: &str, options: &[&str], script: &str) -> String {
+        let mut args = vec!["run", "-d", "--name", name, "--network", "none"];
+        args.extend_from_slice(options);
+        args.extend_from_slice(&["busybox:latest", "sh", "-c", script]);
+        self.cli(&args)
+    }
+
     /// `ps -a` as (id, name) pairs, sorted by id.
     pub fn ps_all(&self) -> Vec<(String, String)> {
         let out = self.cli(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"]);
