@@ -23,7 +23,7 @@ use futures_util::{FutureExt, StreamExt};
 
 use super::cursor::{Cursor, Verdict};
 use super::frame::{Demux, FrameError, Message};
-use crate::engine::{ActionError, ActionErrorKind, LogBody, LogQuery};
+use crate::engine::{ActionError, LogBody, LogQuery};
 use crate::registry::{reread, Ended, Registry, Reread, Step};
 use crate::shutdown::Shutdown;
 
@@ -116,15 +116,13 @@ impl Follow {
         self.stats.opens.fetch_add(1, Ordering::Relaxed);
         let body = match self.registry.logs(&self.engine, &self.id, query).await {
             Ok(body) => body,
-            Err(e) if e.kind == ActionErrorKind::NotFound && !first => return Step::Gone,
-            // A follow waits for the engine; a one-shot read, or a container that is not
-            // there, is the user's answer.
-            Err(e) if first && (!query.follow || e.kind != ActionErrorKind::Engine) => {
-                return Step::Fatal(LogError::Open(e));
-            }
             Err(e) => {
-                tracing::debug!(engine = %self.engine, id = %self.id, error = %e, "log not reopened; waiting for the engine");
-                return Step::Break;
+                tracing::debug!(engine = %self.engine, id = %self.id, error = %e, "log not opened");
+                return match Step::after_failed_open(e, first, query.follow) {
+                    Step::Fatal(e) => Step::Fatal(LogError::Open(e)),
+                    Step::Break => Step::Break,
+                    Step::Gone => Step::Gone,
+                };
             }
         };
         match self.pump(body, sink).await {

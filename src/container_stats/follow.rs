@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::sample::Sample;
 use crate::engine::events::LineSplitter;
-use crate::engine::{ActionError, ActionErrorKind};
+use crate::engine::ActionError;
 use crate::registry::{reread, Ended, Registry, Reread, Step};
 use crate::shutdown::Shutdown;
 
@@ -95,11 +95,13 @@ impl<F: FnMut(Sample) -> std::io::Result<()>> Reread for Reading<'_, F> {
         s.opens.fetch_add(1, Ordering::Relaxed);
         let mut chunks = match s.registry.stats(&s.engine, &s.id).await {
             Ok(chunks) => chunks,
-            Err(e) if e.kind == ActionErrorKind::NotFound && !first => return Step::Gone,
-            Err(e) if first && (!self.follow || e.kind != ActionErrorKind::Engine) => {
-                return Step::Fatal(StatsError::Open(e));
+            Err(e) => {
+                return match Step::after_failed_open(e, first, self.follow) {
+                    Step::Fatal(e) => Step::Fatal(StatsError::Open(e)),
+                    Step::Break => Step::Break,
+                    Step::Gone => Step::Gone,
+                };
             }
-            Err(_) => return Step::Break,
         };
         let mut lines = LineSplitter::default();
         let mut nth = 0u64;

@@ -14,6 +14,7 @@ use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 use super::delta::Change;
 use super::hub::{Registry, RegistryEvent};
+use crate::engine::{ActionError, ActionErrorKind};
 use crate::shutdown::Shutdown;
 use crate::watcher::EngineState;
 
@@ -117,6 +118,20 @@ pub enum Step<E> {
     Gone,
 }
 
+impl Step<ActionError> {
+    /// What a failed request means for a per-container stream: the container gone (on a
+    /// resume), the user's answer (the first request of a one-shot read, or a refusal that is
+    /// not the engine's absence), or a break to wait out (a follow whose engine is away).
+    #[must_use]
+    pub fn after_failed_open(error: ActionError, first: bool, follow: bool) -> Self {
+        match error.kind {
+            ActionErrorKind::NotFound if !first => Self::Gone,
+            kind if first && (!follow || kind != ActionErrorKind::Engine) => Self::Fatal(error),
+            _ => Self::Break,
+        }
+    }
+}
+
 /// How a stream read with [`reread`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
@@ -176,5 +191,33 @@ pub async fn reread<R: Reread>(
             },
             () = &mut shutdown => return Ok(Ended::Stopped),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(kind: ActionErrorKind, first: bool, follow: bool) -> &'static str {
+        match Step::after_failed_open(ActionError::new(kind, "x"), first, follow) {
+            Step::Break => "break",
+            Step::Fatal(_) => "fatal",
+            Step::Gone => "gone",
+        }
+    }
+
+    #[test]
+    fn a_failed_open_is_the_users_answer_first_and_a_break_to_wait_out_later() {
+        use ActionErrorKind::{Engine, Forbidden, NotFound};
+        assert_eq!(failed(NotFound, true, true), "fatal", "no such container");
+        assert_eq!(failed(NotFound, false, true), "gone", "removed meanwhile");
+        assert_eq!(failed(Engine, true, false), "fatal", "a one-shot read");
+        assert_eq!(
+            failed(Engine, true, true),
+            "break",
+            "a follow waits for the engine"
+        );
+        assert_eq!(failed(Engine, false, true), "break");
+        assert_eq!(failed(Forbidden, true, true), "fatal");
     }
 }
