@@ -89,13 +89,16 @@ busybox_tar() {
   echo "$tar"
 }
 
+# A cold start on a loaded 2-core machine (another engine starting in a parallel test, a
+# release build) has been seen to take over 20 s for Podman's first answer: wait 90 s, and show
+# the engine's own last lines when it never answers, so a CI log says why.
 wait_socket() {
-  for _ in $(seq 200); do
+  for _ in $(seq 900); do
     if [ -S "$d/$kind.sock" ] && cli version >/dev/null 2>&1; then return 0; fi
     alive || { log "$kind exited; see $d/log"; tail -5 "$d/log" >&2; exit 1; }
     sleep 0.1
   done
-  log "$kind did not answer within 20 s; see $d/log"; exit 1
+  log "$kind did not answer within 90 s; see $d/log"; tail -20 "$d/log" >&2; exit 1
 }
 
 start() {
