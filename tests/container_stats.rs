@@ -220,3 +220,50 @@ async fn a_stats_stream_waits_out_an_engine_restart() {
     }
     drop(trigger);
 }
+
+/// A view's board follows exactly the containers it shows: a row scrolled away stops its
+/// stream, a new one starts one, an empty set (or a dropped board) leaves nothing running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_follows_exactly_the_containers_shown() {
+    let Some(target) = TestEngine::start(Kind::Docker) else {
+        return;
+    };
+    for name in ["ka", "kb", "kc"] {
+        target.run_sh(name, &[], "sleep 86400");
+    }
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", target.host())],
+        &WatcherConfig::default(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    let id = |name: &str| registry.resolve(None, name).unwrap();
+    let (mut board, mut samples) = skiff::container_stats::Board::new(registry.clone(), 2);
+    // Names of the containers sampled over `secs` seconds (after what was queued is drained).
+    let mut names_over = async |secs: u64| {
+        while samples.try_recv().is_ok() {}
+        let mut names = std::collections::BTreeSet::new();
+        let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while let Ok(Some(s)) = tokio::time::timeout_at(until, samples.recv()).await {
+            names.insert(s.name);
+        }
+        names.into_iter().collect::<Vec<_>>()
+    };
+
+    assert_eq!(board.show([id("ka"), id("kb"), id("kc")]), 2, "capped at max");
+    board.show([id("ka"), id("kb")]);
+    assert_eq!(names_over(4).await, ["ka", "kb"]);
+    board.show([id("kb"), id("kc")]);
+    // A sample of `a` already read may still be queued: skip a second, then listen.
+    names_over(1).await;
+    assert_eq!(names_over(4).await, ["kb", "kc"]);
+    assert_eq!(board.opens(), 3, "one request per container shown, none again");
+    assert_eq!(board.show([]), 0);
+    names_over(1).await;
+    assert!(names_over(3).await.is_empty(), "nothing followed");
+    board.show([id("ka"), ("e".to_owned(), "no-such-container".to_owned())]);
+    assert_eq!(board.len(), 1, "unknown containers are not followed");
+}

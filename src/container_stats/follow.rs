@@ -53,6 +53,13 @@ impl StatsFollow {
         }
     }
 
+    /// Counts this follow's requests in `counter` (shared by the follows of one view).
+    #[must_use]
+    pub fn counting_opens_in(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.opens = counter;
+        self
+    }
+
     /// Requests made so far (a counter the tests and the health page read).
     #[must_use]
     pub fn opens(&self) -> Arc<AtomicU64> {

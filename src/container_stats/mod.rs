@@ -6,10 +6,15 @@
 //!   the registry (the engine's watcher decides when the engine is back; a stats stream never
 //!   retries on its own) until nobody wants it.
 //!
+//! - [`board`]: the follows of the containers one view shows, started and ended as that set
+//!   changes.
+//!
 //! Kubernetes pods have no stats here: the API server serves none without metrics-server.
 
+pub mod board;
 pub mod follow;
 pub mod sample;
 
+pub use board::Board;
 pub use follow::{StatsError, StatsFollow};
 pub use sample::Sample;

@@ -95,7 +95,8 @@ impl Registry {
     }
 
     /// The row of `id` in `engine`, as the store has it now.
-    pub(super) fn container(&self, engine: &str, id: &str) -> Option<Container> {
+    #[must_use]
+    pub fn container(&self, engine: &str, id: &str) -> Option<Container> {
         self.lock()
             .stores
             .get(engine)
