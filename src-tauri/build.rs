@@ -24,6 +24,9 @@ fn main() {
             "open_logs",
             "close_logs",
             "inspect_container",
+            "open_stats",
+            "show_stats",
+            "close_stats",
         ]),
     ))
     .expect("tauri build script");

@@ -253,14 +253,22 @@ async fn a_board_follows_exactly_the_containers_shown() {
         names.into_iter().collect::<Vec<_>>()
     };
 
-    assert_eq!(board.show([id("ka"), id("kb"), id("kc")]), 2, "capped at max");
+    assert_eq!(
+        board.show([id("ka"), id("kb"), id("kc")]),
+        2,
+        "capped at max"
+    );
     board.show([id("ka"), id("kb")]);
     assert_eq!(names_over(4).await, ["ka", "kb"]);
     board.show([id("kb"), id("kc")]);
     // A sample of `a` already read may still be queued: skip a second, then listen.
     names_over(1).await;
     assert_eq!(names_over(4).await, ["kb", "kc"]);
-    assert_eq!(board.opens(), 3, "one request per container shown, none again");
+    assert_eq!(
+        board.opens(),
+        3,
+        "one request per container shown, none again"
+    );
     assert_eq!(board.show([]), 0);
     names_over(1).await;
     assert!(names_over(3).await.is_empty(), "nothing followed");

@@ -11,6 +11,7 @@ mod bridge;
 mod commands;
 mod details;
 mod notifications;
+mod stats;
 mod tray;
 
 use skiff::app::{Core, Plan, Selection};
@@ -114,6 +115,7 @@ fn main() {
             }
             app.manage(core.registry.clone());
             app.manage(details::LogViews::default());
+            app.manage(stats::StatsViews::default());
             app.manage(EngineRuntime {
                 core,
                 podman_start: tokio::sync::Mutex::new(()),
@@ -144,6 +146,9 @@ fn main() {
             details::open_logs,
             details::close_logs,
             details::inspect_container,
+            stats::open_stats,
+            stats::show_stats,
+            stats::close_stats,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use serde::Deserialize;
 use tokio::sync::mpsc;
+use ts_rs::TS;
 
 use super::{Sample, StatsFollow};
 use crate::registry::Registry;
@@ -22,6 +24,14 @@ use crate::shutdown::ShutdownTrigger;
 
 /// One container, by engine and id.
 pub type Target = (String, String);
+
+/// A container a view shows, as the window names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[ts(export_to = "ContainerRef.ts")]
+pub struct ContainerRef {
+    pub engine: String,
+    pub id: String,
+}
 
 /// The followed containers of one view.
 #[derive(Debug)]

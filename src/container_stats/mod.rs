@@ -15,6 +15,6 @@ pub mod board;
 pub mod follow;
 pub mod sample;
 
-pub use board::Board;
+pub use board::{Board, ContainerRef};
 pub use follow::{StatsError, StatsFollow};
 pub use sample::Sample;

@@ -7,7 +7,7 @@ use ts_rs::TS;
 
 /// A container's resource use at one moment.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export_to = "StatsSample.ts")]
+#[ts(export_to = "StatsSample.ts", rename = "StatsSample")]
 pub struct Sample {
     pub id: String,
     pub name: String,

@@ -124,6 +124,29 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
             ts::<u32>(cfg),
         ),
         cmd("close_logs", vec![("view", ts::<u32>(cfg))], ts::<()>(cfg)),
+        cmd(
+            "open_stats",
+            vec![(
+                "samples",
+                format!(
+                    "Channel<{}>",
+                    ts::<Vec<crate::container_stats::Sample>>(cfg)
+                ),
+            )],
+            ts::<u32>(cfg),
+        ),
+        cmd(
+            "show_stats",
+            vec![
+                ("view", ts::<u32>(cfg)),
+                (
+                    "containers",
+                    ts::<Vec<crate::container_stats::ContainerRef>>(cfg),
+                ),
+            ],
+            ts::<u32>(cfg),
+        ),
+        cmd("close_stats", vec![("view", ts::<u32>(cfg))], ts::<()>(cfg)),
         CommandSpec {
             error: ts::<ActionError>(cfg),
             ..cmd(

@@ -55,6 +55,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::settings::Theme::export_all(&cfg)?;
     crate::container_logs::Line::export_all(&cfg)?;
     crate::container_stats::Sample::export_all(&cfg)?;
+    crate::container_stats::ContainerRef::export_all(&cfg)?;
     std::fs::write(dir.join("contract.ts"), contract::typescript(&cfg))?;
     Ok(())
 }

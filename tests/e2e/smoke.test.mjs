@@ -96,13 +96,22 @@ test("a container started with the engine's own CLI appears without any user act
   assert.ok(s);
 });
 
-test("a click on a row opens the container: its log follows, search finds lines, Inspect shows its document, Escape goes back", async () => {
+test("a click on a row opens the container: its log follows, search finds lines, Inspect shows its document, Stats its charts, Escape goes back", async () => {
   await open("containers", "container-row");
   engine(
     "cli", "run", "-d", "--name", "e2e-talker", "--network", "none", "busybox:latest", "sh", "-c",
     "i=0; while true; do echo line $i; echo oops $i >&2; i=$((i+1)); sleep 0.2; done",
   );
   await session.waitFor("e2e-talker running", async () => (await rowState("e2e-talker"))?.state === "running");
+  // The list's CPU and memory columns fill in for the running rows on screen.
+  const mem = await session.waitFor("the row's memory column", async () => {
+    const text = await session.execute(`return document.querySelector('[data-name="e2e-talker"] [data-testid="row-mem"]')?.textContent ?? "";`);
+    return /\d (B|KiB|MiB|GiB)$/.test(text) ? text : null;
+  }, 15000);
+  assert.ok(mem);
+  const cpu = await session.execute(`return document.querySelector('[data-name="e2e-talker"] [data-testid="row-cpu"]').textContent;`);
+  assert.match(cpu, /^\d+\.\d+ %$/);
+  await session.screenshot(join(targetDir, "e2e", "list-stats.png"));
   await session.execute(`document.querySelector('[data-name="e2e-talker"] td.name').click();`);
   await session.waitFor("the detail view", async () => (await session.findAll('[data-testid="detail-name"]')).length > 0);
   const count = async () => Number(await session.execute(`return document.querySelector('[data-testid="log-lines"]')?.dataset.count ?? 0;`));
@@ -130,6 +139,15 @@ test("a click on a row opens the container: its log follows, search finds lines,
   });
   assert.ok(doc.includes("e2e-talker"));
   await session.screenshot(join(targetDir, "e2e", "inspect.png"));
+  await session.execute(`document.querySelector('[data-testid="tab-stats"]').click();`);
+  const charts = await session.waitFor("the stats charts", async () => {
+    const n = await session.execute(`return document.querySelectorAll('[data-testid="stats-charts"] [data-testid="sparkline"]').length;`);
+    return n > 0 ? n : null;
+  }, 15000);
+  assert.equal(charts, 7, "CPU, memory, network in/out, block read/write, PIDs");
+  // A few samples drawn before the picture.
+  await new Promise((r) => setTimeout(r, 3000));
+  await session.screenshot(join(targetDir, "e2e", "stats.png"));
   await session.execute(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));`);
   await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
 });

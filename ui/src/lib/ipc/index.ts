@@ -30,6 +30,10 @@ export type { BuildInfo } from "./bindings/BuildInfo";
 export type { Theme } from "./bindings/Theme";
 export type { LogLine } from "./bindings/LogLine";
 import type { LogLine } from "./bindings/LogLine";
+export type { StatsSample } from "./bindings/StatsSample";
+import type { StatsSample } from "./bindings/StatsSample";
+export type { ContainerRef } from "./bindings/ContainerRef";
+import type { ContainerRef } from "./bindings/ContainerRef";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -103,6 +107,25 @@ export async function openLogs(
   return () => {
     lines.onmessage = () => {};
     void call("close_logs", { view }).catch(() => {});
+  };
+}
+
+/** A live stats view: `show` says which containers it shows (only those are followed, at most
+ *  100); `onSamples` gets their samples, at most one a second per container; `close` ends it. */
+export interface StatsView {
+  show: (containers: ContainerRef[]) => Promise<number>;
+  close: () => void;
+}
+export async function openStats(onSamples: (samples: StatsSample[]) => void): Promise<StatsView> {
+  const samples = new Channel<StatsSample[]>();
+  samples.onmessage = onSamples;
+  const view = await call("open_stats", { samples });
+  return {
+    show: (containers) => call("show_stats", { view, containers }),
+    close: () => {
+      samples.onmessage = () => {};
+      void call("close_stats", { view }).catch(() => {});
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 /**
  * A container's resource use at one moment.
  */
-export type Sample = { id: string, name: string, engine: string, 
+export type StatsSample = { id: string, name: string, engine: string, 
 /**
  * Of one CPU: 200 is two CPUs busy (as `docker stats`).
  */

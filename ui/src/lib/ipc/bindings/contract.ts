@@ -5,6 +5,7 @@ import type { ActionOutcome } from "./ActionOutcome";
 import type { AlertRecord } from "./AlertRecord";
 import type { BuildInfo } from "./BuildInfo";
 import type { Channel } from "@tauri-apps/api/core";
+import type { ContainerRef } from "./ContainerRef";
 import type { Delta } from "./Delta";
 import type { EngineStatus } from "./EngineStatus";
 import type { EventRecord } from "./EventRecord";
@@ -14,6 +15,7 @@ import type { PingReport } from "./PingReport";
 import type { PodmanSetup } from "./PodmanSetup";
 import type { Settings } from "./Settings";
 import type { Snapshot } from "./Snapshot";
+import type { StatsSample } from "./StatsSample";
 import type { TelemetryReport } from "./TelemetryReport";
 
 /** Every command: its arguments, result and error. */
@@ -38,6 +40,9 @@ export interface Commands {
   open_log_folder: { args: Record<string, never>; result: null; error: IpcError };
   open_logs: { args: { engine: string; id: string; tail: number | null; lines: Channel<Array<LogLine>> }; result: number; error: IpcError };
   close_logs: { args: { view: number }; result: null; error: IpcError };
+  open_stats: { args: { samples: Channel<Array<StatsSample>> }; result: number; error: IpcError };
+  show_stats: { args: { view: number; containers: Array<ContainerRef> }; result: number; error: IpcError };
+  close_stats: { args: { view: number }; result: null; error: IpcError };
   inspect_container: { args: { engine: string; id: string }; result: Record<string, unknown>; error: ActionError };
 }
 
