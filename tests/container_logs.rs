@@ -526,3 +526,71 @@ async fn pod_logs_ask_the_api_server_and_say_why_it_cannot_answer() {
     assert!(err.contains("logs bound: pod team/bound:"), "{err}");
     assert!(err.contains("\"n1\" not found"), "{err}");
 }
+
+/// Saving a log (the window's "Save…") writes the engine's bytes as `logs` prints them, with or
+/// without stamps; a save that fails leaves the file that was there untouched and no part file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_log_is_the_engines_bytes_and_a_failed_save_keeps_the_old_file() {
+    let Some(target) = TestEngine::start(Kind::Docker) else {
+        return;
+    };
+    // stdout only, so that one file can be compared with one stream of the engine's CLI.
+    let script = r"printf 'a\n'; printf '\033[31mred\033[0m\r\n'; printf '\377 bad\n'; head -c 100000 /dev/zero | tr '\0' 'x'; printf 'no newline'";
+    target.run_sh("saved", &[], script);
+    wait_exited(&target, "saved");
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", target.host())],
+        &fast_config(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (engine_id, id) = registry.resolve(None, "saved").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.log");
+    for (timestamps, args) in [(false, &["logs", "saved"][..]), (true, &["logs", "-t", "saved"])] {
+        let saved = skiff::container_logs::save(
+            &registry,
+            &engine_id,
+            &id,
+            &path,
+            timestamps,
+            shutdown.clone(),
+        )
+        .await
+        .unwrap();
+        let theirs = target.cli_bytes(args);
+        let ours = std::fs::read(&path).unwrap();
+        assert_eq!(ours.len(), theirs.len(), "timestamps: {timestamps}");
+        assert!(ours == theirs, "the engine's bytes (timestamps: {timestamps})");
+        assert_eq!(saved.bytes, ours.len() as u64);
+    }
+    let failed = skiff::container_logs::save(
+        &registry,
+        &engine_id,
+        "0123456789ab",
+        &path,
+        false,
+        shutdown.clone(),
+    )
+    .await;
+    assert!(failed.is_err(), "an unknown container");
+    assert_eq!(std::fs::read(&path).unwrap(), target.cli_bytes(&["logs", "-t", "saved"]));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no part file left: {left:?}");
+    let nowhere = skiff::container_logs::save(
+        &registry,
+        &engine_id,
+        &id,
+        &dir.path().join("no/such/dir/x.log"),
+        false,
+        shutdown,
+    )
+    .await;
+    assert!(
+        nowhere.unwrap_err().to_string().contains("no/such/dir"),
+        "the error names the path"
+    );
+}

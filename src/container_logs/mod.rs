@@ -9,6 +9,7 @@
 //! - [`follow`]: one read, or a follow that waits out every break through the registry (the
 //!   engine's own watcher decides when the engine is back; a follow never retries on its own).
 //!
+//! - [`save`]: a whole log to a file, which appears whole or not at all.
 //! - [`view`]: lines in batches for a window (at most one per animation frame).
 //!
 //! Deliberately *not* here: the request itself (`crate::engine::logs`), and where lines go (the
@@ -26,6 +27,7 @@ pub mod cursor;
 pub mod follow;
 pub mod frame;
 pub mod line;
+pub mod save;
 pub mod view;
 
 pub use crate::registry::Ended;
@@ -33,4 +35,5 @@ pub use cursor::Cursor;
 pub use follow::{Follow, FollowStats, LogError, Sink};
 pub use frame::{Message, Stamp, Stream};
 pub use line::{Joiner, Line};
+pub use save::{save, SaveError, Saved};
 pub use view::Batcher;

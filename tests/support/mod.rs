@@ -151,6 +151,13 @@ impl TestEngine {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// The CLI's stdout as it printed it (not trimmed, not decoded).
+    pub fn cli_bytes(&self, args: &[&str]) -> Vec<u8> {
+        let out = self.try_cli(args);
+        assert!(out.status.success(), "{} {args:?}", self.kind.as_str());
+        out.stdout
+    }
+
     pub fn try_cli(&self, args: &[&str]) -> Output {
         Command::new(script())
             .args(["cli", self.kind.as_str()])
