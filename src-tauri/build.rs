@@ -24,6 +24,7 @@ fn main() {
             "open_logs",
             "close_logs",
             "inspect_container",
+            "save_log",
             "open_stats",
             "show_stats",
             "close_stats",

@@ -101,3 +101,50 @@ pub async fn inspect_container(
     crate::commands::container_id(&id).map_err(invalid)?;
     registry.inspect(&engine, &id).await
 }
+
+/// "Save…" in the log view: asks where in a native save dialog, then writes the container's
+/// whole log there (the engine's bytes, both streams in order; `timestamps` as the view shows
+/// them). Returns the path written, or `None` when the user cancelled.
+#[tauri::command]
+pub async fn save_log(
+    app: tauri::AppHandle,
+    registry: State<'_, Registry>,
+    engine: String,
+    id: String,
+    timestamps: bool,
+) -> Result<Option<String>, IpcError> {
+    use tauri_plugin_dialog::DialogExt;
+    crate::commands::known_engine(&registry, &engine)?;
+    crate::commands::container_id(&id)?;
+    let name = registry
+        .container(&engine, &id)
+        .map_or_else(|| id.chars().take(12).collect(), |c| c.name);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Save the container's log")
+        .set_file_name(format!("{name}.log"))
+        .add_filter("Log", &["log", "txt"])
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(picked) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|e| IpcError::invalid_argument(format!("not a local file: {e}")))?;
+    // Not tied to the view: a save the user asked for finishes even if they go back to the list.
+    let (_keep, shutdown) = skiff::shutdown::channel();
+    let saved =
+        skiff::container_logs::save(registry.inner(), &engine, &id, &path, timestamps, shutdown)
+            .await
+            .map_err(|e| match e {
+                skiff::container_logs::SaveError::File { .. } => {
+                    IpcError::unavailable(e.to_string())
+                }
+                skiff::container_logs::SaveError::Log(_) => IpcError::engine(e.to_string()),
+            })?;
+    tracing::info!(bytes = saved.bytes, path = %path.display(), "log saved");
+    Ok(Some(path.display().to_string()))
+}

@@ -146,6 +146,7 @@ fn main() {
             details::open_logs,
             details::close_logs,
             details::inspect_container,
+            details::save_log,
             stats::open_stats,
             stats::show_stats,
             stats::close_stats,

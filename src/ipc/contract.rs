@@ -125,6 +125,15 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
         ),
         cmd("close_logs", vec![("view", ts::<u32>(cfg))], ts::<()>(cfg)),
         cmd(
+            "save_log",
+            vec![
+                ("engine", ts::<String>(cfg)),
+                ("id", ts::<String>(cfg)),
+                ("timestamps", ts::<bool>(cfg)),
+            ],
+            ts::<Option<String>>(cfg),
+        ),
+        cmd(
             "open_stats",
             vec![(
                 "samples",

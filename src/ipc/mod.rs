@@ -97,6 +97,14 @@ impl IpcError {
 
 impl IpcError {
     #[must_use]
+    pub fn engine(message: impl Into<String>) -> Self {
+        Self {
+            kind: IpcErrorKind::Engine,
+            message: message.into(),
+        }
+    }
+
+    #[must_use]
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self {
             kind: IpcErrorKind::Unavailable,

@@ -91,6 +91,8 @@ export const setTelemetryConsent = (enabled: boolean) => call("set_telemetry_con
 export const clearTelemetryQueue = () => call("clear_telemetry_queue");
 export const chooseKubeconfig = () => call("choose_kubeconfig");
 export const resetKubeconfig = () => call("reset_kubeconfig");
+/** Asks where in a native dialog and saves the container's whole log there; the path, or null. */
+export const saveLog = (engine: string, id: string, timestamps: boolean) => call("save_log", { engine, id, timestamps });
 export const inspectContainer = (engine: string, id: string) => call("inspect_container", { engine, id });
 
 /** Follows a container's log: `onLines` gets batches of lines (at most one per animation frame)
