@@ -25,6 +25,7 @@ fn main() {
             "close_logs",
             "inspect_container",
             "save_log",
+            "older_logs",
             "open_stats",
             "show_stats",
             "close_stats",

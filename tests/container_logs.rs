@@ -550,7 +550,10 @@ async fn a_saved_log_is_the_engines_bytes_and_a_failed_save_keeps_the_old_file()
     let (engine_id, id) = registry.resolve(None, "saved").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("saved.log");
-    for (timestamps, args) in [(false, &["logs", "saved"][..]), (true, &["logs", "-t", "saved"])] {
+    for (timestamps, args) in [
+        (false, &["logs", "saved"][..]),
+        (true, &["logs", "-t", "saved"]),
+    ] {
         let saved = skiff::container_logs::save(
             &registry,
             &engine_id,
@@ -564,7 +567,10 @@ async fn a_saved_log_is_the_engines_bytes_and_a_failed_save_keeps_the_old_file()
         let theirs = target.cli_bytes(args);
         let ours = std::fs::read(&path).unwrap();
         assert_eq!(ours.len(), theirs.len(), "timestamps: {timestamps}");
-        assert!(ours == theirs, "the engine's bytes (timestamps: {timestamps})");
+        assert!(
+            ours == theirs,
+            "the engine's bytes (timestamps: {timestamps})"
+        );
         assert_eq!(saved.bytes, ours.len() as u64);
     }
     let failed = skiff::container_logs::save(
@@ -577,7 +583,10 @@ async fn a_saved_log_is_the_engines_bytes_and_a_failed_save_keeps_the_old_file()
     )
     .await;
     assert!(failed.is_err(), "an unknown container");
-    assert_eq!(std::fs::read(&path).unwrap(), target.cli_bytes(&["logs", "-t", "saved"]));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        target.cli_bytes(&["logs", "-t", "saved"])
+    );
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "no part file left: {left:?}");
     let nowhere = skiff::container_logs::save(
@@ -593,4 +602,84 @@ async fn a_saved_log_is_the_engines_bytes_and_a_failed_save_keeps_the_old_file()
         nowhere.unwrap_err().to_string().contains("no/such/dir"),
         "the error names the path"
     );
+}
+
+/// Paging back from a view of the last 100 lines, 150 at a time, ends with the whole log, each
+/// line once, though hundreds of lines share a stamp (Podman's are whole seconds).
+async fn paging_back_reads_the_whole_log_once(kind: Kind) {
+    let Some(target) = TestEngine::start(kind) else {
+        return;
+    };
+    target.run_sh(
+        "pages",
+        &[],
+        "i=0; while [ $i -lt 1000 ]; do echo line $i; i=$((i+1)); done; sleep 1; echo late",
+    );
+    wait_exited(&target, "pages");
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", target.host())],
+        &fast_config(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (engine_id, id) = registry.resolve(None, "pages").unwrap();
+    let mut view = Vec::new();
+    let mut start = skiff::container_logs::Start::default();
+    {
+        let mut batcher = skiff::container_logs::Batcher::new(|batch: Vec<_>| {
+            start.observe(&batch);
+            view.extend(batch);
+            Ok(())
+        });
+        let query = LogQuery {
+            tail: Tail::Last(100),
+            ..LogQuery::default()
+        };
+        Follow::new(registry.clone(), &engine_id, &id, query)
+            .run(&mut batcher, shutdown.clone())
+            .await
+            .unwrap();
+        batcher.finish().unwrap();
+    }
+    assert_eq!(view.len(), 100);
+    let mut pages = 0;
+    while start.can_page() {
+        let page = skiff::container_logs::older(
+            &registry,
+            &engine_id,
+            &id,
+            &mut start,
+            150,
+            shutdown.clone(),
+        )
+        .await
+        .unwrap();
+        assert!(page.len() <= 150);
+        view.splice(0..0, page);
+        pages += 1;
+        assert!(pages < 20, "paging ends");
+    }
+    let ours: Vec<&str> = view.iter().map(|l| l.line.as_str()).collect();
+    let theirs = engine_log(&target, "pages");
+    let first_difference = ours.iter().zip(&theirs).position(|(a, b)| a != b);
+    assert!(
+        ours.len() == theirs.len() && first_difference.is_none(),
+        "{} lines of {}, first difference at {first_difference:?}: {:?}",
+        ours.len(),
+        theirs.len(),
+        first_difference.map(|i| (ours[i], &theirs[i]))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_back_reads_a_docker_log_once() {
+    paging_back_reads_the_whole_log_once(Kind::Docker).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_back_reads_a_podman_log_once() {
+    paging_back_reads_the_whole_log_once(Kind::Podman).await;
 }

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
-use skiff::container_logs::{Batcher, Follow, Line};
+use std::sync::Arc;
+
+use skiff::container_logs::{Batcher, Follow, Line, Start};
 use skiff::engine::{LogQuery, Tail};
 use skiff::ipc::IpcError;
 use skiff::registry::{ActionError, Registry};
@@ -21,11 +23,23 @@ const MAX_VIEWS: usize = 8;
 /// The most lines a view may ask to start with.
 const MAX_TAIL: u32 = 100_000;
 
+/// The most lines one page back may ask for.
+const MAX_PAGE: u32 = 10_000;
+
 /// The open log views, each ended by dropping its trigger.
 #[derive(Debug, Default)]
 pub struct LogViews {
-    open: Mutex<BTreeMap<u32, ShutdownTrigger>>,
+    open: Mutex<BTreeMap<u32, View>>,
     next: Mutex<u32>,
+}
+
+#[derive(Debug)]
+struct View {
+    engine: String,
+    id: String,
+    /// Where the view's lines begin, for paging back.
+    start: Arc<Mutex<Start>>,
+    _following: ShutdownTrigger,
 }
 
 /// Follows a container's log into `lines` (the last `tail` lines first, default 1000) until
@@ -53,9 +67,18 @@ pub fn open_logs(
         *next = next.wrapping_add(1);
         *next
     };
+    let start = Arc::new(Mutex::new(Start::default()));
     {
         let mut open = views.open.lock();
-        open.insert(view, trigger);
+        open.insert(
+            view,
+            View {
+                engine: engine.clone(),
+                id: id.clone(),
+                start: start.clone(),
+                _following: trigger,
+            },
+        );
         while open.len() > MAX_VIEWS {
             open.pop_first();
         }
@@ -71,8 +94,10 @@ pub fn open_logs(
         },
     );
     tauri::async_runtime::spawn(async move {
-        let mut batcher =
-            Batcher::new(|batch: Vec<Line>| lines.send(batch).map_err(std::io::Error::other));
+        let mut batcher = Batcher::new(|batch: Vec<Line>| {
+            start.lock().observe(&batch);
+            lines.send(batch).map_err(std::io::Error::other)
+        });
         let ended = follow.run(&mut batcher, shutdown).await;
         let _ = batcher.finish();
         if let Err(e) = ended {
@@ -80,6 +105,43 @@ pub fn open_logs(
         }
     });
     Ok(view)
+}
+
+/// Up to `count` lines before the first one view `view` holds (oldest first); none once it
+/// holds the log's beginning. Not for pods: Kubernetes cannot read a log up to a time.
+#[tauri::command]
+pub async fn older_logs(
+    registry: State<'_, Registry>,
+    views: State<'_, LogViews>,
+    view: u32,
+    count: u32,
+) -> Result<Vec<Line>, IpcError> {
+    if count == 0 || count > MAX_PAGE {
+        return Err(IpcError::invalid_argument(format!(
+            "a page is 1 to {MAX_PAGE} lines"
+        )));
+    }
+    let (engine, id, start) = {
+        let open = views.open.lock();
+        let v = open
+            .get(&view)
+            .ok_or_else(|| IpcError::invalid_argument(format!("no log view {view}")))?;
+        (v.engine.clone(), v.id.clone(), v.start.clone())
+    };
+    let mut moved = start.lock().clone();
+    let (_keep, shutdown) = skiff::shutdown::channel();
+    let page = skiff::container_logs::older(
+        registry.inner(),
+        &engine,
+        &id,
+        &mut moved,
+        count as usize,
+        shutdown,
+    )
+    .await
+    .map_err(|e| IpcError::engine(e.to_string()))?;
+    *start.lock() = moved;
+    Ok(page)
 }
 
 /// Stops following a view's log (unknown views are already closed).

@@ -147,6 +147,7 @@ fn main() {
             details::close_logs,
             details::inspect_container,
             details::save_log,
+            details::older_logs,
             stats::open_stats,
             stats::show_stats,
             stats::close_stats,

@@ -9,6 +9,7 @@
 //! - [`follow`]: one read, or a follow that waits out every break through the registry (the
 //!   engine's own watcher decides when the engine is back; a follow never retries on its own).
 //!
+//! - [`page`]: the lines before a view's first one, read on demand with `until`.
 //! - [`save`]: a whole log to a file, which appears whole or not at all.
 //! - [`view`]: lines in batches for a window (at most one per animation frame).
 //!
@@ -27,6 +28,7 @@ pub mod cursor;
 pub mod follow;
 pub mod frame;
 pub mod line;
+pub mod page;
 pub mod save;
 pub mod view;
 
@@ -35,5 +37,6 @@ pub use cursor::Cursor;
 pub use follow::{Follow, FollowStats, LogError, Sink};
 pub use frame::{Message, Stamp, Stream};
 pub use line::{Joiner, Line};
+pub use page::{older, Start};
 pub use save::{save, SaveError, Saved};
 pub use view::Batcher;

@@ -125,6 +125,11 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
         ),
         cmd("close_logs", vec![("view", ts::<u32>(cfg))], ts::<()>(cfg)),
         cmd(
+            "older_logs",
+            vec![("view", ts::<u32>(cfg)), ("count", ts::<u32>(cfg))],
+            ts::<Vec<crate::container_logs::Line>>(cfg),
+        ),
+        cmd(
             "save_log",
             vec![
                 ("engine", ts::<String>(cfg)),

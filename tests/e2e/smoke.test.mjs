@@ -152,6 +152,34 @@ test("a click on a row opens the container: its log follows, search finds lines,
   await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
 });
 
+test("a log view opens on the last 1000 lines and pages back to the first, each line once", async () => {
+  await open("containers", "container-row");
+  engine(
+    "cli", "run", "-d", "--name", "e2e-pages", "--network", "none", "busybox:latest", "sh", "-c",
+    "i=0; while [ $i -lt 2500 ]; do echo page line $i; i=$((i+1)); done; sleep 86400",
+  );
+  await session.waitFor("e2e-pages running", async () => (await rowState("e2e-pages"))?.state === "running");
+  await session.execute(`document.querySelector('[data-name="e2e-pages"] td.name').click();`);
+  const count = async () => Number(await session.execute(`return document.querySelector('[data-testid="log-lines"]')?.dataset.count ?? 0;`));
+  await session.waitFor("the last 1000 lines", async () => (await count()) === 1000);
+  for (const expected of [2000, 2500]) {
+    await session.execute(`document.querySelector('[data-testid="log-older"]').click();`);
+    await session.waitFor(`${expected} lines`, async () => (await count()) === expected);
+  }
+  // The first line of the log is the first one held: scroll to the top and read it.
+  await session.execute(`document.querySelector('[data-testid="log-lines"]').scrollTop = 0;`);
+  // (The scroll re-renders the visible lines on its event: wait for it.)
+  await session.waitFor("the log's first line on top", async () => {
+    const t = await session.execute(`return document.querySelector('[data-testid="log-line"]')?.textContent ?? "";`);
+    return t.trim() === "page line 0";
+  }, 5000);
+  await session.execute(`document.querySelector('[data-testid="log-older"]').click();`);
+  await session.waitFor("no more pages offered", async () => (await session.findAll('[data-testid="log-older"]')).length === 0);
+  assert.equal(await count(), 2500, "each line once");
+  await session.execute(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));`);
+  await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
+});
+
 test("Stop from the UI shows pending, then exited", async () => {
   await open("containers", "container-row");
   runContainer("e2e-stop");

@@ -95,20 +95,30 @@ export const resetKubeconfig = () => call("reset_kubeconfig");
 export const saveLog = (engine: string, id: string, timestamps: boolean) => call("save_log", { engine, id, timestamps });
 export const inspectContainer = (engine: string, id: string) => call("inspect_container", { engine, id });
 
+/** A followed log: `older` reads the lines before the first one it holds (none: the log's
+ *  beginning); `close` ends it. */
+export interface LogFollow {
+  older: (count: number) => Promise<LogLine[]>;
+  close: () => void;
+}
+
 /** Follows a container's log: `onLines` gets batches of lines (at most one per animation frame)
- *  until the returned function is called. */
+ *  until `close`. */
 export async function openLogs(
   engine: string,
   id: string,
   tail: number,
   onLines: (lines: LogLine[]) => void,
-): Promise<() => void> {
+): Promise<LogFollow> {
   const lines = new Channel<LogLine[]>();
   lines.onmessage = onLines;
   const view = await call("open_logs", { engine, id, tail, lines });
-  return () => {
-    lines.onmessage = () => {};
-    void call("close_logs", { view }).catch(() => {});
+  return {
+    older: (count) => call("older_logs", { view, count }),
+    close: () => {
+      lines.onmessage = () => {};
+      void call("close_logs", { view }).catch(() => {});
+    },
   };
 }
 

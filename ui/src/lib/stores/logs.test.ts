@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ansiPieces, LogRing, matcher, matches } from "./logs";
+import { ansiPieces, LogRing, matcher, matches, prepend } from "./logs";
 import type { LogLine } from "../ipc";
 
 const line = (text: string, stream: "stdout" | "stderr" = "stdout"): LogLine => ({ stream, time: 1, line: text });
@@ -35,5 +35,22 @@ describe("ansiPieces", () => {
       { text: " plain", cls: "" },
     ]);
     expect(ansiPieces("no codes")).toEqual([{ text: "no codes", cls: "" }]);
+  });
+});
+
+describe("prepend", () => {
+  it("puts a page before the first line, the newest of it first when the ring is nearly full", () => {
+    const ring = new LogRing(4, 1000);
+    ring.push([line("c"), line("d")]);
+    expect(prepend(ring, [line("a"), line("b")])).toEqual({ added: 2, refused: 0 });
+    expect(ring.lines.map((l) => l.line)).toEqual(["a", "b", "c", "d"]);
+    const full = new LogRing(3, 1000);
+    full.push([line("c"), line("d")]);
+    expect(prepend(full, [line("a"), line("b")])).toEqual({ added: 1, refused: 1 });
+    expect(full.lines.map((l) => l.line)).toEqual(["b", "c", "d"]);
+    const bytes = new LogRing(100, 4);
+    bytes.push([line("cd")]);
+    expect(prepend(bytes, [line("xxx"), line("ab")])).toEqual({ added: 1, refused: 1 });
+    expect(bytes.bytes).toBe(4);
   });
 });

@@ -13,8 +13,8 @@ export class LogRing {
   dropped = 0;
 
   constructor(
-    private maxLines = MAX_LINES,
-    private maxBytes = MAX_BYTES,
+    readonly maxLines = MAX_LINES,
+    readonly maxBytes = MAX_BYTES,
   ) {}
 
   push(batch: LogLine[]) {
@@ -32,6 +32,32 @@ export class LogRing {
       this.dropped += cut;
     }
   }
+}
+
+export interface Prepended {
+  /** Lines put before the first one. */
+  added: number;
+  /** Lines of the page left out: the ring was full. */
+  refused: number;
+}
+
+/** Puts earlier lines (a page back) before the first one, as many as the caps leave room for
+ *  (the newest of the page first: they join what the view shows). */
+export function prepend(ring: LogRing, page: LogLine[]): Prepended {
+  const room = Math.max(0, ring.maxLines - ring.lines.length);
+  let bytes = ring.bytes;
+  let take = 0;
+  for (let i = page.length - 1; i >= 0 && take < room; i--) {
+    const size = page[i]?.line.length ?? 0;
+    if (bytes + size > ring.maxBytes) break;
+    bytes += size;
+    take++;
+  }
+  if (take > 0) {
+    ring.lines.unshift(...page.slice(page.length - take));
+    ring.bytes = bytes;
+  }
+  return { added: take, refused: page.length - take };
 }
 
 /** A search: plain text (case-insensitive) or a regular expression. `null` for an invalid one. */

@@ -40,6 +40,7 @@ export interface Commands {
   open_log_folder: { args: Record<string, never>; result: null; error: IpcError };
   open_logs: { args: { engine: string; id: string; tail: number | null; lines: Channel<Array<LogLine>> }; result: number; error: IpcError };
   close_logs: { args: { view: number }; result: null; error: IpcError };
+  older_logs: { args: { view: number; count: number }; result: Array<LogLine>; error: IpcError };
   save_log: { args: { engine: string; id: string; timestamps: boolean }; result: string | null; error: IpcError };
   open_stats: { args: { samples: Channel<Array<StatsSample>> }; result: number; error: IpcError };
   show_stats: { args: { view: number; containers: Array<ContainerRef> }; result: number; error: IpcError };
