@@ -47,6 +47,26 @@ impl Default for KubernetesSettings {
     }
 }
 
+/// What one log view in the window keeps: the last lines of the log, within both caps (the
+/// follow itself never stops; the CLI is never capped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export_to = "LogViewSettings.ts")]
+pub struct LogViewSettings {
+    pub max_lines: u32,
+    /// Text held, in MiB.
+    pub max_mib: u32,
+}
+
+impl Default for LogViewSettings {
+    fn default() -> Self {
+        Self {
+            max_lines: 100_000,
+            max_mib: 64,
+        }
+    }
+}
+
 /// The window's colours. A theme this version does not know (a newer Skiff's) makes the
 /// section fall back to `system` and stays in the file as written (see `file`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
@@ -79,6 +99,8 @@ pub struct Settings {
     pub kubernetes: KubernetesSettings,
     /// How much the desktop app logs (applies at once; `SKIFF_LOG` overrides it at start).
     pub log_level: crate::logs::LogLevel,
+    /// The container detail view's log.
+    pub log_view: LogViewSettings,
     /// Keys written by other versions of Skiff, preserved as they are.
     #[serde(flatten)]
     #[ts(skip)]
@@ -95,6 +117,7 @@ impl Default for Settings {
             notifications: true,
             backoff: crate::reconnect::BackoffPolicy::default(),
             log_level: crate::logs::LogLevel::default(),
+            log_view: LogViewSettings::default(),
             kubernetes: KubernetesSettings::default(),
             extra: serde_json::Map::new(),
         }
@@ -204,6 +227,16 @@ impl Settings {
         if !(b.factor > 1.0 && b.factor <= 10.0) {
             return Err(invalid("backoff.factor", "above 1 and at most 10"));
         }
+        let v = &self.log_view;
+        if !(1_000..=5_000_000).contains(&v.max_lines) {
+            return Err(invalid(
+                "log_view.max_lines",
+                "between 1 000 and 5 000 000 lines",
+            ));
+        }
+        if !(1..=4096).contains(&v.max_mib) {
+            return Err(invalid("log_view.max_mib", "between 1 and 4096 MiB"));
+        }
         let k = &self.kubernetes;
         if let Some(path) = &k.kubeconfig {
             if !Path::new(path).is_absolute() {
@@ -254,6 +287,7 @@ impl Settings {
         self.backoff = edit.backoff;
         self.notifications = edit.notifications;
         self.log_level = edit.log_level;
+        self.log_view = edit.log_view;
         // The kubeconfig path is chosen in a native dialog (it says which file's credentials
         // Skiff uses): a page's edit never sets it.
         let kubeconfig = self.kubernetes.kubeconfig.take();
@@ -266,6 +300,18 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_view_cap_out_of_range_is_refused_by_name() {
+        let mut s = Settings::default();
+        s.log_view.max_lines = 10;
+        assert_eq!(s.validate().unwrap_err().field, "log_view.max_lines");
+        s.log_view.max_lines = 1_000;
+        s.log_view.max_mib = 0;
+        assert_eq!(s.validate().unwrap_err().field, "log_view.max_mib");
+        let edited = Settings::default().with_edit(s.clone());
+        assert_eq!(edited.log_view, s.log_view, "the page sets it");
+    }
 
     #[test]
     fn validation_names_the_field() {

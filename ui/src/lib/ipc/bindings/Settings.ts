@@ -3,6 +3,7 @@ import type { BackoffPolicy } from "./BackoffPolicy";
 import type { EndpointSetting } from "./EndpointSetting";
 import type { KubernetesSettings } from "./KubernetesSettings";
 import type { LogLevel } from "./LogLevel";
+import type { LogViewSettings } from "./LogViewSettings";
 import type { Theme } from "./Theme";
 
 /**
@@ -32,4 +33,8 @@ kubernetes: KubernetesSettings,
 /**
  * How much the desktop app logs (applies at once; `SKIFF_LOG` overrides it at start).
  */
-log_level: LogLevel, };
+log_level: LogLevel, 
+/**
+ * The container detail view's log.
+ */
+log_view: LogViewSettings, };
