@@ -275,3 +275,72 @@ async fn a_board_follows_exactly_the_containers_shown() {
     board.show([id("ka"), ("e".to_owned(), "no-such-container".to_owned())]);
     assert_eq!(board.len(), 1, "unknown containers are not followed");
 }
+
+/// On Podman the board reads all the containers shown in one request; showing another set
+/// reopens it; a container that stops leaves the others' samples going.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_podman_board_reads_all_its_containers_in_one_request() {
+    let Some(target) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    for name in ["pa", "pb", "pc"] {
+        target.run_sh(name, &[], "sleep 86400");
+    }
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    let mut rx = registry.subscribe();
+    let config = WatcherConfig {
+        backoff: BackoffPolicy {
+            initial_ms: 50,
+            max_ms: 500,
+            ..BackoffPolicy::default()
+        },
+        ..WatcherConfig::default()
+    };
+    skiff::app::watch_engines(&registry, &[engine("e", target.host())], &config, &shutdown);
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    let id = |name: &str| registry.resolve(None, name).unwrap();
+    let (mut board, mut samples) = skiff::container_stats::Board::new(registry.clone(), 10);
+    let mut names_over = async |secs: u64| {
+        while samples.try_recv().is_ok() {}
+        let mut names = std::collections::BTreeSet::new();
+        let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while let Ok(Some(s)) = tokio::time::timeout_at(until, samples.recv()).await {
+            names.insert(s.name);
+        }
+        names.into_iter().collect::<Vec<_>>()
+    };
+    assert_eq!(board.show([id("pa"), id("pb"), id("pc")]), 3);
+    assert_eq!(names_over(4).await, ["pa", "pb", "pc"]);
+    assert_eq!(board.opens(), 1, "one request for the three");
+    board.show([id("pa"), id("pb")]);
+    names_over(1).await;
+    assert_eq!(names_over(4).await, ["pa", "pb"]);
+    assert_eq!(board.opens(), 2, "the new set, in one request again");
+    target.cli(&["stop", "-t", "0", "pb"]);
+    names_over(2).await;
+    assert_eq!(names_over(4).await, ["pa"], "the running one goes on");
+    // The service restarts (its containers keep running under conmon): the one request is
+    // made again once the watcher found the engine back, and not while it was away.
+    let before = board.opens();
+    target.stop();
+    wait_status(&mut rx, "e", Duration::from_secs(30), |s| {
+        s.state != EngineState::Connected
+    })
+    .await;
+    // Long enough for a stream that retried on its own to have done so.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(board.opens(), before, "no request while the engine is down");
+    target.restart();
+    wait_status(&mut rx, "e", Duration::from_secs(30), |s| {
+        s.state == EngineState::Connected
+    })
+    .await;
+    names_over(2).await;
+    assert_eq!(
+        names_over(4).await,
+        ["pa"],
+        "samples again after the restart"
+    );
+    assert_eq!(board.opens(), before + 1, "one request on the return");
+}

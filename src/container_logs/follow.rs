@@ -103,7 +103,8 @@ impl Follow {
         let registry = self.registry.clone();
         let (engine, id, follow) = (self.engine.clone(), self.id.clone(), self.asked.follow);
         let mut reader = Reading { follow: self, sink };
-        reread(&mut reader, &registry, (&engine, &id), follow, shutdown).await
+        let revival = registry.revival(&engine, &id);
+        reread(&mut reader, &registry, revival, follow, shutdown).await
     }
 
     /// One request, read to its end.

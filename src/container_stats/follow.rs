@@ -29,13 +29,13 @@ pub enum StatsError {
     Sink(#[source] std::io::Error),
 }
 
-/// One container's stats.
+/// The stats of one container, or of several of one Podman engine in one request.
 #[derive(Debug)]
 pub struct StatsFollow {
     registry: Registry,
     engine: String,
-    id: String,
-    name: String,
+    /// Id and name of each container.
+    targets: Vec<(String, String)>,
     /// Requests made to the engine.
     opens: Arc<AtomicU64>,
 }
@@ -44,11 +44,18 @@ impl StatsFollow {
     /// Stats of the container `id` of `engine`, shown as `name`.
     #[must_use]
     pub fn new(registry: Registry, engine: &str, id: &str, name: &str) -> Self {
+        Self::group(registry, engine, vec![(id.to_owned(), name.to_owned())])
+    }
+
+    /// Stats of several containers of one Podman engine, read in one request (libpod's
+    /// `containers/stats?containers=…`): for the engine, one stream costs less than one per
+    /// container (`benches/stats.rs`). Each read asks for the targets running at that moment.
+    #[must_use]
+    pub fn group(registry: Registry, engine: &str, targets: Vec<(String, String)>) -> Self {
         Self {
             registry,
             engine: engine.to_owned(),
-            id: id.to_owned(),
-            name: name.to_owned(),
+            targets,
             opens: Arc::default(),
         }
     }
@@ -76,14 +83,25 @@ impl StatsFollow {
         shutdown: Shutdown,
     ) -> Result<Ended, StatsError> {
         let registry = self.registry.clone();
-        let (engine, id) = (self.engine.clone(), self.id.clone());
+        let ids: Vec<String> = self.targets.iter().map(|(id, _)| id.clone()).collect();
+        let revival = registry.revival_of(&self.engine, &ids);
         let mut reader = Reading {
             stats: self,
             sink,
             follow,
             last: None,
         };
-        reread(&mut reader, &registry, (&engine, &id), follow, shutdown).await
+        reread(&mut reader, &registry, revival, follow, shutdown).await
+    }
+}
+
+impl StatsFollow {
+    /// Whether `id` runs, as the registry knows it: libpod keeps reporting (zeros) for a
+    /// container of a group that stopped, which is no sample of its use.
+    fn is_running(&self, id: &str) -> bool {
+        self.registry
+            .container(&self.engine, id)
+            .is_some_and(|c| c.state == "running")
     }
 }
 
@@ -99,8 +117,24 @@ impl<F: FnMut(Sample) -> std::io::Result<()>> Reread for Reading<'_, F> {
 
     async fn read(&mut self, first: bool) -> Step<StatsError> {
         let s = &*self.stats;
-        s.opens.fetch_add(1, Ordering::Relaxed);
-        let mut chunks = match s.registry.stats(&s.engine, &s.id).await {
+        let opened = if let [(id, _)] = s.targets.as_slice() {
+            s.opens.fetch_add(1, Ordering::Relaxed);
+            s.registry.stats(&s.engine, id).await
+        } else {
+            // Only those running now: the engine refuses the request for a stopped one.
+            let running: Vec<String> = s
+                .targets
+                .iter()
+                .filter(|(id, _)| s.is_running(id))
+                .map(|(id, _)| id.clone())
+                .collect();
+            if running.is_empty() {
+                return Step::Break;
+            }
+            s.opens.fetch_add(1, Ordering::Relaxed);
+            s.registry.stats_many(&s.engine, &running).await
+        };
+        let mut chunks = match opened {
             Ok(chunks) => chunks,
             Err(e) => {
                 return match Step::after_failed_open(e, first, self.follow) {
@@ -119,25 +153,33 @@ impl<F: FnMut(Sample) -> std::io::Result<()>> Reread for Reading<'_, F> {
                     .map_err(|_| ())
                     .and_then(|l| serde_json::from_slice::<serde_json::Value>(&l).map_err(|_| ()))
                 else {
-                    tracing::debug!(engine = %s.engine, id = %s.id, "unreadable stats document skipped");
+                    tracing::debug!(engine = %s.engine, "unreadable stats document skipped");
                     continue;
                 };
                 let first_document = nth == 0;
                 nth += 1;
-                let sample = if doc.get("Stats").is_some() {
-                    Sample::from_libpod(&s.engine, &s.id, &s.name, &doc, first_document)
-                } else {
-                    Sample::from_document(&s.engine, &s.id, &s.name, &doc)
-                };
-                let Some(sample) = sample else {
-                    continue;
-                };
-                if self.last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
+                let samples: Vec<Sample> = s
+                    .targets
+                    .iter()
+                    .filter(|(id, _)| s.targets.len() == 1 || s.is_running(id))
+                    .filter_map(|(id, name)| {
+                        if doc.get("Stats").is_some() {
+                            Sample::from_libpod(&s.engine, id, name, &doc, first_document)
+                        } else if s.targets.len() == 1 {
+                            Sample::from_document(&s.engine, id, name, &doc)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                if samples.is_empty() || self.last.is_some_and(|t| t.elapsed() < MIN_INTERVAL) {
                     continue;
                 }
                 self.last = Some(Instant::now());
-                if let Err(e) = (self.sink)(sample) {
-                    return Step::Fatal(StatsError::Sink(e));
+                for sample in samples {
+                    if let Err(e) = (self.sink)(sample) {
+                        return Step::Fatal(StatsError::Sink(e));
+                    }
                 }
                 if !self.follow {
                     return Step::Break;

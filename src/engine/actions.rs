@@ -174,6 +174,19 @@ pub trait EngineActions: Send + Sync + std::fmt::Debug {
         );
         async move { Err(refused) }.boxed()
     }
+
+    /// Opens one stats stream of all of `rows` (Podman's libpod API; one document a second
+    /// holding every container's figures).
+    fn stats_many(
+        &self,
+        _rows: &[Container],
+    ) -> BoxFuture<'static, Result<ByteStream, ActionError>> {
+        let refused = ActionError::new(
+            ActionErrorKind::Unsupported,
+            "this engine reads stats one container at a time",
+        );
+        async move { Err(refused) }.boxed()
+    }
 }
 
 /// A Docker or Podman engine's actions, with the client of its watcher's current session:
@@ -229,6 +242,21 @@ impl EngineActions for DockerActions {
         async move {
             client?
                 .stats(&id)
+                .await
+                .map_err(|e| not_found_or_engine(&e))
+        }
+        .boxed()
+    }
+
+    fn stats_many(
+        &self,
+        rows: &[Container],
+    ) -> BoxFuture<'static, Result<ByteStream, ActionError>> {
+        let client = self.client();
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        async move {
+            client?
+                .stats_many(&ids)
                 .await
                 .map_err(|e| not_found_or_engine(&e))
         }

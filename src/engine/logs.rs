@@ -154,32 +154,6 @@ impl EngineClient {
         })
     }
 
-    /// Opens the stats stream of container `id`: one JSON document a line, one a second, as
-    /// long as the container runs. The chunks are raw; `crate::container_stats` reads them.
-    ///
-    /// Docker: `GET /containers/{id}/stats?stream=1` (one a second). Podman's compat endpoint
-    /// sends one every 5 s, so Podman is asked through libpod's
-    /// (`/libpod/containers/stats?interval=1`), which computes the CPU use itself.
-    pub async fn stats(&self, id: &str) -> Result<ByteStream, EngineError> {
-        let id = super::events::percent_encode(id);
-        let path = match self.kind() {
-            super::EngineKind::Docker => {
-                format!("/v{}/containers/{id}/stats?stream=1", self.api_version())
-            }
-            super::EngineKind::Podman => {
-                format!("/v4.0.0/libpod/containers/stats?stream=true&interval=1&containers={id}")
-            }
-        };
-        let (response, driver) = super::http::get(self.endpoint(), &path).await?;
-        match super::http::check_status(self.endpoint(), response).await {
-            Ok(response) => Ok(super::http::body_chunks(response, driver)),
-            Err(e) => {
-                driver.abort();
-                Err(e)
-            }
-        }
-    }
-
     /// Whether container `id` has a TTY (its log is then one raw stream).
     pub async fn has_tty(&self, id: &str) -> Result<bool, EngineError> {
         let document = self.inspect(id).await?;

@@ -19,6 +19,7 @@ pub mod http;
 pub mod listing;
 pub mod logs;
 pub mod podman_service;
+pub mod stats;
 
 pub use actions::{Action, ActionError, ActionErrorKind, CallError, DockerActions, EngineActions};
 pub use client::{EngineClient, EngineKind};

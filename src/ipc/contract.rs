@@ -109,6 +109,22 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
         cmd("choose_kubeconfig", vec![], ts::<Option<String>>(cfg)),
         cmd("reset_kubeconfig", vec![], ts::<()>(cfg)),
         cmd("open_log_folder", vec![], ts::<()>(cfg)),
+    ]
+    .into_iter()
+    .chain(detail_commands(cfg))
+    .collect()
+}
+
+/// The container detail view's commands: its log, its stats, its inspect document.
+fn detail_commands(cfg: &Config) -> Vec<CommandSpec> {
+    let ipc = ts::<IpcError>(cfg);
+    let cmd = |name, args: Vec<(&'static str, String)>, result: String| CommandSpec {
+        name,
+        args,
+        result,
+        error: ipc.clone(),
+    };
+    vec![
         cmd(
             "open_logs",
             vec![

@@ -63,6 +63,26 @@ impl Registry {
         actions.stats(&row).await
     }
 
+    /// Opens one stats stream of several containers of `engine` (see
+    /// [`EngineActions::stats_many`](crate::engine::EngineActions::stats_many)).
+    pub async fn stats_many(
+        &self,
+        engine: &str,
+        ids: &[String],
+    ) -> Result<ByteStream, ActionError> {
+        let mut rows = Vec::with_capacity(ids.len());
+        let mut actions = None;
+        for id in ids {
+            let (row, a) = self.row_and_actions(engine, id)?;
+            rows.push(row);
+            actions = Some(a);
+        }
+        let actions = actions.ok_or_else(|| {
+            ActionError::new(ActionErrorKind::Invalid, "stats of no container asked")
+        })?;
+        actions.stats_many(&rows).await
+    }
+
     /// Opens the log of a container Skiff shows (see
     /// [`EngineActions::logs`](crate::engine::EngineActions::logs)), with its engine's current
     /// session. Following it across breaks is `crate::container_logs`' work.

@@ -27,23 +27,38 @@ pub enum Wake {
     Gone,
 }
 
-/// One container's reasons to read again.
+/// The reasons to read a stream of one container (or of a few of one engine) again.
 #[derive(Debug)]
 pub struct Revival {
     events: broadcast::Receiver<RegistryEvent>,
     engine: String,
-    id: String,
+    /// The containers still there; the stream is gone with the last of them.
+    ids: Vec<String>,
 }
 
 impl Registry {
     /// Subscribes now: every change from this moment on counts.
     #[must_use]
     pub fn revival(&self, engine: &str, id: &str) -> Revival {
+        self.revival_of(engine, &[id.to_owned()])
+    }
+
+    /// [`Registry::revival`] for a stream of several containers of `engine` (Podman's stats
+    /// of many in one request): any of them running again is a reason to read again; the
+    /// removal of one is one too (the next read leaves it out), and of the last, the end.
+    #[must_use]
+    pub fn revival_of(&self, engine: &str, ids: &[String]) -> Revival {
         Revival {
             events: self.subscribe(),
             engine: engine.to_owned(),
-            id: id.to_owned(),
+            ids: ids.to_vec(),
         }
+    }
+
+    /// The kind of `engine` (known once it connected).
+    #[must_use]
+    pub fn engine_kind(&self, engine: &str) -> Option<crate::engine::EngineKind> {
+        self.lock().statuses.get(engine).and_then(|s| s.kind)
     }
 
     /// Whether `engine` is connected now.
@@ -57,6 +72,11 @@ impl Registry {
 }
 
 impl Revival {
+    #[must_use]
+    pub fn engine(&self) -> &str {
+        &self.engine
+    }
+
     /// Takes every change already queued (a read about to start covers them); `Some(Gone)` if
     /// one of them says the container is gone.
     pub fn drain(&mut self) -> Option<Wake> {
@@ -84,7 +104,7 @@ impl Revival {
         }
     }
 
-    fn wake(&self, event: &Result<RegistryEvent, RecvError>) -> Option<Wake> {
+    fn wake(&mut self, event: &Result<RegistryEvent, RecvError>) -> Option<Wake> {
         match event {
             Ok(RegistryEvent::Engine(s))
                 if s.engine == self.engine && s.state == EngineState::Connected =>
@@ -93,11 +113,18 @@ impl Revival {
             }
             Ok(RegistryEvent::Delta(d)) if d.engine == self.engine => match &d.change {
                 Change::Upsert { container }
-                    if container.id == self.id && container.state == "running" =>
+                    if container.state == "running" && self.ids.contains(&container.id) =>
                 {
                     Some(Wake::Reopen)
                 }
-                Change::Remove { id } if *id == self.id => Some(Wake::Gone),
+                Change::Remove { id } if self.ids.contains(id) => {
+                    self.ids.retain(|i| i != id);
+                    Some(if self.ids.is_empty() {
+                        Wake::Gone
+                    } else {
+                        Wake::Reopen
+                    })
+                }
                 _ => None,
             },
             Ok(_) => None,
@@ -154,15 +181,18 @@ pub trait Reread {
 /// `engine` may be read again, until it is gone or `shutdown`: the one loop of every
 /// per-container stream (logs, stats). A read after the first is made only while the engine
 /// is connected.
+///
+/// `revival` is subscribed before the first read (a restart during it is a reason to read
+/// again) and says which engine and containers.
 pub async fn reread<R: Reread>(
     reader: &mut R,
     registry: &Registry,
-    (engine, id): (&str, &str),
+    mut revival: Revival,
     follow: bool,
     shutdown: Shutdown,
 ) -> Result<Ended, R::Error> {
-    // Subscribed before the first read: a restart during it is a reason to read again.
-    let mut revival = registry.revival(engine, id);
+    let engine = revival.engine.clone();
+    let engine = engine.as_str();
     let shutdown = shutdown.wait();
     tokio::pin!(shutdown);
     let mut first = true;

@@ -83,6 +83,15 @@ impl TestEngine {
             .expect("run scripts/engines.sh")
     }
 
+    /// The engine service's process id (the Podman service, dockerd).
+    pub fn pid(&self) -> u32 {
+        let path = self.dir.path().join(self.kind.as_str()).join("pid");
+        std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no pid in {}", path.display()))
+    }
+
     /// Stops the engine (its containers survive on Podman; Docker stops them).
     pub fn stop(&self) {
         let out = self.script("stop");
