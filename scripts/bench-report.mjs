@@ -116,6 +116,36 @@ if (pixel) {
   row("First paint of 10k rows: snapshot IPC / since navigation", `${f(p.snapshot_ms_median, 0)} ms / ${f(p.since_navigation_ms_median, 0)} ms`, "no goal set", null, "the same reloads (debug build: serde of 10k rows unoptimized)");
 }
 
+// 6. Container details: stats of 100 containers, the log view in the real window.
+const kv = (file) => {
+  const text = read(file);
+  return text ? Object.fromEntries(text.split(/\s+/).map((p) => p.split("=")).map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)])) : null;
+};
+for (const engine of ["docker", "podman"]) {
+  const st = kv(`stats-${engine}.txt`);
+  if (!st) {
+    row(`Stats of 100 containers (${engine})`, "not measured", "", false, "");
+    continue;
+  }
+  const how = `${st.containers} running containers followed as the list does, ${st.steady_s} s steady; \`stats-${engine}.txt\``;
+  row(`${engine}: stats of ${st.containers} containers: Skiff's CPU / the engine's CPU`, `${f(st.skiff_cpu_percent, 2)} % / ${f(st.engine_cpu_percent, 2)} % of a core (engine idle: ${f(st.engine_idle_cpu_percent, 2)} %)`, "reference", null, how);
+  row(`${engine}: requests to the engine per second, samples per second`, `${f(st.requests_per_s, 3)} / ${f(st.samples_per_s, 1)}`, "no request after the first; ≤ 1 sample/s a container", st.requests_per_s < 0.1 && st.samples_per_s <= st.containers * 1.05, how);
+  if (st.one_request_each_engine_cpu_percent !== undefined) {
+    row("podman: engine CPU, one libpod request for all (Skiff) / one request each", `${f(st.engine_cpu_percent, 2)} % / ${f(st.one_request_each_engine_cpu_percent, 2)} %`, "one request where cheaper", st.engine_cpu_percent < st.one_request_each_engine_cpu_percent, how);
+  }
+}
+const lw = read("logs-window.json") ? JSON.parse(read("logs-window.json")) : null;
+if (lw) {
+  const how = "the real window (debug build) under Xvfb, Docker; `benches/ui/logs.mjs`";
+  row("Log view: first lines painted after opening a 1M-line log", `median ${f(lw.first_paint_1m.median_ms, 0)} ms (max ${f(lw.first_paint_1m.max_ms, 0)} ms, ${lw.first_paint_1m.opens} opens)`, "< 300 ms", lw.first_paint_1m.median_ms < 300, how);
+  const fo = lw.follow;
+  row("Log view following ~10k lines/s: write → pixel", `p50 ${f(fo.write_to_pixel_p50_ms, 0)} ms, p99 ${f(fo.write_to_pixel_p99_ms, 0)} ms (${f(fo.lines_per_s, 0)} lines/s, ${fo.painted_lines} lines painted)`, "p99 < 100 ms", fo.write_to_pixel_p99_ms < 100, how);
+  row("Log view following: a click's handler waits", `p50 ${f(fo.click_lag_p50_ms, 1)} ms, p99 ${f(fo.click_lag_p99_ms, 1)} ms (${fo.clicks} clicks)`, "p99 < 50 ms", fo.click_lag_p99_ms < 50, how);
+  row("Log view following: lines received / the engine's", `${fo.view_lines} / ${fo.engine_lines}`, "nothing lost", fo.view_lines === fo.engine_lines, how);
+  const r = lw.rss_following_1m;
+  row("Log view: RSS growth while following 1M lines (backend + web process)", `${f(r.growth_mb, 1)} MB (backend ${f(r.backend_before_kib / 1024, 0)} → ${f(r.backend_after_kib / 1024, 0)} MB, web ${f(r.web_before_kib / 1024, 0)} → ${f(r.web_after_kib / 1024, 0)} MB; ${r.lines_kept} lines kept)`, "< 50 MB", r.growth_mb < 50, how);
+}
+
 const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
 const dirty = sh("git", ["status", "--porcelain"]) ? " (with uncommitted changes)" : "";
 console.log(`# Skiff benchmarks
@@ -151,4 +181,9 @@ ${rows.join("\n")}
   50 times; the shortened version (200k events) runs in \`make test\`.
 - **Event → pixel / first paint** (\`benches/ui/pixel.mjs\`): the real window under Xvfb, driven by
   WebDriver.
+- **Stats** (\`cargo bench --bench stats\`): 100 idle containers followed by one core \`Board\` (as
+  the list's CPU and memory columns do), 20 s after a 5 s warm-up; CPU from \`/proc/PID/stat\`.
+- **Log view** (\`benches/ui/logs.mjs\`): the real window; write → pixel is the DOM time of a line
+  minus its engine stamp (Docker stamps a line when it reads it), by a MutationObserver; a click
+  is queued on a checkbox every 100 ms and the wait until its handler ran is recorded.
 `);

@@ -86,6 +86,12 @@ memory docker "${SKIFF_BENCH_MEM_DOCKER:-200}"
 step "event → pixel and first paint of 10k rows in the real window"
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node benches/ui/pixel.mjs 2>/dev/null | tee "$out/pixel.log"
 
+step "stats: 100 running containers followed as the list does, Docker and Podman"
+cargo bench --quiet --bench stats | tee "$out/stats.log"
+
+step "log view in the real window: 1M-line first paint, write → pixel at ~10k lines/s, RSS"
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node benches/ui/logs.mjs 2>/dev/null | tee "$out/logs-window.log"
+
 step "report"
 node scripts/bench-report.mjs "$out" "$(( $(date +%s) - started ))" > "$out/report.md"
 cp "$out/report.md" docs/benchmarks.md

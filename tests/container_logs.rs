@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,20 +17,11 @@ use skiff::registry::Registry;
 use skiff::shutdown;
 use skiff::watcher::{EngineState, WatcherConfig};
 use support::registry::{engine, wait_status};
-use support::{eventually, Kind, TestEngine};
+use support::{eventually, skiff, Kind, TestEngine};
 
 /// Interleaved stdout/stderr, ANSI codes, CRLF, invalid UTF-8, a 2-byte character, a 1 MiB line,
 /// and a last line on each stream without its newline.
 const NASTY: &str = r"printf 'out1\n'; printf 'err1\n' >&2; printf 'out2\n'; printf '\033[31mred\033[0m\r\n'; printf '\377\376 bad utf8\n' >&2; printf 'caf\303\251\n'; head -c 1048576 /dev/zero | tr '\0' 'x'; printf '\n'; printf 'err no newline' >&2; sleep 1; printf 'last without newline'";
-
-fn skiff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(args)
-        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
-        .env_remove("SKIFF_LOG")
-        .output()
-        .unwrap()
-}
 
 fn run_nasty(engine: &TestEngine) {
     engine.run_sh("nasty", &[], NASTY);

@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,11 +37,7 @@ fn bytes(size: &str) -> f64 {
 }
 
 fn ours(engine: &TestEngine) -> Vec<Sample> {
-    let out = Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(["stats", "--no-stream", "--json", "--host", engine.host()])
-        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
-        .output()
-        .unwrap();
+    let out = support::skiff(&["stats", "--no-stream", "--json", "--host", engine.host()]);
     assert!(
         out.status.success(),
         "{}",

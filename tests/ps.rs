@@ -4,15 +4,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{Kind, TestEngine};
-
-fn skiff(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_skiff"))
-        .args(args)
-        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
-        .output()
-        .expect("run skiff")
-}
+use support::{skiff, Kind, TestEngine};
 
 fn ps_json_matches_engine_ps(kind: Kind) {
     let Some(engine) = TestEngine::start(kind) else {

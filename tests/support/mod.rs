@@ -26,6 +26,20 @@ impl Kind {
     }
 }
 
+/// Skiff's CLI as the tests run it: no user settings (a config dir that does not exist), no
+/// log level from the environment.
+pub fn skiff_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
+    cmd.env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
+        .env_remove("SKIFF_LOG");
+    cmd
+}
+
+/// Runs Skiff's CLI with `args` to its end.
+pub fn skiff(args: &[&str]) -> Output {
+    skiff_command().args(args).output().expect("run skiff")
+}
+
 #[derive(Debug)]
 pub struct TestEngine {
     pub kind: Kind,
