@@ -33,6 +33,7 @@ const sorted = (a) => [...a].sort((x, y) => x - y);
 const rssKib = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 const pids = (pattern) =>
   execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" }).trim().split("\n").filter(Boolean).map(Number);
+const log = (m) => console.error(`${new Date().toISOString()} logs.mjs: ${m}`);
 const run = (name, script) => engine("cli", "run", "-d", "--name", name, "--network", "none", "busybox:latest", "sh", "-c", script);
 
 async function openRow(s, name) {
@@ -56,24 +57,27 @@ async function back(s) {
   await s.waitFor("the list", async () => (await s.findAll('[data-testid="container-row"]')).length > 0);
 }
 
-const host = engine("start");
-const driver = await startDriver({
-  port: 4444,
-  nativePort: 4445,
-  env: { SKIFF_HOST: host, SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data") },
-  logFile: join(out, "logs-window-driver.log"),
-});
-const s = await Session.start(driver.base, app);
+let driver, s;
 try {
+  const host = engine("start");
+  driver = await startDriver({
+    port: 4444,
+    nativePort: 4445,
+    env: { SKIFF_HOST: host, SKIFF_CONFIG_DIR: join(work, "config"), SKIFF_DATA_DIR: join(work, "data") },
+    logFile: join(out, "logs-window-driver.log"),
+  });
+  s = await Session.start(driver.base, app);
   // 1. A log of 1M lines, written before the view opens.
   run("million-old", "busybox seq 1 1000000; sleep 86400");
   for (let i = 0; i < 600; i++) {
     if (engine("cli", "logs", "--tail", "1", "million-old") === "1000000") break;
     await sleep(500);
   }
+  log("1M lines written");
   const paints = [];
   for (let i = 0; i < 5; i++) {
     paints.push(await openRow(s, "million-old"));
+    log(`opened: first line after ${paints[i]} ms`);
     await back(s);
   }
 
@@ -81,6 +85,7 @@ try {
   const batch = Array.from({ length: 20 }, () => 'echo "n $i"; i=$((i+1));').join(" ");
   run("flow", `sleep 3; i=0; while true; do ${batch} busybox usleep 1000; done`);
   await openRow(s, "flow").catch(() => {});
+  log("following flow");
   await s.execute(`
     for (const l of document.querySelectorAll('.tools label')) if (l.textContent.includes("timestamps")) l.querySelector("input").click();
     window.__px = new Map();
@@ -116,6 +121,7 @@ try {
   const viewLines = Number(await s.execute(`const d = document.querySelector('[data-testid="log-lines"]').dataset; return Number(d.count) + Number(d.dropped);`));
   await back(s);
 
+  log(`followed ${follow.count - count0} lines`);
   // 3. RSS while following 1M lines.
   run("million-new", "sleep 5; busybox seq 1 1000000; sleep 86400");
   await openRow(s, "million-new").catch(() => {});
@@ -159,8 +165,8 @@ try {
   writeFileSync(join(out, "logs-window.json"), JSON.stringify(result, null, 2));
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  await s.close();
-  stopDriver(driver);
+  await s?.close();
+  if (driver) stopDriver(driver);
   try {
     engine("destroy");
   } finally {

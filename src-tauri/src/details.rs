@@ -93,10 +93,17 @@ pub fn open_logs(
             ..LogQuery::default()
         },
     );
+    // The follow hands batches to the pacer, which lets one a frame through to the webview.
+    let (paced, batches) = tokio::sync::mpsc::unbounded_channel();
+    tauri::async_runtime::spawn(skiff::container_logs::pace(batches, move |batch| {
+        lines.send(batch).map_err(std::io::Error::other)
+    }));
     tauri::async_runtime::spawn(async move {
         let mut batcher = Batcher::new(|batch: Vec<Line>| {
             start.lock().observe(&batch);
-            lines.send(batch).map_err(std::io::Error::other)
+            paced
+                .send(batch)
+                .map_err(|_| std::io::Error::other("the view is gone"))
         });
         let ended = follow.run(&mut batcher, shutdown).await;
         let _ = batcher.finish();

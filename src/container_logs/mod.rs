@@ -39,4 +39,4 @@ pub use frame::{Message, Stamp, Stream};
 pub use line::{Joiner, Line};
 pub use page::{older, Start};
 pub use save::{save, SaveError, Saved};
-pub use view::Batcher;
+pub use view::{pace, Batcher};

@@ -1,8 +1,16 @@
-//! A log as a window shows it: lines (joined and decoded per stream), handed over in batches at
-//! most once per animation frame (16 ms) or when the stream pauses, so a log of 50k lines a
-//! second costs the webview 60 messages a second, not 50k.
+//! A log as a window shows it: lines (joined and decoded per stream), handed over in batches,
+//! so a log of 50k lines a second costs the webview 60 messages a second, not 50k.
+//!
+//! Two stages: the [`Batcher`] (a [`Sink`], synchronous) hands on what it holds when the stream
+//! pauses or a frame's time passed; [`pace`] (a task) lets at most one batch a frame through to
+//! the webview, the lines that came meanwhile joined into it. A container writing in bursts (20
+//! lines, a 1 ms sleep) pauses a thousand times a second: without the pacer, each pause was a
+//! message, and the webview fell behind at 10k lines/s (`benches/ui/logs.mjs`). The first
+//! batch after a quiet frame goes at once: pacing never delays a line by more than a frame.
 
 use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
 
 use super::follow::Sink;
 use super::frame::Message;
@@ -65,6 +73,47 @@ impl<F: FnMut(Vec<Line>) -> std::io::Result<()>> Sink for Batcher<F> {
     }
 }
 
+/// Passes the batches of `batches` to `send`, at most one per [`FRAME`] (at most [`MAX_BATCH`]
+/// lines each; more go in further messages of the same frame), until `batches` closes or `send`
+/// fails.
+pub async fn pace<F>(mut batches: mpsc::UnboundedReceiver<Vec<Line>>, mut send: F)
+where
+    F: FnMut(Vec<Line>) -> std::io::Result<()>,
+{
+    let mut last_sent: Option<tokio::time::Instant> = None;
+    while let Some(mut batch) = batches.recv().await {
+        if let Some(last) = last_sent {
+            let due = last + FRAME;
+            if tokio::time::Instant::now() < due {
+                tokio::time::sleep_until(due).await;
+            }
+        }
+        // What came while this frame waited goes with it.
+        let mut closed = false;
+        loop {
+            match batches.try_recv() {
+                Ok(more) => batch.extend(more),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        while !batch.is_empty() {
+            let rest = batch.split_off(batch.len().min(MAX_BATCH));
+            if send(batch).is_err() {
+                return;
+            }
+            batch = rest;
+        }
+        last_sent = Some(tokio::time::Instant::now());
+        if closed {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +146,58 @@ mod tests {
         assert_eq!(batches[1].len(), MAX_BATCH, "cut at the cap");
         assert_eq!(batches[1][0], "cx");
         assert_eq!(batches.len(), 2, "nothing left for the end");
+    }
+
+    fn line(n: usize) -> Line {
+        Line {
+            stream: Stream::Stdout,
+            time: None,
+            line: n.to_string(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_lets_one_batch_a_frame_through_and_loses_nothing() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let sent = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
+        let log = sent.clone();
+        let pacer = tokio::spawn(pace(rx, move |b: Vec<Line>| {
+            log.lock().push((tokio::time::Instant::now(), b.len()));
+            Ok(())
+        }));
+        let start = tokio::time::Instant::now();
+        // A burst of 20 lines every millisecond for 100 ms: 2000 lines.
+        for ms in 0..100 {
+            tx.send((0..20).map(|i| line(ms * 20 + i)).collect())
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(tx);
+        pacer.await.unwrap();
+        let sent = sent.lock();
+        assert_eq!(
+            sent.iter().map(|(_, n)| n).sum::<usize>(),
+            2000,
+            "every line"
+        );
+        assert_eq!(sent[0].0, start, "the first batch at once");
+        for pair in sent.windows(2) {
+            assert!(pair[1].0 - pair[0].0 >= FRAME, "at most one a frame");
+        }
+        assert!(sent.len() <= 8, "{} messages for 100 ms", sent.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_batch_is_cut_into_messages_of_max_batch_lines() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut sizes = Vec::new();
+        tx.send((0..MAX_BATCH * 2 + 1).map(line).collect()).unwrap();
+        drop(tx);
+        pace(rx, |b: Vec<Line>| {
+            sizes.push(b.len());
+            Ok(())
+        })
+        .await;
+        assert_eq!(sizes, [MAX_BATCH, MAX_BATCH, 1]);
     }
 }
