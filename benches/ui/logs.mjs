@@ -81,8 +81,8 @@ try {
     await back(s);
   }
 
-  // 2. Following ~10k lines/s: 20 lines, then a 1 ms sleep.
-  const batch = Array.from({ length: 20 }, () => 'echo "n $i"; i=$((i+1));').join(" ");
+  // 2. Following ~10k lines/s: 30 lines, then a 1 ms sleep (busybox's usleep costs a fork).
+  const batch = Array.from({ length: 30 }, () => 'echo "n $i"; i=$((i+1));').join(" ");
   run("flow", `sleep 3; i=0; while true; do ${batch} busybox usleep 1000; done`);
   await openRow(s, "flow").catch(() => {});
   log("following flow");

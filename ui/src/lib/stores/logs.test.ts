@@ -38,6 +38,21 @@ describe("ansiPieces", () => {
   });
 });
 
+describe("LogRing at scale", () => {
+  it("cuts a full ring in steps of 1 % of its cap, never further past it", () => {
+    const ring = new LogRing(1000, 1e9);
+    let most = 0;
+    for (let i = 0; i < 5000; i++) {
+      ring.push([line(String(i))]);
+      most = Math.max(most, ring.lines.length);
+    }
+    expect(most).toBeLessThanOrEqual(1010);
+    expect(ring.lines.length).toBeGreaterThanOrEqual(1000);
+    expect(ring.lines[ring.lines.length - 1]?.line).toBe("4999");
+    expect(ring.dropped + ring.lines.length).toBe(5000);
+  });
+});
+
 describe("prepend", () => {
   it("puts a page before the first line, the newest of it first when the ring is nearly full", () => {
     const ring = new LogRing(4, 1000);

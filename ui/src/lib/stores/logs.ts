@@ -22,6 +22,11 @@ export class LogRing {
       this.lines.push(l);
       this.bytes += l.line.length;
     }
+    // Cutting the front of a 100k-line array moves every line that stays: a full ring following
+    // a fast log cuts once it is 1 % over its caps, not at every batch (60 times a second).
+    const slack = Math.floor(this.maxLines / 100);
+    const over = this.lines.length > this.maxLines + slack || this.bytes > this.maxBytes * 1.01;
+    if (!over) return;
     let cut = 0;
     while (this.lines.length - cut > this.maxLines || (this.bytes > this.maxBytes && this.lines.length - cut > 1)) {
       this.bytes -= this.lines[cut]?.line.length ?? 0;
