@@ -66,6 +66,8 @@ test("containers created in Podman appear in the window", async () => {
   assert.ok(names.includes("e2e-alpha"));
   const chips = await session.findAll('[data-name="e2e-alpha"] [data-state]');
   assert.equal(await session.attribute(chips[0], "data-state"), "running");
+  // WebKit's screenshot is the last frame it composited: give the rows one to be painted in.
+  await new Promise((r) => setTimeout(r, 500));
   await session.screenshot(join(targetDir, "e2e", "containers.png"));
 });
 
@@ -111,6 +113,7 @@ test("a click on a row opens the container: its log follows, search finds lines,
   assert.ok(mem);
   const cpu = await session.execute(`return document.querySelector('[data-name="e2e-talker"] [data-testid="row-cpu"]').textContent;`);
   assert.match(cpu, /^\d+\.\d+ %$/);
+  await new Promise((r) => setTimeout(r, 500));
   await session.screenshot(join(targetDir, "e2e", "list-stats.png"));
   await session.execute(`document.querySelector('[data-name="e2e-talker"] td.name').click();`);
   await session.waitFor("the detail view", async () => (await session.findAll('[data-testid="detail-name"]')).length > 0);
