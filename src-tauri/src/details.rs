@@ -94,8 +94,8 @@ pub fn open_logs(
         },
     );
     // The follow hands batches to the pacer, which lets one a frame through to the webview.
-    let (paced, batches) = tokio::sync::mpsc::unbounded_channel();
-    tauri::async_runtime::spawn(skiff::container_logs::pace(batches, move |batch| {
+    let (paced, to_pace) = tokio::sync::mpsc::unbounded_channel();
+    tauri::async_runtime::spawn(skiff::container_logs::pace(to_pace, move |batch| {
         lines.send(batch).map_err(std::io::Error::other)
     }));
     tauri::async_runtime::spawn(async move {

@@ -53,6 +53,56 @@ fn plan(settings: Settings) -> Plan {
     })
 }
 
+/// The app's state, the core's sources and consumers: everything that runs before the window.
+fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, settings: Settings) {
+    app.manage(logging);
+    // `setup` runs outside any Tokio context: the core's tasks go on Tauri's runtime.
+    let rt = tauri::async_runtime::handle();
+    let _in_runtime = rt.inner().enter();
+    let plan = plan(settings);
+    let (trigger, shutdown) = skiff::shutdown::channel();
+    let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
+    app.manage(core.telemetry(&plan.settings, rt.inner()));
+    // A desktop without a tray host still gets the window: the tray is a convenience.
+    if let Err(e) = tray::install(app.handle()) {
+        tracing::warn!(error = %e, "no tray icon");
+    }
+    app.manage(notifications::Notifications::start(
+        app.handle(),
+        &core.registry,
+        plan.settings.notifications,
+        &shutdown,
+    ));
+    // Every consumer subscribes before the sources start, so the first statuses reach
+    // the window and the tray.
+    tauri::async_runtime::spawn(tray::follow(
+        app.handle().clone(),
+        &core.registry,
+        &shutdown,
+    ));
+    tauri::async_runtime::spawn(bridge::forward(
+        app.handle().clone(),
+        &core.registry,
+        &shutdown,
+    ));
+    core.start(&plan.targets);
+    if let Some(n) = skiff::registry::synthetic::requested() {
+        let registry = core.registry.clone();
+        tauri::async_runtime::spawn(async move {
+            skiff::registry::synthetic::fill(&registry, "synthetic", n).await;
+        });
+    }
+    app.manage(core.registry.clone());
+    app.manage(details::LogViews::default());
+    app.manage(stats::StatsViews::default());
+    app.manage(EngineRuntime {
+        core,
+        podman_start: tokio::sync::Mutex::new(()),
+    });
+    app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
+    app.manage(Running { _shutdown: trigger });
+}
+
 fn main() {
     // Settings first: they hold the log level. Their error is logged once the logger is up.
     let loaded = Settings::load();
@@ -76,52 +126,7 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
-            app.manage(logging);
-            // `setup` runs outside any Tokio context: the core's tasks go on Tauri's runtime.
-            let rt = tauri::async_runtime::handle();
-            let _in_runtime = rt.inner().enter();
-            let plan = plan(settings);
-            let (trigger, shutdown) = skiff::shutdown::channel();
-            let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
-            app.manage(core.telemetry(&plan.settings, rt.inner()));
-            // A desktop without a tray host still gets the window: the tray is a convenience.
-            if let Err(e) = tray::install(app.handle()) {
-                tracing::warn!(error = %e, "no tray icon");
-            }
-            app.manage(notifications::Notifications::start(
-                app.handle(),
-                &core.registry,
-                plan.settings.notifications,
-                &shutdown,
-            ));
-            // Every consumer subscribes before the sources start, so the first statuses reach
-            // the window and the tray.
-            tauri::async_runtime::spawn(tray::follow(
-                app.handle().clone(),
-                &core.registry,
-                &shutdown,
-            ));
-            tauri::async_runtime::spawn(bridge::forward(
-                app.handle().clone(),
-                &core.registry,
-                &shutdown,
-            ));
-            core.start(&plan.targets);
-            if let Some(n) = skiff::registry::synthetic::requested() {
-                let registry = core.registry.clone();
-                tauri::async_runtime::spawn(async move {
-                    skiff::registry::synthetic::fill(&registry, "synthetic", n).await;
-                });
-            }
-            app.manage(core.registry.clone());
-            app.manage(details::LogViews::default());
-            app.manage(stats::StatsViews::default());
-            app.manage(EngineRuntime {
-                core,
-                podman_start: tokio::sync::Mutex::new(()),
-            });
-            app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
-            app.manage(Running { _shutdown: trigger });
+            setup(app, logging, settings);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

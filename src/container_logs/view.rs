@@ -191,7 +191,7 @@ mod tests {
     async fn a_huge_batch_is_cut_into_messages_of_max_batch_lines() {
         let (tx, rx) = mpsc::unbounded_channel();
         let mut sizes = Vec::new();
-        tx.send((0..MAX_BATCH * 2 + 1).map(line).collect()).unwrap();
+        tx.send((0..=MAX_BATCH * 2).map(line).collect()).unwrap();
         drop(tx);
         pace(rx, |b: Vec<Line>| {
             sizes.push(b.len());
