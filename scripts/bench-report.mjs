@@ -136,7 +136,7 @@ for (const engine of ["docker", "podman"]) {
 }
 const lw = read("logs-window.json") ? JSON.parse(read("logs-window.json")) : null;
 if (lw) {
-  const how = "the real window (debug build) under Xvfb, Docker; `benches/ui/logs.mjs`";
+  const how = "the real window (release build) under Xvfb, Docker; `benches/ui/logs.mjs`";
   row("Log view: first lines painted after opening a 1M-line log", `median ${f(lw.first_paint_1m.median_ms, 0)} ms (max ${f(lw.first_paint_1m.max_ms, 0)} ms, ${lw.first_paint_1m.opens} opens)`, "< 300 ms", lw.first_paint_1m.median_ms < 300, how);
   const fo = lw.follow;
   row("Log view following ~10k lines/s: write → pixel", `p50 ${f(fo.write_to_pixel_p50_ms, 0)} ms, p99 ${f(fo.write_to_pixel_p99_ms, 0)} ms (${f(fo.lines_per_s, 0)} lines/s, ${fo.painted_lines} lines painted)`, "p99 < 100 ms", fo.write_to_pixel_p99_ms < 100, how);
