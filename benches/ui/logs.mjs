@@ -4,9 +4,8 @@
 // 1. First paint of a 1M-line log: a click on the row (in the page) → the first log line in the
 //    DOM. Goal: < 300 ms. The view reads the last 1000 lines, never the whole log.
 // 2. Write → pixel while following ~10k lines/s (bursts of 250 lines) for 20 s, timestamps
-//    shown: for each line that
-//    reaches the DOM, DOM time − the engine's stamp of the line (ms precision). Goal: p99 < 100
-//    ms, nothing lost (the view's count is compared with the engine's). Meanwhile, every 100 ms
+//    shown: for each line that reaches the DOM, DOM time − the engine's stamp of the line (ms
+//    precision). Goal: p99 < 100 ms, nothing lost (the view's count is compared with the engine's). Meanwhile, every 100 ms
 //    a click is queued on a checkbox of the view: the wait until its handler ran. Goal: p99 < 50
 //    ms (the UI still answers input).
 // 3. RSS while following 1M lines written as fast as the container can: the backend and the
