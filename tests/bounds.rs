@@ -90,8 +90,4 @@ async fn handlers_whose_consumer_is_gone_are_pruned() {
         .collect();
     assert_eq!(names, ["ui-bridge"], "{names:?}");
     drop(kept);
-    assert!(
-        registry.handler_reports().is_empty(),
-        "a consumer gone is not reported, before any other registration"
-    );
 }

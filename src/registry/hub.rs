@@ -286,9 +286,6 @@ impl Registry {
             .handlers
             .lock()
             .iter()
-            // A handler whose consumer is gone (a closed log view) is not reported, even
-            // before the next registration prunes it.
-            .filter(|h| Arc::strong_count(h) > 1)
             .map(|h| h.report())
             .collect()
     }
