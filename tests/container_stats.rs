@@ -216,6 +216,17 @@ async fn a_stats_stream_waits_out_an_engine_restart() {
     drop(trigger);
 }
 
+/// Names of the containers sampled over `secs` seconds (after what was queued is drained).
+async fn names_over(samples: &mut tokio::sync::mpsc::Receiver<Sample>, secs: u64) -> Vec<String> {
+    while samples.try_recv().is_ok() {}
+    let mut names = std::collections::BTreeSet::new();
+    let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while let Ok(Some(s)) = tokio::time::timeout_at(until, samples.recv()).await {
+        names.insert(s.name);
+    }
+    names.into_iter().collect()
+}
+
 /// A view's board follows exactly the containers it shows: a row scrolled away stops its
 /// stream, a new one starts one, an empty set (or a dropped board) leaves nothing running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,16 +248,7 @@ async fn a_board_follows_exactly_the_containers_shown() {
     assert!(registry.settled(Duration::from_secs(20)).await);
     let id = |name: &str| registry.resolve(None, name).unwrap();
     let (mut board, mut samples) = skiff::container_stats::Board::new(registry.clone(), 2);
-    // Names of the containers sampled over `secs` seconds (after what was queued is drained).
-    let mut names_over = async |secs: u64| {
-        while samples.try_recv().is_ok() {}
-        let mut names = std::collections::BTreeSet::new();
-        let until = tokio::time::Instant::now() + Duration::from_secs(secs);
-        while let Ok(Some(s)) = tokio::time::timeout_at(until, samples.recv()).await {
-            names.insert(s.name);
-        }
-        names.into_iter().collect::<Vec<_>>()
-    };
+    let mut names_over = async |secs: u64| names_over(&mut samples, secs).await;
 
     assert_eq!(
         board.show([id("ka"), id("kb"), id("kc")]),
@@ -296,15 +298,7 @@ async fn a_podman_board_reads_all_its_containers_in_one_request() {
     assert!(registry.settled(Duration::from_secs(20)).await);
     let id = |name: &str| registry.resolve(None, name).unwrap();
     let (mut board, mut samples) = skiff::container_stats::Board::new(registry.clone(), 10);
-    let mut names_over = async |secs: u64| {
-        while samples.try_recv().is_ok() {}
-        let mut names = std::collections::BTreeSet::new();
-        let until = tokio::time::Instant::now() + Duration::from_secs(secs);
-        while let Ok(Some(s)) = tokio::time::timeout_at(until, samples.recv()).await {
-            names.insert(s.name);
-        }
-        names.into_iter().collect::<Vec<_>>()
-    };
+    let mut names_over = async |secs: u64| names_over(&mut samples, secs).await;
     assert_eq!(board.show([id("pa"), id("pb"), id("pc")]), 3);
     assert_eq!(names_over(4).await, ["pa", "pb", "pc"]);
     assert_eq!(board.opens(), 1, "one request for the three");

@@ -64,10 +64,8 @@ pub async fn older(
     count: usize,
     shutdown: Shutdown,
 ) -> Result<Vec<Line>, LogError> {
-    if registry
-        .container(engine, id)
-        .is_some_and(|c| c.kube.is_some())
-    {
+    let row = registry.container(engine, id);
+    if row.as_ref().is_some_and(|c| c.kube.is_some()) {
         return Err(LogError::Open(ActionError::new(
             ActionErrorKind::Unsupported,
             "Kubernetes serves a pod's last lines only, not the lines before a time",
@@ -77,9 +75,7 @@ pub async fn older(
         return Ok(Vec::new());
     };
     // The log's first possible line: nothing can be older than the container.
-    let born = registry
-        .container(engine, id)
-        .map_or(0, |c| c.created.saturating_mul(NANOS));
+    let born = row.map_or(0, |c| c.created.saturating_mul(NANOS));
     let mut span = FIRST_SPAN;
     let mut page = loop {
         let since = first_time.saturating_sub(span);

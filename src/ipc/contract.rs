@@ -40,16 +40,25 @@ fn ts<T: TS>(cfg: &Config) -> String {
     T::name(cfg)
 }
 
-/// Every command, in the order the shell registers them.
-#[must_use]
-pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
-    let ipc = ts::<IpcError>(cfg);
-    let cmd = |name, args: Vec<(&'static str, String)>, result: String| CommandSpec {
+/// A command whose error is an [`IpcError`].
+fn command(
+    cfg: &Config,
+    name: &'static str,
+    args: Vec<(&'static str, String)>,
+    result: String,
+) -> CommandSpec {
+    CommandSpec {
         name,
         args,
         result,
-        error: ipc.clone(),
-    };
+        error: ts::<IpcError>(cfg),
+    }
+}
+
+/// Every command, in the order the shell registers them.
+#[must_use]
+pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
+    let cmd = |name, args, result| command(cfg, name, args, result);
     vec![
         cmd("snapshot", vec![], ts::<Snapshot>(cfg)),
         cmd(
@@ -117,13 +126,7 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
 
 /// The container detail view's commands: its log, its stats, its inspect document.
 fn detail_commands(cfg: &Config) -> Vec<CommandSpec> {
-    let ipc = ts::<IpcError>(cfg);
-    let cmd = |name, args: Vec<(&'static str, String)>, result: String| CommandSpec {
-        name,
-        args,
-        result,
-        error: ipc.clone(),
-    };
+    let cmd = |name, args, result| command(cfg, name, args, result);
     vec![
         cmd(
             "open_logs",
