@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
     match cli::run(cli, shutdown, &mut out, &mut err).await {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::FAILURE,
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             // One line, no backtrace: the chain of causes joined, as users read it.
             eprintln!("skiff: {e:#}");

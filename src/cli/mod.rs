@@ -6,6 +6,7 @@
 
 mod act;
 mod engines;
+mod exec;
 mod inspect;
 pub mod lines;
 mod logs;
@@ -103,6 +104,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a command in a running container, as `docker exec` does; exits with its exit code.
+    Exec(exec::ExecArgs),
+    /// Join a container's main process (its output, and stdin unless `--no-stdin`); detach with
+    /// Ctrl-P Ctrl-Q, which leaves it running.
+    Attach(exec::AttachArgs),
     /// A container's log, as `docker logs` prints it; `-f` follows it across restarts of the
     /// container and of its engine.
     Logs(logs::LogsArgs),
@@ -143,6 +149,8 @@ pub enum Outcome {
     Success,
     /// Some engine could not be reached or an action failed (exit code 1).
     Failure,
+    /// A process's own exit code (`skiff exec`).
+    Exit(u8),
 }
 
 /// Runs a parsed command line.
@@ -176,6 +184,8 @@ pub async fn run(
         Command::Watch { json: _ } => watch::run(&plan, shutdown, out).await,
         Command::Inspect { container } => inspect::run(&plan, &container, out, err).await,
         Command::Logs(args) => logs::run(&plan, &args, shutdown, out, err).await,
+        Command::Exec(args) => exec::exec(&plan, args, shutdown, out, err).await,
+        Command::Attach(args) => exec::attach(&plan, args, shutdown, out, err).await,
         Command::Stats {
             containers,
             no_stream,
@@ -190,7 +200,7 @@ impl Command {
     /// Skiff's log lines then stay off unless `SKIFF_LOG` asks for them.
     #[must_use]
     pub fn owns_stderr(&self) -> bool {
-        matches!(self, Self::Logs(_))
+        matches!(self, Self::Logs(_) | Self::Exec(_) | Self::Attach(_))
     }
 
     /// The container action a subcommand asks for: (action, target, force).

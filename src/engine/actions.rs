@@ -10,7 +10,9 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{ByteStream, EngineClient, EngineError, FailureKind, LogBody, LogQuery};
+use super::{
+    ByteStream, EngineClient, EngineError, FailureKind, LogBody, LogQuery, Session, TerminalRequest,
+};
 use crate::container::Container;
 
 /// What a user can do to a container.
@@ -175,6 +177,20 @@ pub trait EngineActions: Send + Sync + std::fmt::Debug {
         async move { Err(refused) }.boxed()
     }
 
+    /// Opens a terminal session in `row` (see [`super::session`]); resolves once the process
+    /// runs and its output can be read.
+    fn terminal(
+        &self,
+        _row: &Container,
+        _request: TerminalRequest,
+    ) -> BoxFuture<'static, Result<Session, ActionError>> {
+        let refused = ActionError::new(
+            ActionErrorKind::Unsupported,
+            "this engine cannot open a terminal",
+        );
+        async move { Err(refused) }.boxed()
+    }
+
     /// Opens one stats stream of all of `rows` (Podman's libpod API; one document a second
     /// holding every container's figures).
     fn stats_many(
@@ -257,6 +273,22 @@ impl EngineActions for DockerActions {
         async move {
             client?
                 .stats_many(&ids)
+                .await
+                .map_err(|e| not_found_or_engine(&e))
+        }
+        .boxed()
+    }
+
+    fn terminal(
+        &self,
+        row: &Container,
+        request: TerminalRequest,
+    ) -> BoxFuture<'static, Result<Session, ActionError>> {
+        let client = self.client();
+        let id = row.id.clone();
+        async move {
+            client?
+                .open_session(&id, request)
                 .await
                 .map_err(|e| not_found_or_engine(&e))
         }
@@ -387,10 +419,13 @@ async fn call(
 
 /// A container the engine no longer has is `not_found` (a follow ends there); anything else is
 /// the engine's failure.
-fn not_found_or_engine(e: &EngineError) -> ActionError {
+pub(crate) fn not_found_or_engine(e: &EngineError) -> ActionError {
     match e {
         EngineError::NotFound { message, .. } => {
             ActionError::new(ActionErrorKind::NotFound, message.clone())
+        }
+        EngineError::Conflict { message, .. } => {
+            ActionError::new(ActionErrorKind::Conflict, message.clone())
         }
         _ => ActionError::engine(e),
     }

@@ -87,6 +87,10 @@ pub enum EngineError {
     /// The engine has no such object (HTTP 404): the container was removed meanwhile.
     #[error("{endpoint}: {message}")]
     NotFound { endpoint: Endpoint, message: String },
+    /// The engine refused a request in the object's current state (HTTP 409: an exec in a
+    /// stopped or paused container): its own words, for the user.
+    #[error("{endpoint}: {message}")]
+    Conflict { endpoint: Endpoint, message: String },
 }
 
 /// What the UI and the CLI's JSON lines receive: `{kind, message, remedy}`.
@@ -108,7 +112,9 @@ impl EngineError {
             // Retrying cannot help either: no timer, as for an engine too old.
             Self::Incompatible { .. } | Self::Unsupported { .. } => FailureKind::Incompatible,
             // As before it had a variant of its own: a 404 was an answer no engine should give.
-            Self::Protocol { .. } | Self::NotFound { .. } => FailureKind::Protocol,
+            Self::Protocol { .. } | Self::NotFound { .. } | Self::Conflict { .. } => {
+                FailureKind::Protocol
+            }
             Self::Transient { .. } => FailureKind::Transient,
         }
     }
@@ -123,7 +129,8 @@ impl EngineError {
             | Self::Unsupported { endpoint, .. }
             | Self::Protocol { endpoint, .. }
             | Self::Transient { endpoint, .. }
-            | Self::NotFound { endpoint, .. } => endpoint,
+            | Self::NotFound { endpoint, .. }
+            | Self::Conflict { endpoint, .. } => endpoint,
         }
     }
 
@@ -152,7 +159,10 @@ impl EngineError {
             Self::Unsupported { .. } => Some(
                 "Use a unix:// or tcp:// endpoint for this engine on this system".to_owned(),
             ),
-            Self::Protocol { .. } | Self::Transient { .. } | Self::NotFound { .. } => None,
+            Self::Protocol { .. }
+            | Self::Transient { .. }
+            | Self::NotFound { .. }
+            | Self::Conflict { .. } => None,
         }
     }
 
@@ -257,6 +267,10 @@ impl EngineError {
         match status {
             401 | 403 => Self::PermissionDenied { endpoint },
             404 => Self::NotFound {
+                endpoint,
+                message: message.to_owned(),
+            },
+            409 => Self::Conflict {
                 endpoint,
                 message: message.to_owned(),
             },

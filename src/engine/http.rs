@@ -26,7 +26,7 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// The connection task of a request; abort it to close the connection.
 pub type Driver = tokio::task::JoinHandle<()>;
 
-type Sender = hyper::client::conn::http1::SendRequest<http_body_util::Empty<bytes::Bytes>>;
+type Sender<B = http_body_util::Empty<bytes::Bytes>> = hyper::client::conn::http1::SendRequest<B>;
 
 /// Sends `GET path` and returns the response head (body not yet read) and its connection task.
 pub async fn get(
@@ -214,7 +214,12 @@ pub async fn check_status(
     ))
 }
 
-async fn connect(endpoint: &Endpoint) -> Result<(Sender, Driver), EngineError> {
+async fn connect<B>(endpoint: &Endpoint) -> Result<(Sender<B>, Driver), EngineError>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let io_err = |e: std::io::Error| EngineError::from_io(endpoint.clone(), &e);
     match endpoint {
         #[cfg(unix)]
@@ -245,9 +250,12 @@ async fn connect(endpoint: &Endpoint) -> Result<(Sender, Driver), EngineError> {
     }
 }
 
-async fn handshake<S>(endpoint: &Endpoint, stream: S) -> Result<(Sender, Driver), EngineError>
+async fn handshake<S, B>(endpoint: &Endpoint, stream: S) -> Result<(Sender<B>, Driver), EngineError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -257,10 +265,84 @@ where
                 detail: format!("HTTP handshake failed: {e}"),
             })?;
     let driver = tokio::spawn(async move {
-        // The error, if any, reaches the reader as a body error.
-        let _ = conn.await;
+        // The error, if any, reaches the reader as a body error. `with_upgrades` hands the
+        // socket on when the engine switches protocols (exec and attach); other requests never
+        // upgrade, so for them it changes nothing.
+        let _ = conn.with_upgrades().await;
     });
     Ok((sender, driver))
+}
+
+/// A connection the engine switched to raw bytes both ways (`101 UPGRADED`): exec and attach.
+pub type Upgraded = hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>;
+
+/// `POST path` with a JSON `body` (none: an empty one), asking the engine to hijack the connection (`Upgrade: tcp`, as
+/// the Docker CLI asks), and the raw connection once it did. The head must arrive within
+/// [`HEAD_TIMEOUT`]; what follows is the process's bytes, unbounded in time.
+pub async fn hijack(
+    endpoint: &Endpoint,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> Result<Upgraded, EngineError> {
+    let exchange = async {
+        let (mut sender, driver) = connect::<http_body_util::Full<bytes::Bytes>>(endpoint).await?;
+        // The driver must live on after the upgrade (it hands the socket over), so it is not
+        // aborted once the head arrived; until then, a dropped future closes the connection.
+        let guard = AbortOnDrop(Some(driver));
+        let mut request = hyper::Request::post(path)
+            .header(hyper::header::HOST, "skiff")
+            .header(hyper::header::CONNECTION, "Upgrade")
+            .header(hyper::header::UPGRADE, "tcp");
+        if body.is_some() {
+            request = request.header(hyper::header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(http_body_util::Full::new(bytes::Bytes::from(
+                body.map(ToString::to_string).unwrap_or_default(),
+            )))
+            .map_err(|e| EngineError::Protocol {
+                endpoint: endpoint.clone(),
+                detail: format!("bad request path {path:?}: {e}"),
+            })?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| EngineError::Transient {
+                endpoint: endpoint.clone(),
+                detail: format!("request {} failed: {e}", short(path)),
+            })?;
+        if response.status() != hyper::StatusCode::SWITCHING_PROTOCOLS {
+            let status = response.status();
+            check_status(endpoint, response).await?;
+            return Err(EngineError::Protocol {
+                endpoint: endpoint.clone(),
+                detail: format!(
+                    "{} answered {status} instead of switching to a raw stream",
+                    short(path)
+                ),
+            });
+        }
+        let upgraded = hyper::upgrade::on(response)
+            .await
+            .map_err(|e| EngineError::Transient {
+                endpoint: endpoint.clone(),
+                detail: format!("{} did not hand over the connection: {e}", short(path)),
+            })?;
+        // The connection task ends by itself once it handed the socket over.
+        drop(guard.disarm());
+        Ok(hyper_util::rt::TokioIo::new(upgraded))
+    };
+    match tokio::time::timeout(HEAD_TIMEOUT, exchange).await {
+        Ok(result) => result,
+        Err(_) => Err(EngineError::Transient {
+            endpoint: endpoint.clone(),
+            detail: format!(
+                "no answer to {} within {} s",
+                short(path),
+                HEAD_TIMEOUT.as_secs()
+            ),
+        }),
+    }
 }
 
 /// What `/_ping` tells about an engine.

@@ -6,19 +6,25 @@
 //! - [`client`]: a connected engine (bollard underneath), with its kind and API version.
 //! - [`error`]: every failure classified into a [`FailureKind`] that decides the retry policy.
 //! - [`events`]: the `/events` stream, read line by line with bounded memory.
+//! - [`exec`]: a process in a container: exec and attach, their sizes and exit codes.
+//! - [`session`]: a terminal session (exec, attach): output, input, size, how it ended.
 //! - [`logs`]: a container's log as the engine serves it (the request and its raw body).
 //! - [`listing`]: one container list across engines, listed concurrently.
 
 pub mod actions;
 pub mod client;
+pub mod detach;
 pub mod discovery;
 pub mod endpoint;
 pub mod error;
 pub mod events;
+pub mod exec;
+pub mod frames;
 pub mod http;
 pub mod listing;
 pub mod logs;
 pub mod podman_service;
+pub mod session;
 pub mod stats;
 
 pub use actions::{Action, ActionError, ActionErrorKind, CallError, DockerActions, EngineActions};
@@ -26,5 +32,7 @@ pub use client::{EngineClient, EngineKind};
 pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use endpoint::{Endpoint, EndpointParseError};
 pub use error::{EngineError, ErrorInfo, FailureKind};
+pub use exec::{ExecSpec, RunState, TermSize};
 pub use listing::{list_everywhere, ContainerList, EngineFailure};
 pub use logs::{ByteStream, Framing, LogBody, LogQuery, Tail};
+pub use session::{Control, Ending, Mode, Output, Session, TerminalRequest};

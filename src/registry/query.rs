@@ -2,7 +2,9 @@
 
 use super::hub::Registry;
 use crate::container::Container;
-use crate::engine::{ActionError, ActionErrorKind, ByteStream, LogBody, LogQuery};
+use crate::engine::{
+    ActionError, ActionErrorKind, ByteStream, LogBody, LogQuery, Session, TerminalRequest,
+};
 
 impl Registry {
     /// Finds a container by full id, name, or unique id prefix, across engines (or in `engine`).
@@ -94,6 +96,19 @@ impl Registry {
     ) -> Result<LogBody, ActionError> {
         let (row, actions) = self.row_and_actions(engine, id)?;
         actions.logs(&row, query).await
+    }
+
+    /// Opens a terminal session in a container Skiff shows (see
+    /// [`EngineActions::terminal`](crate::engine::EngineActions::terminal)), with its engine's
+    /// current session: a reopen while the engine is away fails at once, saying so.
+    pub async fn terminal(
+        &self,
+        engine: &str,
+        id: &str,
+        request: TerminalRequest,
+    ) -> Result<Session, ActionError> {
+        let (row, actions) = self.row_and_actions(engine, id)?;
+        actions.terminal(&row, request).await
     }
 
     /// The row Skiff shows and its engine's actions.
