@@ -29,6 +29,11 @@ fn main() {
             "open_stats",
             "show_stats",
             "close_stats",
+            "open_terminal",
+            "terminal_input",
+            "terminal_resize",
+            "terminal_ack",
+            "close_terminal",
         ]),
     ))
     .expect("tauri build script");

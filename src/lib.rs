@@ -19,6 +19,7 @@
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`container_logs`]: containers' logs read and followed across restarts, once, with no gap.
 //! - [`container_stats`]: containers' CPU, memory, network, block I/O and PIDs, streamed.
+//! - [`terminal`]: a terminal session relayed to a view at the view's pace (flow control).
 //! - [`logs`]: log files (daily, 7 kept) and the level switch the Settings page drives.
 //! - [`settings`]: the one `settings.json` the CLI and the desktop app share.
 //! - [`shutdown`]: the shutdown signal every long-running part takes as a parameter.
@@ -46,4 +47,5 @@ pub mod registry;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
+pub mod terminal;
 pub mod watcher;

@@ -12,6 +12,7 @@ mod commands;
 mod details;
 mod notifications;
 mod stats;
+mod terminal;
 mod tray;
 
 use skiff::app::{Core, Plan, Selection};
@@ -95,6 +96,7 @@ fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, settings: Settings
     app.manage(core.registry.clone());
     app.manage(details::LogViews::default());
     app.manage(stats::StatsViews::default());
+    app.manage(terminal::Terminals::default());
     app.manage(EngineRuntime {
         core,
         podman_start: tokio::sync::Mutex::new(()),
@@ -156,6 +158,11 @@ fn main() {
             stats::open_stats,
             stats::show_stats,
             stats::close_stats,
+            terminal::open_terminal,
+            terminal::terminal_input,
+            terminal::terminal_resize,
+            terminal::terminal_ack,
+            terminal::close_terminal,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

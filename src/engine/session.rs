@@ -58,7 +58,7 @@ pub enum Output {
 /// How a session ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export_to = "TerminalEnding.ts")]
+#[ts(export_to = "TerminalEnding.ts", rename = "TerminalEnding")]
 pub enum Ending {
     /// The process exited with `code`.
     Exited { code: i64 },

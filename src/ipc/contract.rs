@@ -180,6 +180,42 @@ fn detail_commands(cfg: &Config) -> Vec<CommandSpec> {
             ts::<u32>(cfg),
         ),
         cmd("close_stats", vec![("view", ts::<u32>(cfg))], ts::<()>(cfg)),
+        cmd(
+            "open_terminal",
+            vec![
+                ("engine", ts::<String>(cfg)),
+                ("id", ts::<String>(cfg)),
+                ("options", ts::<crate::terminal::TerminalOptions>(cfg)),
+                // Raw messages: a tag byte, then output bytes or the `TerminalEnding` as JSON
+                // (see `crate::terminal::TAG_OUTPUT`).
+                ("output", "Channel<ArrayBuffer>".to_owned()),
+            ],
+            ts::<crate::terminal::TerminalOpened>(cfg),
+        ),
+        cmd(
+            "terminal_input",
+            vec![("session", ts::<u32>(cfg)), ("data", ts::<String>(cfg))],
+            ts::<()>(cfg),
+        ),
+        cmd(
+            "terminal_resize",
+            vec![
+                ("session", ts::<u32>(cfg)),
+                ("rows", ts::<u16>(cfg)),
+                ("cols", ts::<u16>(cfg)),
+            ],
+            ts::<()>(cfg),
+        ),
+        cmd(
+            "terminal_ack",
+            vec![("session", ts::<u32>(cfg)), ("bytes", ts::<u32>(cfg))],
+            ts::<()>(cfg),
+        ),
+        cmd(
+            "close_terminal",
+            vec![("session", ts::<u32>(cfg))],
+            ts::<()>(cfg),
+        ),
         CommandSpec {
             error: ts::<ActionError>(cfg),
             ..cmd(
@@ -212,7 +248,7 @@ pub fn typescript(cfg: &Config) -> String {
         for word in ty.split(|c: char| !c.is_alphanumeric() && c != '_') {
             // Generic words of TypeScript itself are no bindings.
             if word.starts_with(|c: char| c.is_ascii_uppercase())
-                && !matches!(word, "Array" | "Record")
+                && !matches!(word, "Array" | "ArrayBuffer" | "Record")
             {
                 named.insert(word.to_owned());
             }

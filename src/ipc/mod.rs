@@ -56,6 +56,9 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::container_logs::Line::export_all(&cfg)?;
     crate::container_stats::Sample::export_all(&cfg)?;
     crate::container_stats::ContainerRef::export_all(&cfg)?;
+    crate::terminal::TerminalOptions::export_all(&cfg)?;
+    crate::terminal::TerminalOpened::export_all(&cfg)?;
+    crate::engine::Ending::export_all(&cfg)?;
     std::fs::write(dir.join("contract.ts"), contract::typescript(&cfg))?;
     Ok(())
 }

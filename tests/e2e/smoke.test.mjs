@@ -183,6 +183,69 @@ test("a log view opens on the last 1000 lines and pages back to the first, each 
   await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
 });
 
+/** The text of the detail view's terminal, as xterm.js's buffer holds it. */
+async function terminalText() {
+  return session.execute(`return document.querySelector('[data-testid="terminal"] .screen')?.terminalText?.() ?? "";`);
+}
+
+/** Types `text` into the terminal through WebDriver, as keystrokes into xterm.js's textarea. */
+async function typeInTerminal(text) {
+  const [area] = await session.findAll('[data-testid="terminal"] textarea.xterm-helper-textarea');
+  await session.sendKeys(area, text);
+}
+
+test("the Terminal tab opens a shell: typed keys run, the answer shows, the size follows the window", async () => {
+  await open("containers", "container-row");
+  runContainer("e2e-shell");
+  await session.waitFor("e2e-shell running", async () => (await rowState("e2e-shell"))?.state === "running");
+  await session.execute(`document.querySelector('[data-name="e2e-shell"] td.name').click();`);
+  await session.waitFor("the detail view", async () => (await session.findAll('[data-testid="tab-terminal"]')).length > 0);
+  await session.execute(`document.querySelector('[data-testid="tab-terminal"]').click();`);
+  await session.waitFor("the shell open", async () =>
+    (await session.execute(`return document.querySelector('[data-testid="terminal"]')?.dataset.state;`)) === "open");
+  const shell = await session.execute(`return document.querySelector('[data-testid="terminal-command"]').textContent;`);
+  assert.equal(shell, "sh", "busybox has sh and no bash");
+  await session.waitFor("the prompt", async () => (await terminalText()).includes("#"));
+  await typeInTerminal("echo $((6*7))\uE007");
+  await session.waitFor("42 in the terminal", async () => (await terminalText()).split("\n").some((l) => l.trim() === "42"), 10000);
+
+  // The pane's size is the shell's: read it, resize the window, read the new one.
+  const size = async () => {
+    const text = await terminalText();
+    const sizes = [...text.matchAll(/^(\d+) (\d+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    return sizes.at(-1);
+  };
+  await typeInTerminal("clear; stty size\uE007");
+  const before = await session.waitFor("stty size", size, 10000);
+  const rect = await session.windowRect();
+  await session.setWindowSize(rect.width - 200, rect.height - 150);
+  // The pane is fitted on its next frame, then the engine is told.
+  await new Promise((r) => setTimeout(r, 1000));
+  await typeInTerminal("clear; stty size\uE007");
+  const after = await session.waitFor("a new stty size", async () => {
+    const s = await size();
+    return s && s !== before ? s : null;
+  }, 10000);
+  const [rowsBefore, colsBefore] = before.split(" ").map(Number);
+  const [rowsAfter, colsAfter] = after.split(" ").map(Number);
+  assert.ok(rowsAfter < rowsBefore && colsAfter < colsBefore, `${before} → ${after}`);
+  await typeInTerminal("printf '\\033[32mgreen\\033[0m café\\n'; ls /\uE007");
+  await session.waitFor("the colour line", async () => (await terminalText()).includes("green café"), 10000);
+  await new Promise((r) => setTimeout(r, 500));
+  await session.screenshot(join(targetDir, "e2e", "terminal.png"));
+  await session.setWindowSize(rect.width, rect.height);
+
+  // The shell's end: its exit code shown, and a Reopen.
+  await typeInTerminal("exit 7\uE007");
+  const ended = await session.waitFor("the ending", async () =>
+    session.execute(`return document.querySelector('[data-testid="terminal-ending"]')?.textContent ?? "";`), 10000);
+  assert.match(ended, /Exited with code 7/);
+  const reopen = await session.execute(`return document.querySelector('[data-testid="terminal-open"]').textContent;`);
+  assert.match(reopen, /Reopen/);
+  await session.execute(`document.querySelector('[data-testid="detail-back"]').click();`);
+  await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
+});
+
 test("Stop from the UI shows pending, then exited", async () => {
   await open("containers", "container-row");
   runContainer("e2e-stop");

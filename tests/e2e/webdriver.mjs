@@ -40,6 +40,21 @@ export class Session {
     return this.cmd("POST", `/element/${el}/click`, {});
   }
 
+  /** Types `text` into element `el` as keystrokes (WebDriver's element send keys; `\uE007` is
+   *  Enter). */
+  async sendKeys(el, text) {
+    return this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  /** Resizes the window (its outer size, in CSS pixels). */
+  async setWindowSize(width, height) {
+    return this.cmd("POST", "/window/rect", { width, height });
+  }
+
+  async windowRect() {
+    return this.cmd("GET", "/window/rect");
+  }
+
   async execute(script, args = []) {
     return this.cmd("POST", "/execute/sync", { script, args });
   }

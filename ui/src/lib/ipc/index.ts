@@ -34,6 +34,11 @@ export type { StatsSample } from "./bindings/StatsSample";
 import type { StatsSample } from "./bindings/StatsSample";
 export type { ContainerRef } from "./bindings/ContainerRef";
 import type { ContainerRef } from "./bindings/ContainerRef";
+export type { TerminalEnding } from "./bindings/TerminalEnding";
+import type { TerminalEnding } from "./bindings/TerminalEnding";
+export type { TerminalOptions } from "./bindings/TerminalOptions";
+import type { TerminalOptions } from "./bindings/TerminalOptions";
+export type { TerminalMode } from "./bindings/TerminalMode";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -137,6 +142,52 @@ export async function openStats(onSamples: (samples: StatsSample[]) => void): Pr
     close: () => {
       samples.onmessage = () => {};
       void call("close_stats", { view }).catch(() => {});
+    },
+  };
+}
+
+/** An open terminal: what runs in it, and what the window sends it. */
+export interface TerminalSession {
+  command: string[];
+  tty: boolean;
+  /** Keys typed or text pasted. */
+  input: (data: string) => Promise<void>;
+  resize: (rows: number, cols: number) => Promise<void>;
+  /** `bytes` of output are rendered (xterm.js's write callback): the backend may read more. */
+  ack: (bytes: number) => void;
+  close: () => void;
+}
+
+/** Tags of the terminal channel's messages (`skiff::terminal::TAG_OUTPUT`, `TAG_ENDED`). */
+const TAG_OUTPUT = 0;
+const TAG_ENDED = 1;
+
+/** Opens a terminal in a container. `onOutput` gets its bytes as they come, `onEnd` how it
+ *  ended (once, after the last output). */
+export async function openTerminal(
+  engine: string,
+  id: string,
+  options: TerminalOptions,
+  onOutput: (bytes: Uint8Array) => void,
+  onEnd: (ending: TerminalEnding) => void,
+): Promise<TerminalSession> {
+  const output = new Channel<ArrayBuffer>();
+  output.onmessage = (message) => {
+    const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : Uint8Array.from(message as ArrayLike<number>);
+    if (bytes[0] === TAG_OUTPUT) onOutput(bytes.subarray(1));
+    else if (bytes[0] === TAG_ENDED) onEnd(JSON.parse(new TextDecoder().decode(bytes.subarray(1))) as TerminalEnding);
+  };
+  const opened = await call("open_terminal", { engine, id, options, output });
+  const session = opened.session;
+  return {
+    command: opened.command,
+    tty: opened.tty,
+    input: async (data) => void (await call("terminal_input", { session, data })),
+    resize: async (rows, cols) => void (await call("terminal_resize", { session, rows, cols })),
+    ack: (bytes) => void call("terminal_ack", { session, bytes }).catch(() => {}),
+    close: () => {
+      output.onmessage = () => {};
+      void call("close_terminal", { session }).catch(() => {});
     },
   };
 }

@@ -17,6 +17,8 @@ import type { Settings } from "./Settings";
 import type { Snapshot } from "./Snapshot";
 import type { StatsSample } from "./StatsSample";
 import type { TelemetryReport } from "./TelemetryReport";
+import type { TerminalOpened } from "./TerminalOpened";
+import type { TerminalOptions } from "./TerminalOptions";
 
 /** Every command: its arguments, result and error. */
 export interface Commands {
@@ -45,6 +47,11 @@ export interface Commands {
   open_stats: { args: { samples: Channel<Array<StatsSample>> }; result: number; error: IpcError };
   show_stats: { args: { view: number; containers: Array<ContainerRef> }; result: number; error: IpcError };
   close_stats: { args: { view: number }; result: null; error: IpcError };
+  open_terminal: { args: { engine: string; id: string; options: TerminalOptions; output: Channel<ArrayBuffer> }; result: TerminalOpened; error: IpcError };
+  terminal_input: { args: { session: number; data: string }; result: null; error: IpcError };
+  terminal_resize: { args: { session: number; rows: number; cols: number }; result: null; error: IpcError };
+  terminal_ack: { args: { session: number; bytes: number }; result: null; error: IpcError };
+  close_terminal: { args: { session: number }; result: null; error: IpcError };
   inspect_container: { args: { engine: string; id: string }; result: Record<string, unknown>; error: ActionError };
 }
 
