@@ -564,3 +564,61 @@ fn a_stale_default_kubeconfig_warns_but_does_not_fail_ps_and_an_asked_context_do
     let asked = ps(&["--context", "gone"]);
     assert_eq!(asked.status.code(), Some(1));
 }
+
+/// What an exec into a pod can be run against here: the API server takes the request and
+/// answers for the node. With no kubelet, no pod is ever scheduled, so the answer is the API
+/// server's own refusal, which the user must read as it is; a user Kubernetes cannot run as is
+/// refused before any request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_in_an_unscheduled_pod_says_why_it_cannot_open() {
+    use skiff::engine::{ExecSpec, Mode, TermSize, TerminalRequest};
+    let Some(cluster) = TestCluster::start() else {
+        return;
+    };
+    cluster.namespace("team").await;
+    cluster.create_pod("team", "web", false).await;
+    let registry = Registry::new();
+    let (_trigger, shutdown) = skiff::shutdown::channel();
+    skiff::app::watch_contexts(
+        &registry,
+        &[context(&cluster, "admin")],
+        &config(200, 1000),
+        &shutdown,
+    );
+    until("web listed", Duration::from_secs(20), || {
+        names(&registry, "k8s:admin") == ["web"]
+    })
+    .await;
+    let (engine, id) = registry.resolve(Some("k8s:admin"), "web").unwrap();
+    let shell = |user: Option<&str>| TerminalRequest {
+        mode: Mode::Shell {
+            user: user.map(str::to_owned),
+            workdir: None,
+        },
+        size: Some(TermSize { rows: 24, cols: 80 }),
+    };
+    let err = registry
+        .terminal(&engine, &id, shell(Some("root")))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, skiff::registry::ActionErrorKind::Unsupported);
+    assert!(err.message.contains("container's own user"), "{err:?}");
+
+    let err = registry
+        .terminal(&engine, &id, shell(None))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("team/web") && err.message.contains("host"),
+        "{err:?}"
+    );
+    let exec = TerminalRequest {
+        mode: Mode::Exec(ExecSpec {
+            cmd: vec!["true".to_owned()],
+            ..ExecSpec::default()
+        }),
+        size: None,
+    };
+    let err = registry.terminal(&engine, &id, exec).await.unwrap_err();
+    assert!(err.message.contains("host"), "{err:?}");
+}

@@ -343,3 +343,51 @@ fn an_engine_stopped_during_a_session_ends_it_with_a_message_docker() {
 fn an_engine_stopped_during_a_session_ends_it_with_a_message_podman() {
     engine_stopped_mid_session(Kind::Podman);
 }
+
+/// `skiff exec -it` on a real pseudo-terminal (`tests/support/pty_session.py`): the local
+/// terminal in raw mode, the container's TTY at its size, a resize followed (SIGWINCH), and the
+/// shell's exit code.
+fn exec_tty_on_a_terminal(kind: Kind) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    engine.create("web", true);
+    let steps = serde_json::json!([
+        {"expect": "# "},
+        {"send": "stty size\n"},
+        {"expect": "30 100"},
+        {"resize": [40, 120]},
+        // Ctrl-U reaches the shell as a key (raw mode): it erases the line typed so far.
+        {"send": "echo typed-away\u{15}stty size\n"},
+        {"expect": "40 120"},
+        {"send": "exit 3\n"},
+    ]);
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/pty_session.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args(["30", "100", &steps.to_string(), "--"])
+        .arg(env!("CARGO_BIN_EXE_skiff"))
+        .args(["--host", engine.host(), "exec", "-it", "web", "sh"])
+        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
+        .output()
+        .unwrap();
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{seen}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!seen.contains("typed-away\r\n"), "{seen}");
+}
+
+#[test]
+fn exec_it_follows_the_local_terminal_docker() {
+    exec_tty_on_a_terminal(Kind::Docker);
+}
+
+#[test]
+fn exec_it_follows_the_local_terminal_podman() {
+    exec_tty_on_a_terminal(Kind::Podman);
+}

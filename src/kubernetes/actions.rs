@@ -9,7 +9,7 @@ use kube::api::{Api, DeleteParams, LogParams, Preconditions};
 use crate::container::Container;
 use crate::engine::{
     Action, ActionError, ActionErrorKind, CallError, EngineActions, Framing, LogBody, LogQuery,
-    Tail,
+    Session, Tail, TerminalRequest,
 };
 
 /// Deleting pods of one context, with the client of its current session.
@@ -77,6 +77,20 @@ impl EngineActions for PodActions {
             }
             serde_json::to_value(&pod)
                 .map_err(|e| ActionError::new(ActionErrorKind::Engine, e.to_string()))
+        }
+        .boxed()
+    }
+
+    fn terminal(
+        &self,
+        row: &Container,
+        request: TerminalRequest,
+    ) -> BoxFuture<'static, Result<Session, ActionError>> {
+        let pods = self.pods(row);
+        let name = row.name.clone();
+        async move {
+            let (api, namespace) = pods?;
+            super::terminal::open(api, &namespace, &name, request).await
         }
         .boxed()
     }
@@ -168,7 +182,7 @@ fn log_params(query: &LogQuery) -> Result<LogParams, ActionError> {
 
 /// Why the API server would not serve a pod (its object, its log), in the user's words. Its own message says the
 /// most (a pod with no node: "does not have a host assigned"; a node it cannot reach).
-fn refusal(e: kube::Error, namespace: &str, name: &str) -> ActionError {
+pub(super) fn refusal(e: kube::Error, namespace: &str, name: &str) -> ActionError {
     match e {
         kube::Error::Api(s) if s.code == 404 => ActionError::new(
             ActionErrorKind::NotFound,

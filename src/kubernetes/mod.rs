@@ -16,6 +16,7 @@ pub mod actions;
 pub mod error;
 pub mod pods;
 pub mod source;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
