@@ -88,7 +88,7 @@ pub(super) async fn open(
     let status = process.take_status();
     let control = Arc::new(KubeControl {
         resizer: Mutex::new(resizer),
-        status: Mutex::new(status.map(|f| f.boxed())),
+        status: Mutex::new(status.map(futures_util::FutureExt::boxed)),
         process: Mutex::new(Some(process)),
     });
     Ok(Session {
