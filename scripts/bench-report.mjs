@@ -145,6 +145,14 @@ if (lw) {
   const r = lw.rss_following_1m;
   row("Log view: RSS growth while following 1M lines (backend + web process)", `${f(r.growth_mb, 1)} MB (backend ${f(r.backend_before_kib / 1024, 0)} → ${f(r.backend_after_kib / 1024, 0)} MB, web ${f(r.web_before_kib / 1024, 0)} → ${f(r.web_after_kib / 1024, 0)} MB; ${r.lines_kept} lines kept)`, "< 50 MB", r.growth_mb < 50, how);
 }
+const tw = read("terminal-window.json") ? JSON.parse(read("terminal-window.json")) : null;
+if (tw) {
+  const how = `the real window (release build, ${tw.renderer} renderer) under Xvfb, Docker; \`benches/ui/terminal.mjs\``;
+  row("Terminal: keystroke → echo in xterm.js's buffer (Skiff's window / `docker exec -it` on a pty)", `p50 ${f(tw.echo_p50_ms, 1)} ms, p99 ${f(tw.echo_p99_ms, 1)} ms / p50 ${f(tw.docker_cli_echo_p50_ms, 1)} ms, p99 ${f(tw.docker_cli_echo_p99_ms, 1)} ms (${tw.keys} keys)`, "p99 < 30 ms", tw.echo_p99_ms < 30, how);
+  row("Terminal: `cat` of a 20 MB file, to the end (Skiff's window / `docker exec -t` on a pty nobody renders)", `${f(tw.cat_ms, 0)} ms (${f(tw.cat_mb_per_s, 1)} MB/s) / ${f(tw.docker_cli_cat_ms, 0)} ms`, "reference", null, how);
+  row("Terminal: lines received during the `cat` / the file's", `${tw.cat_lines_received} / ${tw.cat_lines}`, "nothing lost", tw.cat_lines_received === tw.cat_lines, how);
+  row("Terminal: the page answering a message during the `cat`", `p50 ${f(tw.input_lag_p50_ms, 0)} ms, p99 ${f(tw.input_lag_p99_ms, 0)} ms, max ${f(tw.input_lag_max_ms, 0)} ms`, "answers (no freeze)", tw.input_lag_max_ms < 1000, how);
+}
 
 const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
 const dirty = sh("git", ["status", "--porcelain"]) ? " (with uncommitted changes)" : "";
@@ -186,4 +194,10 @@ ${rows.join("\n")}
 - **Log view** (\`benches/ui/logs.mjs\`): the real window; write → pixel is the DOM time of a line
   minus its engine stamp (Docker stamps a line when it reads it), by a MutationObserver; a click
   is queued on a checkbox every 100 ms and the wait until its handler ran is recorded.
+- **Terminal** (\`benches/ui/terminal.mjs\`): keys sent one at a time through WebDriver into
+  xterm.js's textarea; each timed from the page's \`keydown\` to the write that carries its echo
+  parsed into the buffer (\`onWriteParsed\`). The \`cat\` is timed from Enter's \`keydown\` to
+  the marker line after it in the buffer; every newline received is counted. A message is
+  posted to the page every 50 ms and timed until its handler ran. \`docker exec -it\` runs on a
+  pseudo-terminal read by \`benches/ui/pty_echo.py\` (no rendering: a lower bound).
 `);

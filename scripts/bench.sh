@@ -93,6 +93,9 @@ step "log view in the real window (release build): 1M-line first paint, write â†
 cargo build --quiet --release -p skiff-desktop
 SKIFF_APP_PROFILE=release dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node benches/ui/logs.mjs 2>/dev/null | tee "$out/logs-window.log"
 
+step "terminal in the real window (release build): keystroke â†’ echo, cat of 20 MB, beside docker exec -it"
+SKIFF_APP_PROFILE=release dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node benches/ui/terminal.mjs 2>/dev/null | tee "$out/terminal-window.log"
+
 step "report"
 node scripts/bench-report.mjs "$out" "$(( $(date +%s) - started ))" > "$out/report.md"
 cp "$out/report.md" docs/benchmarks.md

@@ -185,7 +185,7 @@ test("a log view opens on the last 1000 lines and pages back to the first, each 
 
 /** The text of the detail view's terminal, as xterm.js's buffer holds it. */
 async function terminalText() {
-  return session.execute(`return document.querySelector('[data-testid="terminal"] .screen')?.terminalText?.() ?? "";`);
+  return session.execute(`return document.querySelector('[data-testid="terminal"] .screen')?.skiff?.text() ?? "";`);
 }
 
 /** Types `text` into the terminal through WebDriver, as keystrokes into xterm.js's textarea. */
