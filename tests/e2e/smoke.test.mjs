@@ -231,9 +231,9 @@ test("the Terminal tab opens a shell: typed keys run, the answer shows, the size
   assert.ok(rowsAfter < rowsBefore && colsAfter < colsBefore, `${before} → ${after}`);
   await typeInTerminal("printf '\\033[32mgreen\\033[0m café\\n'; ls /\uE007");
   await session.waitFor("the colour line", async () => (await terminalText()).includes("green café"), 10000);
-  await new Promise((r) => setTimeout(r, 500));
-  await session.screenshot(join(targetDir, "e2e", "terminal.png"));
   await session.setWindowSize(rect.width, rect.height);
+  await new Promise((r) => setTimeout(r, 1000));
+  await session.screenshot(join(targetDir, "e2e", "terminal.png"));
 
   // The shell's end: its exit code shown, and a Reopen.
   await typeInTerminal("exit 7\uE007");
