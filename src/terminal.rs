@@ -187,24 +187,29 @@ impl Credit {
 
 /// Relays `output` to `send` (both streams merged, as a terminal shows them) as long as the
 /// view keeps up, then returns how the session ended. Ends early, as detached, when `shutdown`
-/// fires (the view closed) or `send` fails (the view is gone).
+/// fires (the view closed) or `send` fails (the view is gone); as lost when `lost` resolves
+/// (the engine's watcher lost the engine: see `Registry::engine_lost`).
 pub async fn relay(
     mut output: futures_util::stream::BoxStream<'static, std::io::Result<Output>>,
     control: &dyn crate::engine::Control,
     credit: &Credit,
     mut send: impl FnMut(Bytes) -> bool,
+    lost: impl std::future::Future<Output = String>,
     shutdown: Shutdown,
 ) -> Ending {
     let closed = shutdown.wait();
     tokio::pin!(closed);
+    tokio::pin!(lost);
     let cut = loop {
         tokio::select! {
             () = credit.room() => {}
             () = &mut closed => return Ending::Detached,
+            message = &mut lost => return Ending::Lost { message },
         }
         let item = tokio::select! {
             item = output.next() => item,
             () = &mut closed => return Ending::Detached,
+            message = &mut lost => return Ending::Lost { message },
         };
         match item {
             None => break None,
@@ -240,6 +245,7 @@ pub fn start(
     credit: Arc<Credit>,
     send: impl FnMut(Bytes) -> bool + Send + 'static,
     on_end: impl FnOnce(Ending) + Send + 'static,
+    lost: impl std::future::Future<Output = String> + Send + 'static,
     shutdown: Shutdown,
 ) -> mpsc::Sender<Bytes> {
     let (typed, queue) = mpsc::channel(16);
@@ -251,7 +257,7 @@ pub fn start(
     } = session;
     let feeding = tokio::spawn(feed(input, queue));
     tokio::spawn(async move {
-        let ending = relay(output, control.as_ref(), &credit, send, shutdown).await;
+        let ending = relay(output, control.as_ref(), &credit, send, lost, shutdown).await;
         feeding.abort();
         on_end(ending);
     });
@@ -309,6 +315,7 @@ mod tests {
                         got.fetch_add(b.len() as u64, Ordering::SeqCst);
                         true
                     },
+                    std::future::pending(),
                     shutdown,
                 )
                 .await
@@ -405,6 +412,7 @@ mod tests {
                 sink.lock().extend_from_slice(&b);
                 true
             },
+            std::future::pending(),
             shutdown,
         )
         .await;

@@ -391,3 +391,80 @@ fn exec_it_follows_the_local_terminal_docker() {
 fn exec_it_follows_the_local_terminal_podman() {
     exec_tty_on_a_terminal(Kind::Podman);
 }
+
+/// A hung engine (its process stopped: a wedged VM looks the same) keeps the session's
+/// connection open and sends nothing. The engine's watcher notices (its liveness ping fails)
+/// and the session ends as lost, with the watcher's reason, instead of a terminal that waits
+/// forever.
+fn hung_engine_mid_session(kind: Kind) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    engine.create("web", true);
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let (_trigger, shutdown) = shutdown::channel();
+        let registry = Registry::new();
+        let config = WatcherConfig {
+            liveness_interval: Duration::from_millis(500),
+            ping_timeout: Duration::from_secs(1),
+            ..WatcherConfig::default()
+        };
+        skiff::app::watch_engines(
+            &registry,
+            &[support::registry::engine("e", engine.host())],
+            &config,
+            &shutdown,
+        );
+        assert!(registry.settled(Duration::from_secs(20)).await);
+        let (e, id) = registry.resolve(None, "web").unwrap();
+        let request = TerminalRequest {
+            mode: Mode::Shell {
+                user: None,
+                workdir: None,
+            },
+            size: None,
+        };
+        let mut session = registry.terminal(&e, &id, request).await.unwrap();
+        let mut seen = Vec::new();
+        type_line(&mut session, "echo ready\n").await;
+        read_until(&mut session, &mut seen, 0, "ready").await;
+        let pid = engine.pid().to_string();
+        let stop = std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status();
+        assert!(stop.unwrap().success());
+        let credit = skiff::terminal::Credit::default();
+        let (_view, view_closed) = shutdown::channel();
+        let ending = tokio::time::timeout(
+            Duration::from_secs(30),
+            skiff::terminal::relay(
+                session.output,
+                session.control.as_ref(),
+                &credit,
+                |_| true,
+                registry.engine_lost(&e),
+                view_closed,
+            ),
+        )
+        .await;
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &pid])
+            .status();
+        match ending.expect("the session hung with its engine") {
+            skiff::engine::Ending::Lost { message } => {
+                assert!(message.contains("unreachable"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_hung_engine_ends_the_session_through_its_watcher_docker() {
+    hung_engine_mid_session(Kind::Docker);
+}
+
+#[test]
+fn a_hung_engine_ends_the_session_through_its_watcher_podman() {
+    hung_engine_mid_session(Kind::Podman);
+}

@@ -103,6 +103,7 @@ pub async fn open_terminal(
                 &ending,
             )));
         },
+        registry.engine_lost(&engine),
         shutdown,
     );
     let mut open = terminals.open.lock();

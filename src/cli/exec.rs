@@ -145,15 +145,14 @@ async fn run(
     let (registry, _trigger) = super::synced_registry(plan).await;
     let size = local.raw.then(terminal_size).flatten();
     let opened = match registry.resolve(None, target) {
-        Ok((engine, id)) => {
-            registry
-                .terminal(&engine, &id, TerminalRequest { mode, size })
-                .await
-        }
+        Ok((engine, id)) => registry
+            .terminal(&engine, &id, TerminalRequest { mode, size })
+            .await
+            .map(|session| (engine, session)),
         Err(e) => Err(e),
     };
-    let session = match opened {
-        Ok(session) => session,
+    let (engine, session) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
             writeln!(err, "skiff: {name}: {e}")?;
             return Ok(Outcome::Failure);
@@ -170,13 +169,15 @@ async fn run(
     let resizer = local
         .raw
         .then(|| tokio::spawn(follow_size(session.control.clone())));
-    let cut = copy_output(session.output, shutdown, out, err).await?;
+    let lost = registry.engine_lost(&engine);
+    let cut = copy_output(session.output, lost, shutdown, out, err).await?;
     writer.abort();
     if let Some(r) = resizer {
         r.abort();
     }
     let ending = match cut {
         Copy::Interrupted => Ending::Detached,
+        Copy::Lost(message) => Ending::Lost { message },
         Copy::Ended(cut) => session.control.ending(cut).await,
     };
     drop(raw_mode);
@@ -196,20 +197,25 @@ enum Copy {
     Ended(Option<String>),
     /// The user interrupted `skiff` (without a TTY, Ctrl-C is Skiff's; with one, it is a key).
     Interrupted,
+    /// The engine's watcher lost the engine (a hung engine sends nothing, not even an end).
+    Lost(String),
 }
 
 async fn copy_output(
     mut output: futures_util::stream::BoxStream<'static, std::io::Result<Output>>,
+    lost: impl std::future::Future<Output = String>,
     shutdown: Shutdown,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Copy> {
     let interrupted = shutdown.wait();
     tokio::pin!(interrupted);
+    tokio::pin!(lost);
     loop {
         let item = tokio::select! {
             item = output.next() => item,
             () = &mut interrupted => return Ok(Copy::Interrupted),
+            message = &mut lost => return Ok(Copy::Lost(message)),
         };
         match item {
             None => return Ok(Copy::Ended(None)),

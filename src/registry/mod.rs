@@ -40,6 +40,7 @@ mod actions;
 mod consume;
 pub mod delta;
 mod hub;
+mod lost;
 pub mod metrics;
 mod query;
 pub mod revival;
