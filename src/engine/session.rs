@@ -100,9 +100,10 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// Bytes asked of the connection per read: a terminal's burst, not more (the consumer's pace is
-/// the session's pace, which is what holds back a process printing megabytes).
-const READ_SIZE: usize = 32 * 1024;
+/// Bytes asked of the connection per read at most (the consumer's pace is the session's pace,
+/// which is what holds back a process printing megabytes). A keystroke's echo is one small read;
+/// a burst is read in pieces this large, each one message to the window.
+const READ_SIZE: usize = 128 * 1024;
 
 impl EngineClient {
     /// Opens a session in container `id`.
@@ -284,16 +285,19 @@ where
         frames,
         std::collections::VecDeque::<Output>::new(),
         detached,
+        bytes::BytesMut::new(),
     );
     Box::pin(futures_util::stream::unfold(
         Some(state),
         |state| async move {
-            let (mut conn, mut frames, mut ready, mut detached) = state?;
+            let (mut conn, mut frames, mut ready, mut detached, mut buf) = state?;
             loop {
                 if let Some(out) = ready.pop_front() {
-                    return Some((Ok(out), Some((conn, frames, ready, detached))));
+                    return Some((Ok(out), Some((conn, frames, ready, detached, buf))));
                 }
-                let mut buf = bytes::BytesMut::with_capacity(READ_SIZE);
+                // One buffer, its read part split off each time: the allocation is reused once
+                // the pieces handed on are dropped (they are, as soon as the window has them).
+                buf.reserve(READ_SIZE);
                 let detach = async {
                     match &mut detached {
                         Some(rx) => {
@@ -309,9 +313,9 @@ where
                 match read {
                     Ok(0) => return None,
                     Ok(_) => match &mut frames {
-                        None => ready.push_back(Output::Stdout(buf.freeze())),
+                        None => ready.push_back(Output::Stdout(buf.split().freeze())),
                         Some(frames) => {
-                            if let Err(e) = frames.push(buf.freeze(), &mut ready) {
+                            if let Err(e) = frames.push(buf.split().freeze(), &mut ready) {
                                 return Some((Err(std::io::Error::other(e)), None));
                             }
                         }
