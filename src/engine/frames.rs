@@ -1,5 +1,5 @@
-//! The framing of a session without a TTY: Docker's `stdcopy`, which Podman's compat API
-//! writes too. Each frame is an 8-byte header (stream: 0 stdin, 1 stdout, 2 stderr; three zero
+//! A session's output as it comes off the connection ([`output_stream`]): as it is with a TTY;
+//! without one, in Docker's `stdcopy` framing, which Podman's compat API writes too. Each frame is an 8-byte header (stream: 0 stdin, 1 stdout, 2 stderr; three zero
 //! bytes; the payload's length, big-endian u32) and the payload.
 //!
 //! A frame's payload is handed on as it arrives, in as many pieces as the connection cut it
@@ -8,8 +8,73 @@
 use std::collections::VecDeque;
 
 use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use tokio::io::{AsyncRead, AsyncReadExt as _};
 
 use super::session::Output;
+
+/// Bytes asked of the connection per read at most (the consumer's pace is the session's pace,
+/// which is what holds back a process printing megabytes). A keystroke's echo is one small read;
+/// a burst is read in pieces this large, each one message to the window.
+const READ_SIZE: usize = 128 * 1024;
+
+/// The connection's bytes as [`Output`]: as they are with a TTY, else unframed. The stream ends
+/// when `detached` turns true (the user typed the detach keys).
+pub(super) fn output_stream<R>(
+    read: R,
+    tty: bool,
+    detached: Option<tokio::sync::watch::Receiver<bool>>,
+) -> BoxStream<'static, std::io::Result<Output>>
+where
+    R: AsyncRead + Send + Unpin + 'static,
+{
+    let frames = (!tty).then(Frames::default);
+    let state = (
+        read,
+        frames,
+        std::collections::VecDeque::<Output>::new(),
+        detached,
+        bytes::BytesMut::new(),
+    );
+    Box::pin(futures_util::stream::unfold(
+        Some(state),
+        |state| async move {
+            let (mut conn, mut frames, mut ready, mut detached, mut buf) = state?;
+            loop {
+                if let Some(out) = ready.pop_front() {
+                    return Some((Ok(out), Some((conn, frames, ready, detached, buf))));
+                }
+                // One buffer, its read part split off each time: the allocation is reused once
+                // the pieces handed on are dropped (they are, as soon as the window has them).
+                buf.reserve(READ_SIZE);
+                let detach = async {
+                    match &mut detached {
+                        Some(rx) => {
+                            let _ = rx.wait_for(|d| *d).await;
+                        }
+                        None => std::future::pending().await,
+                    }
+                };
+                let read = tokio::select! {
+                    read = conn.read_buf(&mut buf) => read,
+                    () = detach => return None,
+                };
+                match read {
+                    Ok(0) => return None,
+                    Ok(_) => match &mut frames {
+                        None => ready.push_back(Output::Stdout(buf.split().freeze())),
+                        Some(frames) => {
+                            if let Err(e) = frames.push(buf.split().freeze(), &mut ready) {
+                                return Some((Err(std::io::Error::other(e)), None));
+                            }
+                        }
+                    },
+                    Err(e) => return Some((Err(e), None)),
+                }
+            }
+        },
+    ))
+}
 
 /// A header that no engine writes: the stream is not what the session was opened as.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

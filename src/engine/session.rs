@@ -19,11 +19,11 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use futures_util::FutureExt as _;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite};
+use tokio::io::AsyncWrite;
 use ts_rs::TS;
 
 use super::exec::{ExecSpec, TermSize};
-use super::frames::Frames;
+use super::frames::output_stream;
 use super::{EngineClient, EngineError};
 
 /// What to join.
@@ -99,11 +99,6 @@ impl std::fmt::Debug for Session {
             .finish_non_exhaustive()
     }
 }
-
-/// Bytes asked of the connection per read at most (the consumer's pace is the session's pace,
-/// which is what holds back a process printing megabytes). A keystroke's echo is one small read;
-/// a burst is read in pieces this large, each one message to the window.
-const READ_SIZE: usize = 128 * 1024;
 
 impl EngineClient {
     /// Opens a session in container `id`.
@@ -267,64 +262,6 @@ fn session(
         tty,
         command,
     }
-}
-
-/// The connection's bytes as [`Output`]: as they are with a TTY, else unframed. The stream ends
-/// when `detached` turns true (the user typed the detach keys).
-fn output_stream<R>(
-    read: R,
-    tty: bool,
-    detached: Option<tokio::sync::watch::Receiver<bool>>,
-) -> BoxStream<'static, std::io::Result<Output>>
-where
-    R: AsyncRead + Send + Unpin + 'static,
-{
-    let frames = (!tty).then(Frames::default);
-    let state = (
-        read,
-        frames,
-        std::collections::VecDeque::<Output>::new(),
-        detached,
-        bytes::BytesMut::new(),
-    );
-    Box::pin(futures_util::stream::unfold(
-        Some(state),
-        |state| async move {
-            let (mut conn, mut frames, mut ready, mut detached, mut buf) = state?;
-            loop {
-                if let Some(out) = ready.pop_front() {
-                    return Some((Ok(out), Some((conn, frames, ready, detached, buf))));
-                }
-                // One buffer, its read part split off each time: the allocation is reused once
-                // the pieces handed on are dropped (they are, as soon as the window has them).
-                buf.reserve(READ_SIZE);
-                let detach = async {
-                    match &mut detached {
-                        Some(rx) => {
-                            let _ = rx.wait_for(|d| *d).await;
-                        }
-                        None => std::future::pending().await,
-                    }
-                };
-                let read = tokio::select! {
-                    read = conn.read_buf(&mut buf) => read,
-                    () = detach => return None,
-                };
-                match read {
-                    Ok(0) => return None,
-                    Ok(_) => match &mut frames {
-                        None => ready.push_back(Output::Stdout(buf.split().freeze())),
-                        Some(frames) => {
-                            if let Err(e) = frames.push(buf.split().freeze(), &mut ready) {
-                                return Some((Err(std::io::Error::other(e)), None));
-                            }
-                        }
-                    },
-                    Err(e) => return Some((Err(e), None)),
-                }
-            }
-        },
-    ))
 }
 
 /// What a Docker/Podman session joined: an exec instance, or a container's main process.
