@@ -108,9 +108,15 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
             "{name}: {} vs {limit}",
             s.mem_limit_bytes
         );
+        // Two readings at different moments; Podman 4.3's `stats` also counts page cache that
+        // Skiff leaves out (as `docker stats` does): seen 320 KiB vs 796 KiB for an idle
+        // container. Within a factor of 3 either way (plus 64 KiB) is the same reading; a unit
+        // or field mix-up is off by 1000× or more.
         let usage = bytes(usage);
+        let mem = s.mem_bytes as f64;
+        let slack = 64.0 * 1024.0;
         assert!(
-            (s.mem_bytes as f64 - usage).abs() <= usage * 0.5 + 64.0 * 1024.0,
+            mem <= usage * 3.0 + slack && mem * 3.0 + slack >= usage,
             "{name}: {} vs {usage}",
             s.mem_bytes
         );
