@@ -225,8 +225,8 @@ pub async fn relay(
     control.ending(cut).await
 }
 
-/// The input side: what the view types, queued (16 writes) and written in order until the
-/// queue's senders are gone or the process stops reading.
+/// The input side: what is typed, queued and written in order until the queue's senders are
+/// gone (then the process's stdin is closed: its end of file) or the process stops reading.
 pub async fn feed(
     mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
     mut typed: mpsc::Receiver<Bytes>,
@@ -236,6 +236,7 @@ pub async fn feed(
             return;
         }
     }
+    let _ = input.shutdown().await;
 }
 
 /// A session split for a view: its output relayed with `credit`, its input fed from a queue.

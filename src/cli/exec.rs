@@ -12,7 +12,6 @@
 use std::io::{IsTerminal as _, Read as _, Write};
 
 use futures_util::StreamExt as _;
-use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc;
 
 use super::Outcome;
@@ -237,11 +236,11 @@ async fn copy_output(
 ///
 /// A thread reads stdin: tokio's own stdin is a blocking read in its pool, which would hold the
 /// runtime open at exit while it waits for a key that never comes.
-async fn forward_stdin(mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>, on: bool) {
+async fn forward_stdin(input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>, on: bool) {
     if !on {
         return;
     }
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(16);
+    let (tx, rx) = mpsc::channel::<bytes::Bytes>(16);
     std::thread::spawn(move || {
         let mut stdin = std::io::stdin();
         let mut buf = vec![0u8; 16 * 1024];
@@ -249,19 +248,17 @@ async fn forward_stdin(mut input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + 
             match stdin.read(&mut buf) {
                 Ok(0) | Err(_) => return,
                 Ok(n) => {
-                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                    if tx
+                        .blocking_send(bytes::Bytes::copy_from_slice(&buf[..n]))
+                        .is_err()
+                    {
                         return;
                     }
                 }
             }
         }
     });
-    while let Some(bytes) = rx.recv().await {
-        if input.write_all(&bytes).await.is_err() || input.flush().await.is_err() {
-            return;
-        }
-    }
-    let _ = input.shutdown().await;
+    crate::terminal::feed(input, rx).await;
 }
 
 /// Resizes the session's TTY whenever this terminal's size changes.

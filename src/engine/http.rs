@@ -33,7 +33,17 @@ pub async fn get(
     endpoint: &Endpoint,
     path: &str,
 ) -> Result<(hyper::Response<Incoming>, Driver), EngineError> {
-    match tokio::time::timeout(HEAD_TIMEOUT, get_unbounded(endpoint, path)).await {
+    within_head_timeout(endpoint, path, get_unbounded(endpoint, path)).await
+}
+
+/// `exchange` (a request up to its response head), failed as `transient` after
+/// [`HEAD_TIMEOUT`].
+async fn within_head_timeout<T>(
+    endpoint: &Endpoint,
+    path: &str,
+    exchange: impl std::future::Future<Output = Result<T, EngineError>>,
+) -> Result<T, EngineError> {
+    match tokio::time::timeout(HEAD_TIMEOUT, exchange).await {
         Ok(result) => result,
         Err(_) => Err(EngineError::Transient {
             endpoint: endpoint.clone(),
@@ -332,17 +342,7 @@ pub async fn hijack(
         drop(guard.disarm());
         Ok(hyper_util::rt::TokioIo::new(upgraded))
     };
-    match tokio::time::timeout(HEAD_TIMEOUT, exchange).await {
-        Ok(result) => result,
-        Err(_) => Err(EngineError::Transient {
-            endpoint: endpoint.clone(),
-            detail: format!(
-                "no answer to {} within {} s",
-                short(path),
-                HEAD_TIMEOUT.as_secs()
-            ),
-        }),
-    }
+    within_head_timeout(endpoint, path, exchange).await
 }
 
 /// What `/_ping` tells about an engine.
