@@ -35,8 +35,13 @@ runroot() {
   fi
 }
 
+# The test registry (scripts/registry.sh) listens on this loopback port; Podman is told it
+# speaks plain HTTP (Docker assumes so for 127.0.0.0/8).
+registry_port=${SKIFF_TEST_REGISTRY_PORT:-5055}
+
 podman_env() {
   export CONTAINERS_CONF="$d/containers.conf" CONTAINERS_STORAGE_CONF="$d/storage.conf"
+  export CONTAINERS_REGISTRIES_CONF="$d/registries.conf"
 }
 
 host() { echo "unix://$d/$kind.sock"; }
@@ -116,6 +121,14 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$d/events.log"
+[network]
+network_config_dir = "$d/networks"
+CONF
+      cat > "$d/registries.conf" <<CONF
+unqualified-search-registries = []
+[[registry]]
+location = "127.0.0.1:$registry_port"
+insecure = true
 CONF
       cat > "$d/storage.conf" <<CONF
 [storage]

@@ -22,6 +22,16 @@ pub struct Container {
     /// Name without the leading slash Docker puts on it.
     pub name: String,
     pub image: String,
+    /// The image's full id (`sha256:…`), from the list; empty for a row built from an event until
+    /// the container is listed.
+    #[serde(default)]
+    pub image_id: String,
+    /// Names of the named volumes it mounts (from the list).
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    /// Names of the networks it is attached to (from the list).
+    #[serde(default)]
+    pub networks: Vec<String>,
     /// The engine's lowercase state: created, running, paused, restarting, exited, removing, dead.
     pub state: String,
     /// Human status as the engine words it ("Up 3 seconds", "Exited (0) 2 minutes ago").
@@ -98,6 +108,17 @@ pub fn cap_text(s: &mut String, max: usize) {
     s.push('…');
 }
 
+/// An image id as Skiff keeps it: `sha256:` and the hex digest (Podman's events and lists give
+/// the bare hex).
+#[must_use]
+pub fn image_id(id: &str) -> String {
+    if id.contains(':') || id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        id.to_owned()
+    } else {
+        format!("sha256:{id}")
+    }
+}
+
 /// Port mappings kept per row.
 const PORTS_CAP: usize = 64;
 
@@ -111,6 +132,9 @@ impl Container {
             id: id.to_owned(),
             name: name.to_owned(),
             image: String::new(),
+            image_id: String::new(),
+            volumes: Vec::new(),
+            networks: Vec::new(),
             state: state.to_owned(),
             status: String::new(),
             engine: engine.to_owned(),
@@ -140,9 +164,10 @@ impl Container {
         for field in [&mut self.pod, &mut self.project].into_iter().flatten() {
             cap_field(field);
         }
-        self.ports.truncate(PORTS_CAP);
-        for p in &mut self.ports {
-            cap_field(p);
+        cap_field(&mut self.image_id);
+        for list in [&mut self.ports, &mut self.volumes, &mut self.networks] {
+            list.truncate(PORTS_CAP);
+            list.iter_mut().for_each(cap_field);
         }
         self
     }
@@ -183,9 +208,25 @@ impl Container {
                 }
             })
             .collect();
+        let volumes = summary
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.typ.as_deref() == Some("volume"))
+            .filter_map(|m| m.name)
+            .collect();
+        let mut networks: Vec<String> = summary
+            .network_settings
+            .and_then(|n| n.networks)
+            .map(|n| n.into_keys().collect())
+            .unwrap_or_default();
+        networks.sort();
         Some(Self {
             name,
             image: summary.image.unwrap_or_default(),
+            image_id: summary.image_id.map(|i| image_id(&i)).unwrap_or_default(),
+            volumes,
+            networks,
             state,
             status: summary.status.unwrap_or_default(),
             engine: engine.to_owned(),

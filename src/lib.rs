@@ -42,6 +42,7 @@ pub mod health;
 pub mod ipc;
 pub mod kubernetes;
 pub mod logs;
+pub mod objects;
 pub mod reconnect;
 pub mod registry;
 pub mod settings;

@@ -5,9 +5,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use skiff::kubernetes::{contexts, KubeContext};
@@ -16,6 +14,7 @@ use skiff::registry::{Change, Registry, RegistryEvent};
 use skiff::watcher::{EngineState, WatcherConfig};
 use support::cluster::TestCluster;
 use support::registry::wait_status;
+use support::watch::Watch;
 
 fn context(cluster: &TestCluster, name: &str) -> KubeContext {
     contexts(Some(&cluster.kubeconfig), &[name.to_owned()], None)
@@ -52,66 +51,6 @@ async fn until(what: &str, limit: Duration, probe: impl FnMut() -> bool) {
 }
 
 /// `skiff watch --json` lines of a running child, read on a thread.
-struct Watch {
-    child: std::process::Child,
-    lines: mpsc::Receiver<serde_json::Value>,
-    seen: Vec<serde_json::Value>,
-}
-
-impl Watch {
-    fn start(args: &[&str], config_dir: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
-            .arg("watch")
-            .arg("--json")
-            .args(args)
-            .env("SKIFF_CONFIG_DIR", config_dir)
-            .env_remove("SKIFF_HOST")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { return };
-                let value = serde_json::from_str(&line).expect("every line is JSON");
-                if tx.send(value).is_err() {
-                    return;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next line matching `pred` (earlier lines are kept in `seen`).
-    fn wait(&mut self, what: &str, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if pred(&line) {
-                        return line;
-                    }
-                }
-                Err(e) => panic!("no line for {what} ({e}); saw {:#?}", self.seen),
-            }
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn pod_line<'a>(line: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
     (line["type"] == "container" && line["engine"] == "k8s:admin" && line["op"] == "upsert")
         .then(|| &line["container"])

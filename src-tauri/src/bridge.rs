@@ -22,6 +22,7 @@ pub fn forward(
         let sent = match feed {
             Feed::Engine(status) => app.emit(events::ENGINE_STATUS, status),
             Feed::Delta(delta) => app.emit(events::CONTAINERS_DELTA, delta),
+            Feed::Object(delta) => app.emit(events::OBJECTS_DELTA, delta),
             // The window resyncs from a snapshot of its own (the UI's gap handling).
             Feed::Resync { missed, .. } => app.emit(events::CONTAINERS_LAGGED, missed),
         };

@@ -123,6 +123,7 @@ impl Consumer for Tray {
     fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
         match feed {
             Feed::Engine(_) | Feed::Resync { .. } => refresh(&self.app, &self.registry),
+            Feed::Object(_) => {}
             Feed::Delta(_) => self.dirty = true,
         }
         Ok(Handled::Ok)

@@ -5,9 +5,15 @@
 //!   "error":{"kind":"not_running","message":"…"},"at":"2026-11-23T10:00:00.123Z"}`
 //! - `{"type":"resync","engine":"podman","phase":"start"|"done","containers":N}`
 //! - `{"type":"container","engine":"podman","op":"upsert"|"remove","rev":N,"container":{…}}`
+//! - `{"type":"image"|"volume"|"network"|"pod","engine":"podman","op":"upsert"|"remove","rev":N,
+//!   "object":{…}}`: `object` is what `skiff images` (…) prints for it (`{"id":…}` on a remove);
+//!   `rev` is the engine's objects' own sequence.
+//! - `{"type":"object_resync","engine":"podman","phase":"start"|"done","objects":N}` around
+//!   the objects' relist.
 
 use serde_json::{json, Value};
 
+use crate::registry::objects::{ObjectChange, ObjectDelta};
 use crate::registry::{Change, Delta, Snapshot};
 use crate::watcher::{EngineState, EngineStatus};
 
@@ -71,6 +77,24 @@ fn container_json(c: &crate::container::Container) -> Value {
     v
 }
 
+#[must_use]
+pub fn object_line(d: &ObjectDelta) -> Value {
+    match &d.change {
+        ObjectChange::Upsert { kind, object } => json!({
+            "type": kind, "engine": d.engine, "op": "upsert", "rev": d.rev, "object": object,
+        }),
+        ObjectChange::Remove { kind, id } => json!({
+            "type": kind, "engine": d.engine, "op": "remove", "rev": d.rev, "object": {"id": id},
+        }),
+        ObjectChange::ResyncStart { objects } => object_resync_line(&d.engine, "start", *objects),
+        ObjectChange::ResyncDone { objects } => object_resync_line(&d.engine, "done", *objects),
+    }
+}
+
+fn object_resync_line(engine: &str, phase: &str, objects: u64) -> Value {
+    json!({"type": "object_resync", "engine": engine, "phase": phase, "objects": objects})
+}
+
 fn resync_line(engine: &str, phase: &str, containers: u64) -> Value {
     json!({"type": "resync", "engine": engine, "phase": phase, "containers": containers})
 }
@@ -98,6 +122,26 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
         }
         lines.push(resync_line(engine, "done", count));
     }
+    for (engine, rev) in &snapshot.object_revs {
+        let objects: Vec<_> = snapshot
+            .objects
+            .iter()
+            .filter(|o| o.engine() == engine)
+            .collect();
+        let count = objects.len() as u64;
+        lines.push(object_resync_line(engine, "start", count));
+        for o in objects {
+            lines.push(object_line(&ObjectDelta {
+                engine: engine.clone(),
+                rev: *rev,
+                change: ObjectChange::Upsert {
+                    kind: o.kind(),
+                    object: Box::new(o.clone()),
+                },
+            }));
+        }
+        lines.push(object_resync_line(engine, "done", count));
+    }
     lines
 }
 
@@ -115,6 +159,8 @@ mod tests {
             revs: [("a".to_owned(), 4), ("b".to_owned(), 9)]
                 .into_iter()
                 .collect(),
+            objects: Vec::new(),
+            object_revs: std::collections::BTreeMap::new(),
         };
         let lines = snapshot_lines(&snapshot);
         let resyncs: Vec<(String, String, u64)> = lines

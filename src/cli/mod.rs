@@ -7,12 +7,15 @@
 mod act;
 mod engines;
 mod exec;
+mod images;
 mod inspect;
 pub mod lines;
 mod logs;
+mod objects;
 mod ping;
 mod ps;
 mod stats;
+mod table;
 mod telemetry;
 mod watch;
 
@@ -22,6 +25,7 @@ use clap::{Parser, Subcommand};
 
 use crate::app::{Core, Plan, Selection};
 use crate::engine::Endpoint;
+use crate::objects::Kind;
 use crate::registry::{Action, Registry};
 use crate::shutdown::{Shutdown, ShutdownTrigger};
 
@@ -62,6 +66,53 @@ pub enum Command {
         #[arg(short, long)]
         all: bool,
         /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List images of every engine (with the containers made from each).
+    Images {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List volumes of every engine (with the containers that mount each).
+    Volumes {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List networks of every engine (with the containers attached to each).
+    Networks {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the pods of every Podman engine.
+    Pods {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pull an image from its registry (progress on a terminal, one summary line otherwise).
+    Pull {
+        /// `name[:tag]` (`latest` when no tag is given) or `name@digest`.
+        image: String,
+        #[command(flatten)]
+        engine: images::EngineArg,
+    },
+    /// Remove an image (refused with the engine's reason while a container uses it).
+    Rmi {
+        image: String,
+        /// Remove it even if containers use it.
+        #[arg(short, long)]
+        force: bool,
+        #[command(flatten)]
+        engine: images::EngineArg,
+    },
+    /// Remove what nothing uses, on every engine (or `--engine`); prints the space reclaimed.
+    Prune(images::PruneArgs),
+    /// Disk use of each engine: images, containers, volumes.
+    Df {
         #[arg(long)]
         json: bool,
     },
@@ -179,6 +230,28 @@ pub async fn run(
     }
     match cli.command {
         Command::Ps { all, json } => ps::run(&plan.targets, all, json, out, err).await,
+        Command::Images { json } => {
+            objects::run(&plan.targets.engines, Kind::Image, json, out, err).await
+        }
+        Command::Volumes { json } => {
+            objects::run(&plan.targets.engines, Kind::Volume, json, out, err).await
+        }
+        Command::Networks { json } => {
+            objects::run(&plan.targets.engines, Kind::Network, json, out, err).await
+        }
+        Command::Pods { json } => {
+            objects::run(&plan.targets.engines, Kind::Pod, json, out, err).await
+        }
+        Command::Pull { image, engine } => {
+            images::pull(&plan.targets.engines, &image, &engine, out, err).await
+        }
+        Command::Rmi {
+            image,
+            force,
+            engine,
+        } => images::rmi(&plan.targets.engines, &image, force, &engine, out, err).await,
+        Command::Prune(args) => images::prune(&plan.targets.engines, &args, out, err).await,
+        Command::Df { json } => images::df(&plan.targets.engines, json, out, err).await,
         Command::Engines { json } => engines::run(&plan, json, out).await,
         Command::Ping { json } => ping::run(&plan, json, out).await,
         Command::Watch { json: _ } => watch::run(&plan, shutdown, out).await,

@@ -169,10 +169,10 @@ fn write_table(
 }
 
 const BINARY: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-const DECIMAL: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+pub(super) const DECIMAL: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
 
 /// `docker stats`' sizes (go-units): four significant digits, trailing zeros dropped.
-fn size(bytes: u64, base: f64, units: &[&str; 5]) -> String {
+pub(super) fn size(bytes: u64, base: f64, units: &[&str; 5]) -> String {
     let mut value = bytes as f64;
     let mut unit = 0;
     while value >= base && unit + 1 < units.len() {

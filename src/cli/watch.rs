@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::lines::{delta_line, engine_line, snapshot_lines};
+use super::lines::{delta_line, engine_line, object_line, snapshot_lines};
 use super::Outcome;
 use crate::app::{Core, Plan};
 use crate::registry::{Feed, Handled, Registry};
@@ -22,6 +22,7 @@ pub(super) async fn run(
                 let lines = match feed {
                     Feed::Engine(status) => vec![engine_line(&status)],
                     Feed::Delta(delta) => vec![delta_line(&delta)],
+                    Feed::Object(delta) => vec![object_line(&delta)],
                     // Fell behind: the whole current set as a resync instead of a list with holes.
                     Feed::Resync { snapshot, .. } => snapshot_lines(&snapshot),
                 };

@@ -110,11 +110,22 @@ pub fn parse_line(line: &[u8]) -> Result<RawEvent, EventStreamError> {
             len: line.len(),
             detail: e.to_string(),
         })?;
-    let id = if wire.actor.id.is_empty() {
+    let mut id = if wire.actor.id.is_empty() {
         wire.id
     } else {
         wire.actor.id
     };
+    // Podman 4.3 sends volume events, and image `pull`s, with an empty id and the name in the
+    // attributes: a volume's name is its id, and an image is found by the name it was pulled
+    // as. Never for a container: a name taken for an id would make a phantom row.
+    if id.is_empty() && !wire.typ.eq_ignore_ascii_case("container") {
+        id = wire
+            .actor
+            .attributes
+            .get("name")
+            .cloned()
+            .unwrap_or_default();
+    }
     if id.is_empty() || wire.action.is_empty() {
         return Err(EventStreamError::Malformed {
             len: line.len(),
@@ -335,6 +346,13 @@ mod tests {
         assert_eq!(e.attribute("name"), Some("ev1"));
         assert_eq!(e.attribute("exitCode"), Some("137"));
         assert_eq!(e.time_nano, 1_795_440_344_686_503_614);
+    }
+
+    #[test]
+    fn a_podman_volume_event_is_named_by_its_name_and_a_nameless_container_is_refused() {
+        let e = parse_line(br#"{"status":"create","Type":"volume","Action":"create","Actor":{"ID":"","Attributes":{"containerExitCode":"0","image":"","name":"v3","podId":""}},"scope":"local","time":1796226239,"timeNano":1796226239954114688}"#).unwrap();
+        assert_eq!((e.typ.as_str(), e.id.as_str()), ("volume", "v3"));
+        assert!(parse_line(br#"{"Type":"container","Action":"start","Actor":{"ID":"","Attributes":{"name":"web"}},"timeNano":1}"#).is_err());
     }
 
     #[test]

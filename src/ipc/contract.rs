@@ -24,6 +24,9 @@ pub mod events {
     /// The bridge fell behind the fan-out (how many items it missed): the window takes a
     /// snapshot.
     pub const CONTAINERS_LAGGED: &str = "containers://lagged";
+    /// An `ObjectDelta` per image, volume, network or pod change, with the engine's objects'
+    /// own `rev`.
+    pub const OBJECTS_DELTA: &str = "objects://delta";
 }
 
 /// One command: what the window sends and what it gets back, as TypeScript types.
@@ -235,6 +238,10 @@ pub fn event_specs(cfg: &Config) -> Vec<(&'static str, String)> {
         (events::ENGINE_STATUS, ts::<EngineStatus>(cfg)),
         (events::CONTAINERS_DELTA, ts::<Delta>(cfg)),
         (events::CONTAINERS_LAGGED, ts::<u64>(cfg)),
+        (
+            events::OBJECTS_DELTA,
+            ts::<crate::registry::objects::ObjectDelta>(cfg),
+        ),
     ]
 }
 

@@ -21,6 +21,8 @@ use crate::watcher::EngineStatus;
 pub enum Feed {
     Engine(EngineStatus),
     Delta(Delta),
+    /// An image, volume, network or pod changed.
+    Object(super::objects::ObjectDelta),
     /// The consumer fell more than the fan-out's capacity behind (`missed` items): everything it
     /// missed is in `snapshot`, which replaces what it had.
     Resync {
@@ -102,6 +104,7 @@ impl Registry {
                 let feed = match item {
                     Ok(RegistryEvent::Engine(status)) => Feed::Engine(status),
                     Ok(RegistryEvent::Delta(delta)) => Feed::Delta(delta),
+                    Ok(RegistryEvent::Object(delta)) => Feed::Object(delta),
                     Err(RecvError::Lagged(missed)) => {
                         metrics.resynced();
                         Feed::Resync {

@@ -20,10 +20,13 @@ use ts_rs::TS;
 
 use super::delta::Delta;
 use super::metrics::{HandlerMetrics, HandlerReport};
+use super::objects::{ObjectDelta, ObjectStore};
+use super::snapshot::snapshot_of;
 use super::store::EngineStore;
 use crate::container::Container;
 use crate::engine::events::RawEvent;
 use crate::engine::{DiscoveredEngine, EngineActions};
+use crate::objects::Object;
 use crate::watcher::{Control, EngineState, EngineStatus, WatchEvent};
 
 /// Capacity of the fan-out. A subscriber more than this many items behind gets `Lagged` and
@@ -49,6 +52,8 @@ pub enum RegistryEvent {
     Engine(EngineStatus),
     /// A container set changed.
     Delta(Delta),
+    /// An engine's images, volumes, networks or pods changed.
+    Object(ObjectDelta),
 }
 
 /// A consistent picture of the registry, at the given revision per engine.
@@ -59,6 +64,10 @@ pub struct Snapshot {
     pub containers: Vec<Container>,
     /// Revision of each engine's set at this snapshot: deltas at or below it are included.
     pub revs: BTreeMap<String, u64>,
+    /// Images, volumes, networks and pods, their users filled in.
+    pub objects: Vec<Object>,
+    /// Revision of each engine's objects at this snapshot (a sequence of its own).
+    pub object_revs: BTreeMap<String, u64>,
 }
 
 /// An engine event as the events page lists it.
@@ -79,6 +88,7 @@ pub struct EventRecord {
 #[derive(Debug, Default)]
 pub(super) struct State {
     pub stores: BTreeMap<String, EngineStore>,
+    pub objects: BTreeMap<String, ObjectStore>,
     pub statuses: BTreeMap<String, EngineStatus>,
     pub history: VecDeque<EventRecord>,
     pub stream_errors: u64,
@@ -204,9 +214,11 @@ impl Registry {
         // Bounded: a registry that cannot keep up slows the watcher's reading of the stream
         // (the engine buffers), instead of growing memory.
         let (out_tx, mut out_rx) = mpsc::channel(1024);
-        self.lock()
-            .stores
-            .insert(id.to_owned(), EngineStore::new(id));
+        {
+            let mut state = self.lock();
+            state.stores.insert(id.to_owned(), EngineStore::new(id));
+            state.objects.insert(id.to_owned(), ObjectStore::new(id));
+        }
         let registry = self.clone();
         let id = id.to_owned();
         let metrics = self.handler(&format!("registry:{id}"));
@@ -257,6 +269,13 @@ impl Registry {
                 record(&mut state.history, engine, &event, false);
             }
             WatchEvent::History(event) => record(&mut state.history, engine, &event, true),
+            WatchEvent::Objects(item) => {
+                if let Some(objects) = state.objects.get_mut(engine) {
+                    for d in objects.apply_with_users(item, store) {
+                        let _ = self.inner.tx.send(RegistryEvent::Object(d));
+                    }
+                }
+            }
             WatchEvent::StreamError(message) => {
                 state.stream_errors += 1;
                 tracing::debug!(%engine, %message, "unusable event line");
@@ -343,26 +362,6 @@ impl Registry {
     #[must_use]
     pub fn stream_errors(&self) -> u64 {
         self.lock().stream_errors
-    }
-}
-
-fn snapshot_of(state: &State) -> Snapshot {
-    let mut containers: Vec<Container> = state
-        .stores
-        .values()
-        .flat_map(|s| s.containers().cloned())
-        .collect();
-    containers.sort_by(|a, b| {
-        (a.engine.as_str(), a.name.as_str()).cmp(&(b.engine.as_str(), b.name.as_str()))
-    });
-    Snapshot {
-        engines: state.statuses.values().cloned().collect(),
-        containers,
-        revs: state
-            .stores
-            .iter()
-            .map(|(k, s)| (k.clone(), s.rev()))
-            .collect(),
     }
 }
 

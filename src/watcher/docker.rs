@@ -22,6 +22,7 @@ use super::source::{Closed, Connected, Ended, Link, Source};
 use super::{AttemptTrigger, EngineSpec, WatchEvent, WatcherConfig, MAX_BUFFERED_DURING_LIST};
 use crate::engine::events::{EventStream, EventStreamError, RawEvent};
 use crate::engine::{DockerActions, Endpoint, EngineClient, EngineError, ErrorInfo};
+use crate::objects::{fetch, needs_refresh, Kind, ObjectItem};
 
 /// One Docker or Podman engine.
 #[derive(Debug)]
@@ -92,7 +93,11 @@ impl DockerSource {
         let mut buffered_bytes = 0;
         let list = {
             // Bounded in time: a hung engine must not leave a stale list looking "connected".
-            let listing = tokio::time::timeout(timeout, client.list_containers(true));
+            let listing = tokio::time::timeout(timeout, async {
+                let containers = client.list_containers(true).await?;
+                let objects = crate::objects::fetch::list_all(&client).await?;
+                Ok::<_, EngineError>((containers, objects))
+            });
             tokio::pin!(listing);
             loop {
                 tokio::select! {
@@ -100,7 +105,7 @@ impl DockerSource {
                     listed = &mut listing => match listed {
                         Ok(Ok(list)) => break list,
                         Ok(Err(e)) => return Ok(e),
-                        Err(_) => return Ok(transient(endpoint, format!("the container list did not arrive within {} s", timeout.as_secs()))),
+                        Err(_) => return Ok(transient(endpoint, format!("the lists of containers, images, volumes and networks did not arrive within {} s", timeout.as_secs()))),
                     },
                     item = stream.next() => match item {
                         Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST
@@ -115,29 +120,76 @@ impl DockerSource {
                 }
             }
         };
+        let (containers, objects) = list;
         link.send(WatchEvent::Init).await?;
-        for container in list {
+        for container in containers {
             link.send(WatchEvent::InitApply(container)).await?;
         }
         link.send(WatchEvent::InitDone).await?;
+        link.send(WatchEvent::Objects(ObjectItem::Init)).await?;
+        for object in objects {
+            link.send(WatchEvent::Objects(ObjectItem::Apply(Box::new(object))))
+                .await?;
+        }
+        link.send(WatchEvent::Objects(ObjectItem::Done)).await?;
         for mut event in buffered {
             self.take_time(&mut event, &stream, link).await?;
-            link.send(if event.time_nano < start {
-                WatchEvent::History(event)
-            } else {
-                WatchEvent::Event(event)
-            })
-            .await?;
+            if event.time_nano < start {
+                link.send(WatchEvent::History(event)).await?;
+            } else if let Err(e) = self.event(&client, event, link).await? {
+                return Ok(e);
+            }
         }
         loop {
             match stream.next().await {
                 Ok(mut event) => {
                     self.take_time(&mut event, &stream, link).await?;
-                    link.send(WatchEvent::Event(event)).await?;
+                    if let Err(e) = self.event(&client, event, link).await? {
+                        return Ok(e);
+                    }
                 }
                 Err(EventStreamError::Disconnected(e)) => return Ok(e),
                 Err(e) => link.send(WatchEvent::StreamError(e.to_string())).await?,
             }
+        }
+    }
+}
+
+impl DockerSource {
+    /// Sends one live event, and for an image, volume, network or pod the engine's answer for
+    /// that one object after it (see `registry::objects`). An engine that cannot answer ends the
+    /// session (`Ok(Err)`): the relist that follows repairs whatever was missed.
+    async fn event(
+        &self,
+        client: &EngineClient,
+        event: RawEvent,
+        link: &Link,
+    ) -> Result<Result<(), EngineError>, Closed> {
+        let refresh = Kind::from_event_type(&event.typ)
+            .filter(|kind| needs_refresh(*kind, &event.action))
+            .map(|kind| (kind, event.id.clone()));
+        link.send(WatchEvent::Event(event)).await?;
+        let Some((kind, id)) = refresh else {
+            return Ok(Ok(()));
+        };
+        match tokio::time::timeout(self.config.ping_timeout, fetch::one(client, kind, &id)).await {
+            Ok(Ok(object)) => {
+                link.send(WatchEvent::Objects(ObjectItem::Refreshed {
+                    kind,
+                    id,
+                    object: object.map(Box::new),
+                }))
+                .await?;
+                Ok(Ok(()))
+            }
+            Ok(Err(e)) => Ok(Err(e)),
+            Err(_) => Ok(Err(transient(
+                &self.spec.endpoint,
+                format!(
+                    "no answer about {kind} {id} within {} s",
+                    self.config.ping_timeout.as_secs()
+                ),
+            ))),
         }
     }
 }

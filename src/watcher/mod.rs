@@ -51,6 +51,8 @@ pub enum WatchEvent {
     History(RawEvent),
     /// One line of the stream was unusable (malformed, oversized); the stream goes on.
     StreamError(String),
+    /// Images, volumes, networks, pods: their relist and refreshes (see `registry::objects`).
+    Objects(crate::objects::ObjectItem),
     /// A whole object from a list-watch source (Kubernetes): its row as it is now, or `None`
     /// once deleted. `event` says what happened (`pod` `added`/`modified`/`terminating`/
     /// `deleted`), for the events page and for action confirmations.
@@ -91,7 +93,7 @@ pub struct WatcherConfig {
     /// After the socket appears, how long to keep re-trying quickly while the engine finishes
     /// starting (dockerd creates its socket before its API answers).
     pub socket_grace: Duration,
-    /// Event types to stream.
+    /// Event types to stream (Podman engines also get `pod` when `image` is asked for).
     pub event_types: Vec<&'static str>,
 }
 
@@ -104,7 +106,7 @@ impl Default for WatcherConfig {
             slow_ping: Duration::from_secs(1),
             safety_check: Duration::from_secs(300),
             socket_grace: Duration::from_secs(5),
-            event_types: vec!["container"],
+            event_types: vec!["container", "image", "volume", "network"],
         }
     }
 }

@@ -25,9 +25,14 @@ pub(super) async fn open_session(
     let client = tokio::time::timeout(limit, EngineClient::connect(&spec.id, &spec.endpoint))
         .await
         .map_err(|_| timed_out("/_ping", limit))??;
+    // Pods are Podman's: Docker is not asked for a type it does not have.
+    let mut types = config.event_types.clone();
+    if client.kind() == crate::engine::EngineKind::Podman && types.contains(&"image") {
+        types.push("pod");
+    }
     let query = EventsQuery {
         since_nanos: cursor,
-        types: config.event_types.clone(),
+        types,
     };
     let stream = tokio::time::timeout(
         config.ping_timeout,

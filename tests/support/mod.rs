@@ -381,3 +381,4 @@ pub mod registry {
 pub mod cluster;
 pub mod proxy;
 pub mod sink;
+pub mod watch;

@@ -26,7 +26,7 @@ import { container } from "./fixtures";
 import { LiveRegistry } from "./live.svelte";
 
 const row = (id: string): Container => container("podman", id, id, "running");
-const snap = (rev: number, ids: string[]): Snapshot => ({ engines: [], containers: ids.map(row), revs: { podman: rev } });
+const snap = (rev: number, ids: string[]): Snapshot => ({ engines: [], containers: ids.map(row), revs: { podman: rev }, objects: [], object_revs: {} });
 const upsert = (rev: number, id: string): Delta => ({ engine: "podman", rev, op: "upsert", container: row(id) });
 const ids = (live: LiveRegistry) => live.model.rows().map((c) => c.id).sort();
 

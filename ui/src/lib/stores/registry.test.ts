@@ -11,7 +11,7 @@ const upsert = (rev: number, container: Container): Delta => ({ engine: "podman"
 describe("RegistryModel", () => {
   it("applies deltas after the snapshot revision and drops stale ones", () => {
     const m = new RegistryModel();
-    m.applySnapshot({ engines: [], containers: [c("a")], revs: { podman: 5 } });
+    m.applySnapshot({ engines: [], containers: [c("a")], revs: { podman: 5 }, objects: [], object_revs: {} });
     expect(m.applyDelta(upsert(5, c("a", "exited")))).toBe("stale");
     expect(m.rows()[0]?.state).toBe("running");
     expect(m.applyDelta(upsert(6, c("a", "exited")))).toBe("applied");
@@ -22,7 +22,7 @@ describe("RegistryModel", () => {
 
   it("reports a gap instead of applying past a missing revision", () => {
     const m = new RegistryModel();
-    m.applySnapshot({ engines: [], containers: [], revs: { podman: 1 } });
+    m.applySnapshot({ engines: [], containers: [], revs: { podman: 1 }, objects: [], object_revs: {} });
     expect(m.applyDelta(upsert(3, c("b")))).toBe("gap");
     expect(m.rows()).toEqual([]);
   });

@@ -14,6 +14,19 @@ id: string,
  */
 name: string, image: string, 
 /**
+ * The image's full id (`sha256:…`), from the list; empty for a row built from an event until
+ * the container is listed.
+ */
+image_id: string, 
+/**
+ * Names of the named volumes it mounts (from the list).
+ */
+volumes: Array<string>, 
+/**
+ * Names of the networks it is attached to (from the list).
+ */
+networks: Array<string>, 
+/**
  * The engine's lowercase state: created, running, paused, restarting, exited, removing, dead.
  */
 state: string, 

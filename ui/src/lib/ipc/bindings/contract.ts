@@ -11,6 +11,7 @@ import type { EngineStatus } from "./EngineStatus";
 import type { EventRecord } from "./EventRecord";
 import type { IpcError } from "./IpcError";
 import type { LogLine } from "./LogLine";
+import type { ObjectDelta } from "./ObjectDelta";
 import type { PingReport } from "./PingReport";
 import type { PodmanSetup } from "./PodmanSetup";
 import type { Settings } from "./Settings";
@@ -60,10 +61,12 @@ export interface Events {
   "engine://status": EngineStatus;
   "containers://delta": Delta;
   "containers://lagged": number;
+  "objects://delta": ObjectDelta;
 }
 
 export const EVENTS = {
   ENGINE_STATUS: "engine://status",
   CONTAINERS_DELTA: "containers://delta",
   CONTAINERS_LAGGED: "containers://lagged",
+  OBJECTS_DELTA: "objects://delta",
 } as const;
