@@ -34,6 +34,11 @@ fn main() {
             "terminal_resize",
             "terminal_ack",
             "close_terminal",
+            "pull_image",
+            "remove_object",
+            "prune_objects",
+            "pod_action",
+            "disk_use",
         ]),
     ))
     .expect("tauri build script");

@@ -11,6 +11,7 @@ mod bridge;
 mod commands;
 mod details;
 mod notifications;
+mod objects;
 mod stats;
 mod terminal;
 mod tray;
@@ -163,6 +164,11 @@ fn main() {
             terminal::terminal_resize,
             terminal::terminal_ack,
             terminal::close_terminal,
+            objects::pull_image,
+            objects::remove_object,
+            objects::prune_objects,
+            objects::pod_action,
+            objects::disk_use,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

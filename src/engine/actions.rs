@@ -188,6 +188,12 @@ pub trait EngineActions: Send + Sync + std::fmt::Debug {
         async move { Err(refused) }.boxed()
     }
 
+    /// The client of the engine's current session, for the object actions (images, volumes,
+    /// networks, pods); `None` for an engine that has none (Kubernetes).
+    fn client(&self) -> Option<super::EngineClient> {
+        None
+    }
+
     /// Opens one stats stream of all of `rows` (Podman's libpod API; one document a second
     /// holding every container's figures).
     fn stats_many(

@@ -32,6 +32,10 @@ impl DockerActions {
 }
 
 impl EngineActions for DockerActions {
+    fn client(&self) -> Option<EngineClient> {
+        self.client.lock().clone()
+    }
+
     fn call(
         &self,
         row: &Container,

@@ -73,8 +73,21 @@ pub async fn get_body(
     cap: usize,
     limit: Duration,
 ) -> Result<bytes::Bytes, EngineError> {
+    send(endpoint, hyper::Method::GET, path, cap, limit).await
+}
+
+/// [`get_body`] for any bodyless request (`POST …/start`, `DELETE …`): the libpod calls bollard
+/// has no method for.
+pub async fn send(
+    endpoint: &Endpoint,
+    method: hyper::Method,
+    path: &str,
+    cap: usize,
+    limit: Duration,
+) -> Result<bytes::Bytes, EngineError> {
     let exchange = async {
-        let (response, driver) = get(endpoint, path).await?;
+        let (response, driver) =
+            within_head_timeout(endpoint, path, request_unbounded(endpoint, method, path)).await?;
         let _close = AbortOnDrop(Some(driver));
         let response = check_status(endpoint, response).await?;
         let bytes = http_body_util::Limited::new(response.into_body(), cap)
@@ -175,11 +188,21 @@ async fn get_unbounded(
     endpoint: &Endpoint,
     path: &str,
 ) -> Result<(hyper::Response<Incoming>, Driver), EngineError> {
+    request_unbounded(endpoint, hyper::Method::GET, path).await
+}
+
+async fn request_unbounded(
+    endpoint: &Endpoint,
+    method: hyper::Method,
+    path: &str,
+) -> Result<(hyper::Response<Incoming>, Driver), EngineError> {
     let (mut sender, driver) = connect(endpoint).await?;
     // Until the head arrives, the connection dies with this future: a timeout that drops it must
     // not leave a connection task (and its socket) behind for every attempt on a hung engine.
     let guard = AbortOnDrop(Some(driver));
-    let request = hyper::Request::get(path)
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
         .header(hyper::header::HOST, "skiff")
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .map_err(|e| EngineError::Protocol {

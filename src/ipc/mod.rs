@@ -59,6 +59,12 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::terminal::TerminalOptions::export_all(&cfg)?;
     crate::terminal::TerminalOpened::export_all(&cfg)?;
     crate::engine::Ending::export_all(&cfg)?;
+    crate::objects::actions::PullProgress::export_all(&cfg)?;
+    crate::objects::actions::PruneTarget::export_all(&cfg)?;
+    crate::objects::actions::PruneReport::export_all(&cfg)?;
+    crate::objects::actions::DiskUse::export_all(&cfg)?;
+    crate::objects::pods::PodAction::export_all(&cfg)?;
+    crate::registry::objects::ObjectDelta::export_all(&cfg)?;
     std::fs::write(dir.join("contract.ts"), contract::typescript(&cfg))?;
     Ok(())
 }
@@ -112,6 +118,21 @@ impl IpcError {
         Self {
             kind: IpcErrorKind::Unavailable,
             message: message.into(),
+        }
+    }
+}
+
+impl From<crate::objects::actions::ObjectError> for IpcError {
+    fn from(e: crate::objects::actions::ObjectError) -> Self {
+        Self::engine(e.to_string())
+    }
+}
+
+impl From<crate::engine::ActionError> for IpcError {
+    fn from(e: crate::engine::ActionError) -> Self {
+        match e.kind {
+            crate::engine::ActionErrorKind::Invalid => Self::invalid_argument(e.message),
+            _ => Self::engine(e.message),
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod actions;
 pub mod fetch;
 pub mod parse;
+pub mod pods;
 pub mod users;
 
 use serde::{Deserialize, Serialize};

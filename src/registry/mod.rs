@@ -42,6 +42,7 @@ pub mod delta;
 mod hub;
 mod lost;
 pub mod metrics;
+pub mod object_actions;
 pub mod objects;
 mod query;
 pub mod revival;

@@ -346,6 +346,37 @@ test("the Events page lists engine events, filterable", async () => {
   await session.screenshot(join(targetDir, "e2e", "events.png"));
 });
 
+/** The texts of the object rows on screen (their whole cells: a cut cell shows an ellipsis). */
+async function objectRows() {
+  return session.execute(`return [...document.querySelectorAll('[data-testid="object-row"]')].map((r) => r.textContent);`);
+}
+
+test("the Images and Volumes pages follow the engine live, and a prune names what goes before removing it", async () => {
+  await open("images", "object-row");
+  const images = await session.waitFor("the busybox row with its containers", async () => {
+    const t = await objectRows();
+    return t.some((x) => x.includes("busybox") && x.includes("e2e-alpha")) ? t : null;
+  });
+  assert.ok(images.length >= 1);
+  engine("cli", "tag", "busybox:latest", "e2e-tag:1");
+  await session.waitFor("the new tag", async () => (await objectRows()).some((x) => x.includes("e2e-tag:1")));
+  await new Promise((r) => setTimeout(r, 300));
+  await session.screenshot(join(targetDir, "e2e", "images.png"));
+
+  engine("cli", "volume", "create", "e2e-vol");
+  await open("volumes", "object-row");
+  await session.waitFor("the volume", async () => (await objectRows()).some((x) => x.includes("e2e-vol")));
+  await session.execute(`document.querySelector('[data-testid="prune"]').click();`);
+  const confirm = await session.waitFor("the confirmation", async () => {
+    const c = await session.findAll('[data-testid="prune-confirm"]');
+    return c.length ? session.text(c[0]) : null;
+  });
+  assert.match(confirm, /e2e-vol/);
+  assert.deepEqual(JSON.parse(engine("cli", "volume", "ls", "--format", "json")).map((v) => v.Name).filter((n) => n === "e2e-vol"), ["e2e-vol"], "nothing removed before the confirmation");
+  await session.execute(`document.querySelector('[data-testid="prune-confirm-button"]').click();`);
+  await session.waitFor("the volume gone", async () => !(await objectRows()).some((x) => x.includes("e2e-vol")));
+});
+
 test("the Settings page validates, saves to settings.json and applies the theme", async () => {
   await session.execute(`document.querySelector('a[href="#settings"]').click();`);
   await session.waitFor("settings form", async () => (await session.findAll('[data-testid="save-settings"]')).length > 0);

@@ -39,6 +39,23 @@ import type { TerminalEnding } from "./bindings/TerminalEnding";
 export type { TerminalOptions } from "./bindings/TerminalOptions";
 import type { TerminalOptions } from "./bindings/TerminalOptions";
 export type { TerminalMode } from "./bindings/TerminalMode";
+export type { EngineObject } from "./bindings/EngineObject";
+export type { ObjectKind } from "./bindings/ObjectKind";
+export type { ObjectDelta } from "./bindings/ObjectDelta";
+import type { ObjectDelta } from "./bindings/ObjectDelta";
+import type { ObjectKind } from "./bindings/ObjectKind";
+export type { Image } from "./bindings/Image";
+export type { Volume } from "./bindings/Volume";
+export type { Network } from "./bindings/Network";
+export type { Pod } from "./bindings/Pod";
+export type { PullProgress } from "./bindings/PullProgress";
+import type { PullProgress } from "./bindings/PullProgress";
+export type { PruneTarget } from "./bindings/PruneTarget";
+export type { PruneReport } from "./bindings/PruneReport";
+export type { DiskUse } from "./bindings/DiskUse";
+export type { PodAction } from "./bindings/PodAction";
+import type { PruneTarget } from "./bindings/PruneTarget";
+import type { PodAction } from "./bindings/PodAction";
 
 /** True when running inside the Skiff window (not a plain browser, not a test). */
 export function inTauri(): boolean {
@@ -99,6 +116,24 @@ export const resetKubeconfig = () => call("reset_kubeconfig");
 /** Asks where in a native dialog and saves the container's whole log there; the path, or null. */
 export const saveLog = (engine: string, id: string, timestamps: boolean) => call("save_log", { engine, id, timestamps });
 export const inspectContainer = (engine: string, id: string) => call("inspect_container", { engine, id });
+export const removeObject = (engine: string, kind: ObjectKind, id: string, force = false) =>
+  call("remove_object", { engine, kind, id, force });
+export const pruneObjects = (engine: string, target: PruneTarget, all = false) =>
+  call("prune_objects", { engine, target, all });
+export const podAction = (engine: string, id: string, action: PodAction) => call("pod_action", { engine, id, action });
+export const diskUse = () => call("disk_use");
+
+/** Pulls `reference` into `engine`; `onProgress` gets each progress message. Resolves with the
+ *  image's id. */
+export async function pullImage(engine: string, reference: string, onProgress: (p: PullProgress) => void): Promise<string> {
+  const progress = new Channel<PullProgress>();
+  progress.onmessage = onProgress;
+  try {
+    return await call("pull_image", { engine, reference, progress });
+  } finally {
+    progress.onmessage = () => {};
+  }
+}
 
 /** A followed log: `older` reads the lines before the first one it holds (none: the log's
  *  beginning); `close` ends it. */
@@ -200,6 +235,7 @@ function on<K extends keyof Events>(name: K, handler: (payload: Events[K]) => vo
 export interface Subscriptions {
   onStatus: (s: EngineStatus) => void;
   onDelta: (d: Delta) => void;
+  onObject: (d: ObjectDelta) => void;
   onLagged: () => void;
 }
 
@@ -208,6 +244,7 @@ export async function subscribe(subs: Subscriptions): Promise<UnlistenFn> {
   const offs = await Promise.all([
     on(EVENTS.ENGINE_STATUS, subs.onStatus),
     on(EVENTS.CONTAINERS_DELTA, subs.onDelta),
+    on(EVENTS.OBJECTS_DELTA, subs.onObject),
     on(EVENTS.CONTAINERS_LAGGED, () => subs.onLagged()),
   ]);
   return () => offs.forEach((off) => off());

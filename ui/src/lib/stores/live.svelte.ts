@@ -1,7 +1,7 @@
 // The window's live copy of the registry: listen first, then snapshot, then apply deltas in
 // order; after a gap or a lag, take a snapshot again. Svelte tracks `version`, bumped after each
 // change of the model (it does not see mutations inside the model itself).
-import { snapshot, subscribe, errorMessage, type Delta, type EngineStatus } from "../ipc";
+import { snapshot, subscribe, errorMessage, type Delta, type EngineStatus, type ObjectDelta } from "../ipc";
 import { RegistryModel } from "./registry";
 
 export class LiveRegistry {
@@ -13,7 +13,7 @@ export class LiveRegistry {
   private unlisten: (() => void) | null = null;
   private resyncing = false;
   /** Deltas that arrive while the first snapshot is on its way; `null` once it is applied. */
-  private buffered: Delta[] | null = [];
+  private buffered: { containers: Delta[]; objects: ObjectDelta[] } | null = { containers: [], objects: [] };
 
   /** Subscribes, takes the first snapshot, and applies what raced it. */
   async start(): Promise<void> {
@@ -22,14 +22,16 @@ export class LiveRegistry {
     this.unlisten = await subscribe({
       onStatus: (s) => this.onStatus(s),
       onDelta: (d) => this.onDelta(d),
+      onObject: (d) => this.onObject(d),
       onLagged: () => void this.resync(),
     });
     performance.mark("skiff:snapshot-requested");
     await this.resync();
     performance.mark("skiff:snapshot-applied");
-    const raced = this.buffered ?? [];
+    const raced = this.buffered;
     this.buffered = null;
-    for (const d of raced) this.onDelta(d);
+    for (const d of raced?.containers ?? []) this.onDelta(d);
+    for (const d of raced?.objects ?? []) this.onObject(d);
     this.ready = true;
   }
 
@@ -53,10 +55,19 @@ export class LiveRegistry {
 
   private onDelta(d: Delta): void {
     if (this.buffered) {
-      this.buffered.push(d);
+      this.buffered.containers.push(d);
       return;
     }
     if (this.model.applyDelta(d) === "gap") void this.resync();
+    else this.version++;
+  }
+
+  private onObject(d: ObjectDelta): void {
+    if (this.buffered) {
+      this.buffered.objects.push(d);
+      return;
+    }
+    if (this.model.applyObjectDelta(d) === "gap") void this.resync();
     else this.version++;
   }
 

@@ -7,13 +7,19 @@ import type { BuildInfo } from "./BuildInfo";
 import type { Channel } from "@tauri-apps/api/core";
 import type { ContainerRef } from "./ContainerRef";
 import type { Delta } from "./Delta";
+import type { DiskUse } from "./DiskUse";
 import type { EngineStatus } from "./EngineStatus";
 import type { EventRecord } from "./EventRecord";
 import type { IpcError } from "./IpcError";
 import type { LogLine } from "./LogLine";
 import type { ObjectDelta } from "./ObjectDelta";
+import type { ObjectKind } from "./ObjectKind";
 import type { PingReport } from "./PingReport";
+import type { PodAction } from "./PodAction";
 import type { PodmanSetup } from "./PodmanSetup";
+import type { PruneReport } from "./PruneReport";
+import type { PruneTarget } from "./PruneTarget";
+import type { PullProgress } from "./PullProgress";
 import type { Settings } from "./Settings";
 import type { Snapshot } from "./Snapshot";
 import type { StatsSample } from "./StatsSample";
@@ -54,6 +60,11 @@ export interface Commands {
   terminal_ack: { args: { session: number; bytes: number }; result: null; error: IpcError };
   close_terminal: { args: { session: number }; result: null; error: IpcError };
   inspect_container: { args: { engine: string; id: string }; result: Record<string, unknown>; error: ActionError };
+  pull_image: { args: { engine: string; reference: string; progress: Channel<PullProgress> }; result: string; error: IpcError };
+  remove_object: { args: { engine: string; kind: ObjectKind; id: string; force: boolean }; result: Array<string>; error: IpcError };
+  prune_objects: { args: { engine: string; target: PruneTarget; all: boolean }; result: PruneReport; error: IpcError };
+  pod_action: { args: { engine: string; id: string; action: PodAction }; result: null; error: IpcError };
+  disk_use: { args: Record<string, never>; result: Array<DiskUse>; error: IpcError };
 }
 
 /** Every event the shell emits, with its payload. */
