@@ -33,6 +33,8 @@ SKIFF_BENCH_DOCKER=1 cargo bench --quiet --bench reconnect | tee "$out/reconnect
 
 step "registry scale (criterion)"
 cargo bench --quiet --bench store -- --noplot 2>&1 | tee "$out/store.log" | grep -E "time:|thrpt:" || true
+echo "== object store: one image event at 100 and 10k images"
+cargo bench --quiet --bench objects -- --noplot 2>&1 | tee "$out/objects.log" | grep -E "time:" || true
 for f in "$target"/criterion/ingest_10k_containers/100k_events/new/estimates.json \
          "$target"/criterion/per_event_cost/{100,1000,10000}/new/estimates.json; do
   name=$(echo "$f" | sed -E 's|.*/criterion/([^/]+)/([^/]+)/new/.*|\1/\2|')

@@ -9,7 +9,8 @@ mode=${1:-run}
 need=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
       librsvg2-dev librsvg2-bin podman uidmap runc busybox-static)
 if [ "$mode" = test ]; then
-  need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11 etcd-server openssl curl docker-registry)
+  need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11 etcd-server openssl curl docker-registry
+        docker-compose podman-compose)
 fi
 command -v node >/dev/null || need+=(nodejs npm)
 

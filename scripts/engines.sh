@@ -7,6 +7,7 @@
 #   scripts/engines.sh demo   podman|docker DIR   create a few demo containers
 #   scripts/engines.sh destroy podman|docker DIR  remove all containers, then stop
 #   scripts/engines.sh cli    podman|docker DIR ARGS...  run the engine's own CLI against it
+#   scripts/engines.sh compose podman|docker DIR ARGS... its compose (docker-compose, podman-compose)
 #   scripts/engines.sh kill   podman|docker DIR   SIGKILL the service (chaos tests), no clean-up
 #   scripts/engines.sh local  podman DIR ARGS...  Podman's CLI on the storage, without the service
 #
@@ -50,6 +51,20 @@ cli() {
   case $kind in
     podman) podman_env; podman --url "$(host)" "$@" ;;
     docker) DOCKER_API_VERSION=1.41 docker -H "$(host)" "$@" ;;
+  esac
+}
+
+# The engine's compose: Debian's docker-compose (v1) on Docker, podman-compose through the
+# service on Podman. Run in the project's directory.
+compose() {
+  case $kind in
+    podman)
+      # podman-compose 1.0.3 puts --podman-args after some subcommands (`network --url`):
+      # a wrapper gives every call the service's URL instead.
+      printf '#!/bin/sh\nexec podman --url "%s" "$@"\n' "$(host)" > "$d/podman-remote"
+      chmod +x "$d/podman-remote"
+      podman_env; podman-compose --podman-path "$d/podman-remote" "$@" ;;
+    docker) DOCKER_HOST="$(host)" COMPOSE_API_VERSION=1.41 docker-compose "$@" ;;
   esac
 }
 
@@ -202,6 +217,7 @@ case $cmd in
   host) host ;;
   demo) demo ;;
   cli) shift 3; cli "$@" ;;
+  compose) shift 3; compose "$@" ;;
   kill) kill9 ;;
   local) shift 3; local_cli "$@" ;;
   *) log "unknown command $cmd"; exit 2 ;;

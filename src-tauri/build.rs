@@ -39,6 +39,7 @@ fn main() {
             "prune_objects",
             "pod_action",
             "disk_use",
+            "project_action",
         ]),
     ))
     .expect("tauri build script");

@@ -169,6 +169,7 @@ fn main() {
             objects::prune_objects,
             objects::pod_action,
             objects::disk_use,
+            objects::project_action,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

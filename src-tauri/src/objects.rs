@@ -65,6 +65,19 @@ pub async fn pod_action(
     Ok(pods::act(&client, &id, action).await?)
 }
 
+/// Starts, stops, restarts or removes every container of a compose project (see
+/// `Registry::act_on_project`); how many.
+#[tauri::command]
+pub async fn project_action(
+    registry: State<'_, Registry>,
+    engine: String,
+    project: String,
+    action: skiff::engine::Action,
+) -> Result<usize, IpcError> {
+    valid_reference("project", &project)?;
+    Ok(registry.act_on_project(&engine, &project, action).await?)
+}
+
 /// The disk use of every connected Docker and Podman engine.
 #[tauri::command]
 pub async fn disk_use(registry: State<'_, Registry>) -> Result<Vec<DiskUse>, IpcError> {

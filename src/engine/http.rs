@@ -77,7 +77,9 @@ pub async fn get_body(
 }
 
 /// [`get_body`] for any bodyless request (`POST …/start`, `DELETE …`): the libpod calls bollard
-/// has no method for.
+/// has no method for. A `GET`'s head must come within [`HEAD_TIMEOUT`]; another method's answer
+/// may wait for what it does (a pod's stop waits for its containers' stop timeouts), within
+/// `limit` only.
 pub async fn send(
     endpoint: &Endpoint,
     method: hyper::Method,
@@ -86,8 +88,11 @@ pub async fn send(
     limit: Duration,
 ) -> Result<bytes::Bytes, EngineError> {
     let exchange = async {
-        let (response, driver) =
-            within_head_timeout(endpoint, path, request_unbounded(endpoint, method, path)).await?;
+        let (response, driver) = if method == hyper::Method::GET {
+            within_head_timeout(endpoint, path, request_unbounded(endpoint, method, path)).await?
+        } else {
+            request_unbounded(endpoint, method, path).await?
+        };
         let _close = AbortOnDrop(Some(driver));
         let response = check_status(endpoint, response).await?;
         let bytes = http_body_util::Limited::new(response.into_body(), cap)

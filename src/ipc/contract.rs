@@ -277,6 +277,15 @@ fn object_commands(cfg: &Config) -> Vec<CommandSpec> {
             ts::<()>(cfg),
         ),
         cmd("disk_use", vec![], ts::<Vec<DiskUse>>(cfg)),
+        cmd(
+            "project_action",
+            vec![
+                ("engine", ts::<String>(cfg)),
+                ("project", ts::<String>(cfg)),
+                ("action", ts::<crate::engine::Action>(cfg)),
+            ],
+            ts::<usize>(cfg),
+        ),
     ]
 }
 

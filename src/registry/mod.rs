@@ -44,6 +44,7 @@ mod lost;
 pub mod metrics;
 pub mod object_actions;
 pub mod objects;
+mod project;
 mod query;
 pub mod revival;
 mod snapshot;

@@ -377,6 +377,32 @@ test("the Images and Volumes pages follow the engine live, and a prune names wha
   await session.waitFor("the volume gone", async () => !(await objectRows()).some((x) => x.includes("e2e-vol")));
 });
 
+test("a compose project's row stops and starts all its containers", async () => {
+  const dir = join(work, "shop");
+  mkdirSync(dir, { recursive: true });
+  const service = (name) => `  ${name}:\n    image: busybox\n    command: sleep 86400\n`;
+  writeFileSync(join(dir, "docker-compose.yml"), `version: "3"\nservices:\n${service("web")}${service("worker")}`);
+  execFileSync(engines, ["compose", "podman", work, "-p", "e2eshop", "up", "-d"], { cwd: dir, encoding: "utf8" });
+  await open("containers", "container-row");
+  await session.waitFor("the project's rows running", async () => {
+    const states = await Promise.all(["e2eshop_web_1", "e2eshop_worker_1"].map(rowState));
+    return states.every((s) => s?.state === "running");
+  });
+  const click = (action) =>
+    session.execute(`document.querySelector('[data-testid="group-actions"][data-group="e2eshop"] [data-action="${action}"]').click();`);
+  await click("stop");
+  await session.waitFor("both exited", async () => {
+    const states = await Promise.all(["e2eshop_web_1", "e2eshop_worker_1"].map(rowState));
+    return states.every((s) => s?.state === "exited");
+  });
+  await session.screenshot(join(targetDir, "e2e", "project.png"));
+  await click("start");
+  await session.waitFor("both running again", async () => {
+    const states = await Promise.all(["e2eshop_web_1", "e2eshop_worker_1"].map(rowState));
+    return states.every((s) => s?.state === "running");
+  });
+});
+
 test("the Settings page validates, saves to settings.json and applies the theme", async () => {
   await session.execute(`document.querySelector('a[href="#settings"]').click();`);
   await session.waitFor("settings form", async () => (await session.findAll('[data-testid="save-settings"]')).length > 0);

@@ -218,6 +218,24 @@ impl TestEngine {
     }
 
     /// `ps -a` as (id, name) pairs, sorted by id.
+    /// Runs the engine's compose (`docker-compose` on Docker, `podman-compose` on Podman) in
+    /// `project_dir`; panics with its output when it fails.
+    pub fn compose(&self, project_dir: &Path, args: &[&str]) {
+        let out = Command::new(script())
+            .args(["compose", self.kind.as_str()])
+            .arg(self.dir.path())
+            .args(args)
+            .current_dir(project_dir)
+            .output()
+            .expect("run scripts/engines.sh compose");
+        assert!(
+            out.status.success(),
+            "compose {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     pub fn ps_all(&self) -> Vec<(String, String)> {
         let out = self.cli(&["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"]);
         let mut rows: Vec<(String, String)> = out

@@ -47,6 +47,8 @@ export interface Group {
   key: string;
   engine: string;
   label: string | null;
+  /** What the label is: a compose project and a Podman pod can be acted on as a whole. */
+  via: "project" | "pod" | "namespace" | null;
   rows: Container[];
 }
 
@@ -55,10 +57,11 @@ export function groupRows(rows: Container[]): Group[] {
   const groups = new Map<string, Group>();
   for (const c of rows) {
     const label = c.project ?? c.pod ?? c.kube?.namespace ?? null;
+    const via = c.project ? "project" : c.pod ? "pod" : c.kube ? "namespace" : null;
     const key = label ? `${c.engine} / ${label}` : c.engine;
     let g = groups.get(key);
     if (!g) {
-      g = { key, engine: c.engine, label, rows: [] };
+      g = { key, engine: c.engine, label, via, rows: [] };
       groups.set(key, g);
     }
     g.rows.push(c);
