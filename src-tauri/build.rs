@@ -39,6 +39,7 @@ fn main() {
             "prune_objects",
             "pod_action",
             "disk_use",
+            "open_port",
             "project_action",
         ]),
     ))

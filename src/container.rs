@@ -243,6 +243,19 @@ impl Container {
         })
     }
 
+    /// The address of a port this container publishes on the host, `http://localhost:PORT`;
+    /// `None` for a port it does not publish (a window cannot make Skiff open any URL).
+    #[must_use]
+    pub fn published_url(&self, port: u16) -> Option<String> {
+        let published = self.ports.iter().any(|p| {
+            p.split_once("->")
+                .and_then(|(host, _)| host.rsplit(':').next())
+                .and_then(|n| n.parse::<u16>().ok())
+                == Some(port)
+        });
+        published.then(|| format!("http://localhost:{port}"))
+    }
+
     /// The 12-character id engines print in their own `ps`.
     #[must_use]
     pub fn short_id(&self) -> &str {
@@ -274,6 +287,28 @@ mod tests {
         assert_eq!(c.state, "running");
         assert_eq!(c.engine, "docker");
         assert_eq!(c.short_id(), "0123456789ab");
+    }
+
+    #[test]
+    fn only_a_published_port_has_a_url() {
+        let c = Container {
+            ports: vec![
+                "0.0.0.0:8080->80/tcp".into(),
+                "[::]:8443->443/tcp".into(),
+                "9000/tcp".into(),
+            ],
+            ..Container::new("docker", "a", "web", "running")
+        };
+        assert_eq!(
+            c.published_url(8080).as_deref(),
+            Some("http://localhost:8080")
+        );
+        assert_eq!(
+            c.published_url(8443).as_deref(),
+            Some("http://localhost:8443")
+        );
+        assert_eq!(c.published_url(9000), None, "exposed, not published");
+        assert_eq!(c.published_url(80), None, "the container's side");
     }
 
     #[test]

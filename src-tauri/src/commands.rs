@@ -193,6 +193,25 @@ pub fn open_log_folder(logging: State<'_, skiff::logs::Logging>) -> Result<(), I
         .map_err(|e| IpcError::unavailable(format!("cannot open {}: {e}", dir.display())))
 }
 
+/// Opens a port a container publishes in the browser (`http://localhost:PORT`). Only a port the
+/// registry's row publishes: the window cannot make Skiff open an arbitrary URL.
+#[tauri::command]
+pub fn open_port(
+    registry: State<'_, Registry>,
+    engine: String,
+    id: String,
+    port: u16,
+) -> Result<(), IpcError> {
+    let url = registry
+        .container(&engine, &id)
+        .and_then(|c| c.published_url(port))
+        .ok_or_else(|| {
+            IpcError::invalid_argument(format!("{engine}/{id} publishes no port {port}"))
+        })?;
+    tauri_plugin_opener::open_url(&url, None::<&str>)
+        .map_err(|e| IpcError::unavailable(format!("cannot open {url}: {e}")))
+}
+
 /// Version and build of this Skiff, for the About page.
 #[tauri::command]
 pub fn build_info() -> skiff::build_info::BuildInfo {

@@ -169,6 +169,7 @@ fn main() {
             objects::prune_objects,
             objects::pod_action,
             objects::disk_use,
+            commands::open_port,
             objects::project_action,
         ])
         // Closing the window hides it to the tray, where the watchers keep running (Quit is in

@@ -278,6 +278,15 @@ fn object_commands(cfg: &Config) -> Vec<CommandSpec> {
         ),
         cmd("disk_use", vec![], ts::<Vec<DiskUse>>(cfg)),
         cmd(
+            "open_port",
+            vec![
+                ("engine", ts::<String>(cfg)),
+                ("id", ts::<String>(cfg)),
+                ("port", ts::<u16>(cfg)),
+            ],
+            ts::<()>(cfg),
+        ),
+        cmd(
             "project_action",
             vec![
                 ("engine", ts::<String>(cfg)),

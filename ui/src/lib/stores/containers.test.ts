@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Container } from "../ipc";
-import { defaultView, groupRows, lines, moveSelection, visibleRows, visibleWindow } from "./containers";
+import { defaultView, groupRows, lines, moveSelection, publishedPort, visibleRows, visibleWindow } from "./containers";
 import { container } from "./fixtures";
 
 function c(name: string, over: Partial<Container> = {}): Container {
@@ -87,5 +87,13 @@ describe("virtualized list", () => {
     expect(moveSelection(rows, key("a"), 1)).toBe(key("b"));
     expect(moveSelection(rows, key("c"), 5)).toBe(key("c"));
     expect(moveSelection([], null, 1)).toBe(null);
+  });
+});
+
+describe("publishedPort", () => {
+  it("reads the host side of a published mapping only", () => {
+    expect(publishedPort("0.0.0.0:8080->80/tcp")).toBe(8080);
+    expect(publishedPort("[::]:8443->443/tcp")).toBe(8443);
+    expect(publishedPort("80/tcp")).toBeNull();
   });
 });

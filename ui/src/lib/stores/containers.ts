@@ -109,3 +109,12 @@ export function moveSelection(rows: Container[], current: string | null, delta: 
   const c = rows[next];
   return c ? keyOf(c) : null;
 }
+
+/** The host port of a published mapping (`0.0.0.0:8080->80/tcp` → 8080); null for an exposed
+ *  one (`80/tcp`), which the browser cannot reach. */
+export function publishedPort(mapping: string): number | null {
+  const host = mapping.split("->")[0];
+  if (host === mapping) return null;
+  const port = Number(host?.split(":").pop());
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : null;
+}
