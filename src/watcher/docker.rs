@@ -105,7 +105,7 @@ impl DockerSource {
                     listed = &mut listing => match listed {
                         Ok(Ok(list)) => break list,
                         Ok(Err(e)) => return Ok(e),
-                        Err(_) => return Ok(transient(endpoint, format!("the lists of containers, images, volumes and networks did not arrive within {} s", timeout.as_secs()))),
+                        Err(_) => return Ok(transient(endpoint, format!("the container list (with the image, volume and network lists) did not arrive within {} s", timeout.as_secs()))),
                     },
                     item = stream.next() => match item {
                         Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST
