@@ -2,6 +2,8 @@
 //! subscribers as deltas.
 //!
 //! - [`store`]: one engine's container set (Init … InitDone swap, per-event apply).
+//! - [`objects`]: one engine's images, volumes, networks and pods, kept the same way; their
+//!   actions (`object_actions`) and compose projects as one (`project`).
 //! - [`delta`]: what subscribers receive.
 //! - [`Registry`] (`hub`): the live part: sources attached, appliers, fan-out, snapshots. It
 //!   starts no source itself (`crate::app` does); data flows one way, engine → source →
@@ -21,6 +23,7 @@
 //! | collection | bound |
 //! |---|---|
 //! | an engine's rows (`store`) | O(containers): a `create` adds a real row; a state change of an id neither listed nor created invents one (its `create` was lost), at most 1024 until the next relist, which drops what the engine does not have |
+//! | an engine's images, volumes, networks, pods (`objects`) | O(objects), each with its text fields within `FIELD_CAP` and at most 256 tags or users; one refresh per event of their kinds (no row is invented from an event) |
 //! | per-container event times (`store`) | only for rows held, dropped with them (a flood of `kill`s for random ids adds nothing) |
 //! | de-duplication window (`store`) | 4096 keys |
 //! | history (Events page) | 1000 records |
