@@ -36,8 +36,9 @@ runroot() {
   fi
 }
 
-# The test registry (scripts/registry.sh) listens on this loopback port; Podman is told it
-# speaks plain HTTP (Docker assumes so for 127.0.0.0/8).
+# The test registry (scripts/registry.sh) listens on this loopback port, and a fault proxy in
+# front of it two ports up; Podman is told both speak plain HTTP (Docker assumes so for
+# 127.0.0.0/8).
 registry_port=${SKIFF_TEST_REGISTRY_PORT:-5055}
 
 podman_env() {
@@ -143,6 +144,9 @@ CONF
 unqualified-search-registries = []
 [[registry]]
 location = "127.0.0.1:$registry_port"
+insecure = true
+[[registry]]
+location = "127.0.0.1:$((registry_port + 2))"
 insecure = true
 CONF
       cat > "$d/storage.conf" <<CONF

@@ -303,6 +303,66 @@ fn registry_script(args: &[&str]) -> std::process::Output {
         .expect("run scripts/registry.sh")
 }
 
+/// A port in front of the registry whose answers are cut (scripts/engines.sh tells the test
+/// Podman it is plain HTTP too).
+const CUT_PROXY_PORT: &str = "5057";
+/// The same, for the second engine (a proxy's cut is for good).
+const CUT_PROXY_PORT_2: &str = "5058";
+
+/// A TCP proxy on `listen` in front of `target` that forwards `cut` bytes of answers in all, then
+/// closes every connection and refuses the next ones: a registry that stops in the middle of a
+/// layer (a cut per connection is not enough: Docker resumes a layer with a range request). Its
+/// threads end with the test process.
+fn cutting_proxy(listen: &str, target: &str, cut: usize) {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener =
+        TcpListener::bind(format!("127.0.0.1:{listen}")).expect("bind the cutting proxy");
+    let target = format!("127.0.0.1:{target}");
+    let total = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            if total.load(Ordering::SeqCst) >= cut {
+                let _ = client.shutdown(Shutdown::Both);
+                continue;
+            }
+            let Ok(server) = TcpStream::connect(&target) else {
+                continue;
+            };
+            let (mut c_read, mut s_write) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c_read, &mut s_write);
+            });
+            let (mut s_read, mut c_write) = (server, client);
+            let total = total.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16 * 1024];
+                loop {
+                    let left = cut.saturating_sub(total.load(Ordering::SeqCst));
+                    if left == 0 {
+                        break;
+                    }
+                    match s_read.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            let n = n.min(left);
+                            if c_write.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                            total.fetch_add(n, Ordering::SeqCst);
+                        }
+                    }
+                }
+                let _ = c_write.shutdown(Shutdown::Both);
+                let _ = s_read.shutdown(Shutdown::Both);
+            });
+        }
+    });
+}
+
 /// Stops the test registry when the test ends, however it ends.
 struct RegistryServer(tempfile::TempDir);
 
@@ -374,6 +434,56 @@ fn pulls_come_from_a_real_registry_and_failures_change_nothing() {
         let tags = engine.cli(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
         assert!(tags.contains(&image), "{tags}");
     }
+    // The registry gone in the middle of a pull (it stops after 1 MB of a 4 MB layer; the
+    // engine's retries find it gone): the engine's reason, nothing half pulled in the list.
+    // Each engine pulls a layer the other one made: an engine that has it pulls nothing.
+    for (maker, name) in [(&podman, "big-for-docker"), (&docker, "big-for-podman")] {
+        let big = format!("127.0.0.1:{REGISTRY_PORT}/{name}:1");
+        maker.cli(&[
+            "run",
+            "--name",
+            "filler",
+            "busybox",
+            "sh",
+            "-c",
+            "head -c 4000000 /dev/urandom > /big",
+        ]);
+        maker.cli(&["commit", "filler", &big]);
+        maker.cli(&["push", &big]);
+    }
+    for (engine, port, name) in [
+        (&docker, CUT_PROXY_PORT, "big-for-docker"),
+        (&podman, CUT_PROXY_PORT_2, "big-for-podman"),
+    ] {
+        cutting_proxy(port, REGISTRY_PORT, 1_000_000);
+        let before = engine_lists(engine);
+        let listed = field(
+            &json_list(&["images", "--json", "--host", engine.host()]),
+            "id",
+        );
+        let out = skiff(&[
+            "pull",
+            "--host",
+            engine.host(),
+            &format!("127.0.0.1:{port}/{name}:1"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!out.stderr.is_empty());
+        assert_eq!(engine_lists(engine), before, "no half image");
+        assert_eq!(
+            field(
+                &json_list(&["images", "--json", "--host", engine.host()]),
+                "id"
+            ),
+            listed
+        );
+    }
+
     // The registry gone: a clear error, nothing half pulled.
     registry_script(&["stop", &dir]);
     for engine in [&docker, &podman] {
