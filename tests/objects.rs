@@ -434,10 +434,30 @@ fn pulls_come_from_a_real_registry_and_failures_change_nothing() {
         let tags = engine.cli(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
         assert!(tags.contains(&image), "{tags}");
     }
-    // The registry gone in the middle of a pull (it stops after 1 MB of a 4 MB layer; the
-    // engine's retries find it gone): the engine's reason, nothing half pulled in the list.
+    a_registry_gone_mid_pull_leaves_no_half_image(&docker, &podman);
+
+    // The registry gone: a clear error, nothing half pulled.
+    registry_script(&["stop", &dir]);
+    for engine in [&docker, &podman] {
+        let before = engine_lists(engine);
+        let out = skiff(&[
+            "pull",
+            "--host",
+            engine.host(),
+            &format!("127.0.0.1:{REGISTRY_PORT}/busybox:2"),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("connection refused"), "{err}");
+        assert_eq!(engine_lists(engine), before);
+    }
+}
+
+/// The registry gone in the middle of a pull (it stops after 1 MB of a 4 MB layer; the engine's
+/// retries find it gone): the engine's reason, nothing half pulled in the list.
+fn a_registry_gone_mid_pull_leaves_no_half_image(docker: &TestEngine, podman: &TestEngine) {
     // Each engine pulls a layer the other one made: an engine that has it pulls nothing.
-    for (maker, name) in [(&podman, "big-for-docker"), (&docker, "big-for-podman")] {
+    for (maker, name) in [(podman, "big-for-docker"), (docker, "big-for-podman")] {
         let big = format!("127.0.0.1:{REGISTRY_PORT}/{name}:1");
         maker.cli(&[
             "run",
@@ -452,8 +472,8 @@ fn pulls_come_from_a_real_registry_and_failures_change_nothing() {
         maker.cli(&["push", &big]);
     }
     for (engine, port, name) in [
-        (&docker, CUT_PROXY_PORT, "big-for-docker"),
-        (&podman, CUT_PROXY_PORT_2, "big-for-podman"),
+        (docker, CUT_PROXY_PORT, "big-for-docker"),
+        (podman, CUT_PROXY_PORT_2, "big-for-podman"),
     ] {
         cutting_proxy(port, REGISTRY_PORT, 1_000_000);
         let before = engine_lists(engine);
@@ -482,22 +502,6 @@ fn pulls_come_from_a_real_registry_and_failures_change_nothing() {
             ),
             listed
         );
-    }
-
-    // The registry gone: a clear error, nothing half pulled.
-    registry_script(&["stop", &dir]);
-    for engine in [&docker, &podman] {
-        let before = engine_lists(engine);
-        let out = skiff(&[
-            "pull",
-            "--host",
-            engine.host(),
-            &format!("127.0.0.1:{REGISTRY_PORT}/busybox:2"),
-        ]);
-        assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("connection refused"), "{err}");
-        assert_eq!(engine_lists(engine), before);
     }
 }
 
