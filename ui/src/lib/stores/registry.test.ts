@@ -32,4 +32,17 @@ describe("RegistryModel", () => {
     expect(m.applyDelta({ engine: "docker", rev: 1, op: "resync_start", containers: 0 })).toBe("applied");
     expect(m.revs.get("docker")).toBe(1);
   });
+
+  it("keeps objects on their own revision sequence, and a gap there asks for a snapshot", () => {
+    const m = new RegistryModel();
+    const volume = { id: "data", engine: "podman", driver: "local", mountpoint: "/v", created: null, size_bytes: null, containers: [] };
+    m.applySnapshot({ engines: [], containers: [], revs: { podman: 9 }, objects: [volume], object_revs: { podman: 2 } });
+    expect(m.objectsOf("volume").map((o) => o.id)).toEqual(["data"]);
+    expect(m.applyObjectDelta({ engine: "podman", rev: 2, op: "remove", kind: "volume", id: "data" })).toBe("stale");
+    expect(m.applyObjectDelta({ engine: "podman", rev: 3, op: "upsert", kind: "volume", object: { ...volume, id: "more" } })).toBe("applied");
+    expect(m.applyObjectDelta({ engine: "podman", rev: 4, op: "remove", kind: "volume", id: "data" })).toBe("applied");
+    expect(m.objectsOf("volume").map((o) => o.id)).toEqual(["more"]);
+    expect(m.applyObjectDelta({ engine: "podman", rev: 6, op: "remove", kind: "volume", id: "more" })).toBe("gap");
+    expect(m.revs.get("podman")).toBe(9);
+  });
 });
