@@ -573,3 +573,58 @@ fn docker_removal_in_use_is_refused_and_prune_reports_the_space() {
 fn podman_removal_in_use_is_refused_and_prune_reports_the_space() {
     removal_in_use_is_refused_and_prune_reports_the_space(Kind::Podman);
 }
+
+/// A prune racing a start removes only what was stopped when the engine pruned: the container
+/// that started is never removed while it runs, and the registry ends equal to the engine.
+async fn prune_while_a_container_starts(kind: Kind) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    let (registry, _stop) = watching(&engine);
+    for round in 0..4 {
+        let name = format!("racer{round}");
+        engine.cli(&["create", "--name", &name, "busybox", "sleep", "600"]);
+        let host = engine.host().to_owned();
+        let pruning = std::thread::spawn(move || skiff(&["prune", "containers", "--host", &host]));
+        let start = engine.try_cli(&["start", &name]);
+        let out = pruning.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let listed: Vec<String> = engine.ps_all().into_iter().map(|(_, n)| n).collect();
+        // Started first: it runs and stays. Pruned first: the start fails, saying so.
+        if start.status.success() {
+            assert!(
+                listed.contains(&name),
+                "a started container was pruned: {listed:?}"
+            );
+        } else {
+            assert!(!listed.contains(&name));
+            assert!(!start.stderr.is_empty());
+        }
+        let want = engine.ps_all();
+        eventually(
+            Duration::from_secs(20),
+            || support::registry::ids(&registry, kind.as_str()) == engine.ps_all(),
+            || {
+                format!(
+                    "{want:?} vs {:?}",
+                    support::registry::ids(&registry, kind.as_str())
+                )
+            },
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_prune_while_a_container_starts() {
+    prune_while_a_container_starts(Kind::Docker).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn podman_prune_while_a_container_starts() {
+    prune_while_a_container_starts(Kind::Podman).await;
+}
