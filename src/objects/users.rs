@@ -9,7 +9,10 @@ use crate::container::Container;
 /// Fills the `containers` of every image, volume and network in `objects` with the names of the
 /// containers of the same engine that use it, sorted; O(objects + containers). A pod keeps the
 /// containers Podman listed in it.
-pub fn fill<'a>(objects: &mut [Object], containers: impl IntoIterator<Item = &'a Container>) {
+pub fn fill<'a, 'o>(
+    objects: impl IntoIterator<Item = &'o mut Object>,
+    containers: impl IntoIterator<Item = &'a Container>,
+) {
     // (engine, kind, key) → names. Keys: an image's id, a volume's name, a network's name.
     let mut users: HashMap<(&str, u8, &str), Vec<String>> = HashMap::new();
     for c in containers {

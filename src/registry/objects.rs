@@ -130,8 +130,9 @@ impl ObjectStore {
         }
     }
 
-    /// [`ObjectStore::apply`], with each upserted object's users filled in from `containers`
-    /// (O(containers) for an object event, which is rare; nothing for a container event).
+    /// [`ObjectStore::apply`], with each upserted object's users filled in from `containers`:
+    /// O(objects + containers) per item that causes deltas (an object event, which is rare, or a
+    /// relist's swap), nothing for a container event.
     pub fn apply_with_users(
         &mut self,
         item: ObjectItem,
@@ -139,14 +140,12 @@ impl ObjectStore {
     ) -> Vec<ObjectDelta> {
         let mut changes = Vec::new();
         self.apply(item, &mut changes);
-        for d in &mut changes {
-            if let ObjectChange::Upsert { object, .. } = &mut d.change {
-                crate::objects::users::fill(
-                    std::slice::from_mut(&mut **object),
-                    containers.containers(),
-                );
-            }
-        }
+        // One pass over the containers for all the upserts (a relist's are many).
+        let upserted = changes.iter_mut().filter_map(|d| match &mut d.change {
+            ObjectChange::Upsert { object, .. } => Some(&mut **object),
+            _ => None,
+        });
+        crate::objects::users::fill(upserted, containers.containers());
         changes
     }
 
