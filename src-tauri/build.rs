@@ -39,6 +39,8 @@ fn main() {
             "prune_objects",
             "pod_action",
             "disk_use",
+            "create_volume",
+            "tag_image",
             "open_port",
             "project_action",
         ]),

@@ -84,7 +84,9 @@ fn lists_equal_the_engines_own(kind: Kind) {
     };
     engine.cli(&["volume", "create", "data"]);
     engine.cli(&["network", "create", "front"]);
-    engine.cli(&["tag", "busybox", "extra:1"]);
+    // Skiff's own tag: the engine's list then has it.
+    let out = skiff(&["tag", "--host", engine.host(), "busybox", "extra:1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     engine.cli(&[
         "run",
         "-d",

@@ -169,6 +169,8 @@ fn main() {
             objects::prune_objects,
             objects::pod_action,
             objects::disk_use,
+            objects::create_volume,
+            objects::tag_image,
             commands::open_port,
             objects::project_action,
         ])

@@ -40,6 +40,34 @@ pub async fn remove_object(
     Ok(registry.remove_object(&engine, kind, &id, force).await?)
 }
 
+/// Creates a volume (the engine names it when `name` is empty); its name.
+#[tauri::command]
+pub async fn create_volume(
+    registry: State<'_, Registry>,
+    engine: String,
+    name: String,
+) -> Result<String, IpcError> {
+    if !name.is_empty() {
+        valid_reference("volume name", &name)?;
+    }
+    let client = registry.engine_client(&engine)?;
+    Ok(actions::create_volume(&client, &name).await?)
+}
+
+/// Adds tag `target` (`repo[:tag]`) to image `image` of `engine`.
+#[tauri::command]
+pub async fn tag_image(
+    registry: State<'_, Registry>,
+    engine: String,
+    image: String,
+    target: String,
+) -> Result<(), IpcError> {
+    valid_reference("image", &image)?;
+    valid_reference("tag", &target)?;
+    let client = registry.engine_client(&engine)?;
+    Ok(actions::tag(&client, &image, &target).await?)
+}
+
 /// Removes what nothing uses in `engine`.
 #[tauri::command]
 pub async fn prune_objects(

@@ -142,6 +142,20 @@ pub(super) async fn pull(
     }
 }
 
+pub(super) async fn tag(
+    engines: &[DiscoveredEngine],
+    image: &str,
+    target: &str,
+    arg: &EngineArg,
+    err: &mut dyn Write,
+) -> anyhow::Result<Outcome> {
+    let engine = chosen(engines, arg, false)?[0];
+    match async { actions::tag(&connect(engine).await?, image, target).await }.await {
+        Ok(()) => Ok(Outcome::Success),
+        Err(e) => failed(err, &engine.id, &e),
+    }
+}
+
 pub(super) async fn rmi(
     engines: &[DiscoveredEngine],
     image: &str,

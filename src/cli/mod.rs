@@ -100,6 +100,15 @@ pub enum Command {
         #[command(flatten)]
         engine: images::EngineArg,
     },
+    /// Add a tag to an image.
+    Tag {
+        /// The image (a name or an id).
+        image: String,
+        /// `repo[:tag]` (`latest` when no tag is given).
+        target: String,
+        #[command(flatten)]
+        engine: images::EngineArg,
+    },
     /// Remove an image (refused with the engine's reason while a container uses it).
     Rmi {
         image: String,
@@ -245,6 +254,11 @@ pub async fn run(
         Command::Pull { image, engine } => {
             images::pull(&plan.targets.engines, &image, &engine, out, err).await
         }
+        Command::Tag {
+            image,
+            target,
+            engine,
+        } => images::tag(&plan.targets.engines, &image, &target, &engine, err).await,
         Command::Rmi {
             image,
             force,

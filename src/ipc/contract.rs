@@ -278,6 +278,20 @@ fn object_commands(cfg: &Config) -> Vec<CommandSpec> {
         ),
         cmd("disk_use", vec![], ts::<Vec<DiskUse>>(cfg)),
         cmd(
+            "create_volume",
+            vec![("engine", ts::<String>(cfg)), ("name", ts::<String>(cfg))],
+            ts::<String>(cfg),
+        ),
+        cmd(
+            "tag_image",
+            vec![
+                ("engine", ts::<String>(cfg)),
+                ("image", ts::<String>(cfg)),
+                ("target", ts::<String>(cfg)),
+            ],
+            ts::<()>(cfg),
+        ),
+        cmd(
             "open_port",
             vec![
                 ("engine", ts::<String>(cfg)),

@@ -360,18 +360,35 @@ test("the Images and Volumes pages follow the engine live, and a prune names wha
   assert.ok(images.length >= 1);
   engine("cli", "tag", "busybox:latest", "e2e-tag:1");
   await session.waitFor("the new tag", async () => (await objectRows()).some((x) => x.includes("e2e-tag:1")));
+  // Tag from the window: the form names the image, the row shows the tag once the engine has it.
+  await session.execute(`document.querySelector('[data-testid="object-row"] [data-testid="tag"]').click();`);
+  await session.waitFor("the tag form", async () => (await session.findAll('[data-testid="tag-input"]')).length === 1);
+  await session.execute(
+    `const i = document.querySelector('[data-testid="tag-input"]');
+     i.value = "e2e-from-window:2"; i.dispatchEvent(new Event("input", { bubbles: true }));
+     i.form.requestSubmit();`,
+  );
+  await session.waitFor("the window's tag", async () => (await objectRows()).some((x) => x.includes("e2e-from-window:2")));
   await new Promise((r) => setTimeout(r, 300));
   await session.screenshot(join(targetDir, "e2e", "images.png"));
 
   engine("cli", "volume", "create", "e2e-vol");
   await open("volumes", "object-row");
   await session.waitFor("the volume", async () => (await objectRows()).some((x) => x.includes("e2e-vol")));
+  // Create one from the window.
+  await session.execute(
+    `const i = document.querySelector('[data-testid="volume-name"]');
+     i.value = "e2e-made"; i.dispatchEvent(new Event("input", { bubbles: true }));
+     i.form.requestSubmit();`,
+  );
+  await session.waitFor("the volume made in the window", async () => (await objectRows()).some((x) => x.includes("e2e-made")));
   await session.execute(`document.querySelector('[data-testid="prune"]').click();`);
   const confirm = await session.waitFor("the confirmation", async () => {
     const c = await session.findAll('[data-testid="prune-confirm"]');
     return c.length ? session.text(c[0]) : null;
   });
   assert.match(confirm, /e2e-vol/);
+  assert.match(confirm, /e2e-made/);
   assert.deepEqual(JSON.parse(engine("cli", "volume", "ls", "--format", "json")).map((v) => v.Name).filter((n) => n === "e2e-vol"), ["e2e-vol"], "nothing removed before the confirmation");
   await session.execute(`document.querySelector('[data-testid="prune-confirm-button"]').click();`);
   await session.waitFor("the volume gone", async () => !(await objectRows()).some((x) => x.includes("e2e-vol")));

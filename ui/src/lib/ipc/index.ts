@@ -122,6 +122,8 @@ export const pruneObjects = (engine: string, target: PruneTarget, all = false) =
   call("prune_objects", { engine, target, all });
 export const podAction = (engine: string, id: string, action: PodAction) => call("pod_action", { engine, id, action });
 export const diskUse = () => call("disk_use");
+export const createVolume = (engine: string, name: string) => call("create_volume", { engine, name });
+export const tagImage = (engine: string, image: string, target: string) => call("tag_image", { engine, image, target });
 /** Opens `http://localhost:PORT` for a port the container publishes. */
 export const openPort = (engine: string, id: string, port: number) => call("open_port", { engine, id, port });
 /** Acts on every container of a compose project; resolves with how many. */

@@ -65,6 +65,8 @@ export interface Commands {
   prune_objects: { args: { engine: string; target: PruneTarget; all: boolean }; result: PruneReport; error: IpcError };
   pod_action: { args: { engine: string; id: string; action: PodAction }; result: null; error: IpcError };
   disk_use: { args: Record<string, never>; result: Array<DiskUse>; error: IpcError };
+  create_volume: { args: { engine: string; name: string }; result: string; error: IpcError };
+  tag_image: { args: { engine: string; image: string; target: string }; result: null; error: IpcError };
   open_port: { args: { engine: string; id: string; port: number }; result: null; error: IpcError };
   project_action: { args: { engine: string; project: string; action: Action }; result: number; error: IpcError };
 }
