@@ -86,7 +86,11 @@ fn lists_equal_the_engines_own(kind: Kind) {
     engine.cli(&["network", "create", "front"]);
     // Skiff's own tag: the engine's list then has it.
     let out = skiff(&["tag", "--host", engine.host(), "busybox", "extra:1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     engine.cli(&[
         "run",
         "-d",
