@@ -22,7 +22,7 @@ try {
     const links = await session.findAll("nav a");
     return links.length ? Promise.all(links.map((l) => session.text(l))) : null;
   });
-  assert.deepEqual(pages, ["Containers", "Events", "Health", "Telemetry", "Settings", "About"]);
+  assert.deepEqual(pages, ["Containers", "Images", "Volumes", "Networks", "Pods", "Events", "Health", "Telemetry", "Settings", "About"]);
   const title = await session.execute("return document.title;");
   assert.equal(title, "Skiff");
   // The unreachable endpoint is reported with its reason: the core runs inside the packaged app.
