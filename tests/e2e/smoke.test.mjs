@@ -200,6 +200,16 @@ test("the Terminal tab opens a shell: typed keys run, the answer shows, the size
   await session.waitFor("e2e-shell running", async () => (await rowState("e2e-shell"))?.state === "running");
   await session.execute(`document.querySelector('[data-name="e2e-shell"] td.name').click();`);
   await session.waitFor("the detail view", async () => (await session.findAll('[data-testid="tab-terminal"]')).length > 0);
+  try {
+    await terminalChecks();
+  } finally {
+    // Back to the list however it went: the next tests start from the container list.
+    await session.execute(`document.querySelector('[data-testid="detail-back"]')?.click();`);
+  }
+  await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
+});
+
+async function terminalChecks() {
   await session.execute(`document.querySelector('[data-testid="tab-terminal"]').click();`);
   await session.waitFor("the shell open", async () =>
     (await session.execute(`return document.querySelector('[data-testid="terminal"]')?.dataset.state;`)) === "open");
@@ -230,7 +240,7 @@ test("the Terminal tab opens a shell: typed keys run, the answer shows, the size
   const [rowsAfter, colsAfter] = after.split(" ").map(Number);
   assert.ok(rowsAfter < rowsBefore && colsAfter < colsBefore, `${before} → ${after}`);
   await typeInTerminal("printf '\\033[32mgreen\\033[0m café\\n'; ls /\uE007");
-  await session.waitFor("the colour line", async () => (await terminalText()).includes("green café"), 10000);
+  await session.waitFor("the colour line", async () => (await terminalText()).includes("green café"), 20000);
   await session.setWindowSize(rect.width, rect.height);
   await new Promise((r) => setTimeout(r, 1000));
   await session.screenshot(join(targetDir, "e2e", "terminal.png"));
@@ -242,9 +252,7 @@ test("the Terminal tab opens a shell: typed keys run, the answer shows, the size
   assert.match(ended, /Exited with code 7/);
   const reopen = await session.execute(`return document.querySelector('[data-testid="terminal-open"]').textContent;`);
   assert.match(reopen, /Reopen/);
-  await session.execute(`document.querySelector('[data-testid="detail-back"]').click();`);
-  await session.waitFor("back to the list", async () => (await session.findAll('[data-testid="container-row"]')).length > 0);
-});
+}
 
 test("Stop from the UI shows pending, then exited", async () => {
   await open("containers", "container-row");
