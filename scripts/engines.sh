@@ -167,6 +167,7 @@ CONF
       setsid dockerd --host "$(host)" --data-root "$d/data" --exec-root "$d/exec" \
         --pidfile "$d/docker.pid" --iptables=false --ip6tables=false --bridge=none \
         --storage-driver=vfs --default-ulimit nofile=1024:1024 --default-ulimit nproc=1000:1000 \
+        --default-address-pool base=10.200.0.0/16,size=24 \
         >>"$d/log" 2>&1 &
       echo $! > "$d/pid"
       ;;
@@ -203,6 +204,9 @@ destroy() {
     local now=()
     [ "$kind" = podman ] && now=(-t 0)
     [ -z "$ids" ] || cli rm -f "${now[@]}" $ids >/dev/null 2>&1 || true
+    # A network's bridge interface outlives its engine on the host: without this, each test that
+    # creates networks leaks one, and after ~30 Docker has no address pool left.
+    cli network prune -f >/dev/null 2>&1 || true
   fi
   stop
 }
