@@ -7,27 +7,12 @@ mod support;
 
 use std::time::Duration;
 
-use skiff::app::{Core, Targets};
 use skiff::engine::Action;
 use skiff::objects::pods::{self, PodAction};
 use skiff::objects::Object;
 use skiff::registry::Registry;
-use skiff::watcher::WatcherConfig;
+use support::registry::watching;
 use support::{eventually, Kind, TestEngine};
-
-fn watching(engine: &TestEngine) -> (Registry, skiff::shutdown::ShutdownTrigger) {
-    let (trigger, shutdown) = skiff::shutdown::channel();
-    let core = Core::new(Registry::new(), WatcherConfig::default(), shutdown);
-    core.start(&Targets {
-        engines: vec![support::registry::engine(
-            engine.kind.as_str(),
-            engine.host(),
-        )],
-        contexts: Vec::new(),
-        contexts_asked: false,
-    });
-    (core.registry, trigger)
-}
 
 /// The states of the project's containers as the engine says them, by name.
 fn states(engine: &TestEngine) -> Vec<(String, String)> {

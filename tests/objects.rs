@@ -14,10 +14,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use skiff::app::{Core, Targets};
 use skiff::objects::Object;
 use skiff::registry::Registry;
-use skiff::watcher::WatcherConfig;
+use support::registry::watching;
 use support::watch::Watch;
 use support::{eventually, skiff, Kind, TestEngine};
 
@@ -153,21 +152,6 @@ fn docker_lists_equal_the_engines_own() {
 #[test]
 fn podman_lists_equal_the_engines_own() {
     lists_equal_the_engines_own(Kind::Podman);
-}
-
-/// A core watching `engine`, as the app runs it.
-fn watching(engine: &TestEngine) -> (Registry, skiff::shutdown::ShutdownTrigger) {
-    let (trigger, shutdown) = skiff::shutdown::channel();
-    let core = Core::new(Registry::new(), WatcherConfig::default(), shutdown);
-    core.start(&Targets {
-        engines: vec![support::registry::engine(
-            engine.kind.as_str(),
-            engine.host(),
-        )],
-        contexts: Vec::new(),
-        contexts_asked: false,
-    });
-    (core.registry, trigger)
 }
 
 async fn converges(registry: &Registry, engine: &TestEngine, kinds: &[usize], what: &str) {

@@ -384,6 +384,23 @@ pub mod registry {
         })
     }
 
+    /// A core watching `engine` with the default configuration, as the app runs it; dropping
+    /// the trigger stops it.
+    pub fn watching(engine: &super::TestEngine) -> (Registry, skiff::shutdown::ShutdownTrigger) {
+        let (trigger, shutdown) = skiff::shutdown::channel();
+        let core = skiff::app::Core::new(
+            Registry::new(),
+            skiff::watcher::WatcherConfig::default(),
+            shutdown,
+        );
+        core.start(&skiff::app::Targets {
+            engines: vec![self::engine(engine.kind.as_str(), engine.host())],
+            contexts: Vec::new(),
+            contexts_asked: false,
+        });
+        (core.registry, trigger)
+    }
+
     pub fn ids(registry: &Registry, engine: &str) -> Vec<(String, String)> {
         let mut rows: Vec<(String, String)> = registry
             .snapshot()
