@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 
 use super::stats::{size, DECIMAL};
 use super::{table, Outcome};
-use crate::engine::listing::LIST_EVERYWHERE_TIMEOUT;
+use crate::engine::listing::within_list_timeout;
 use crate::engine::{DiscoveredEngine, EngineClient, EngineError, EngineKind};
 use crate::objects::{fetch, users, Kind, Object};
 
@@ -27,17 +27,7 @@ async fn list_one(engine: &DiscoveredEngine, kind: Kind) -> Result<Vec<Object>, 
         users::fill(&mut objects, &containers);
         Ok(objects)
     };
-    tokio::time::timeout(LIST_EVERYWHERE_TIMEOUT, listing)
-        .await
-        .unwrap_or_else(|_| {
-            Err(EngineError::Transient {
-                endpoint: engine.endpoint.clone(),
-                detail: format!(
-                    "no complete answer within {} s",
-                    LIST_EVERYWHERE_TIMEOUT.as_secs()
-                ),
-            })
-        })
+    within_list_timeout(engine, listing).await
 }
 
 pub(super) async fn run(

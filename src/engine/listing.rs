@@ -29,6 +29,24 @@ pub struct EngineFailure {
 /// this, never more, and is reported with the reason.
 pub const LIST_EVERYWHERE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// `listing` of `engine`, failed as `transient` after [`LIST_EVERYWHERE_TIMEOUT`].
+pub async fn within_list_timeout<T>(
+    engine: &DiscoveredEngine,
+    listing: impl std::future::Future<Output = Result<T, super::EngineError>>,
+) -> Result<T, super::EngineError> {
+    tokio::time::timeout(LIST_EVERYWHERE_TIMEOUT, listing)
+        .await
+        .unwrap_or_else(|_| {
+            Err(super::EngineError::Transient {
+                endpoint: engine.endpoint.clone(),
+                detail: format!(
+                    "no complete answer within {} s",
+                    LIST_EVERYWHERE_TIMEOUT.as_secs()
+                ),
+            })
+        })
+}
+
 /// Lists every engine concurrently: one slow or dead engine must not delay the others' rows.
 pub async fn list_everywhere(engines: &[DiscoveredEngine], all: bool) -> ContainerList {
     let results = join_all(engines.iter().map(|e| async move {
@@ -36,17 +54,7 @@ pub async fn list_everywhere(engines: &[DiscoveredEngine], all: bool) -> Contain
             let client = EngineClient::connect(&e.id, &e.endpoint).await?;
             client.list_containers(all).await
         };
-        tokio::time::timeout(LIST_EVERYWHERE_TIMEOUT, listing)
-            .await
-            .unwrap_or_else(|_| {
-                Err(super::EngineError::Transient {
-                    endpoint: e.endpoint.clone(),
-                    detail: format!(
-                        "no complete answer within {} s",
-                        LIST_EVERYWHERE_TIMEOUT.as_secs()
-                    ),
-                })
-            })
+        within_list_timeout(e, listing).await
     }))
     .await;
     let mut list = ContainerList::default();
