@@ -1,6 +1,5 @@
 //! `skiff ps`: one list across engines.
 
-use std::fmt::Write as _;
 use std::io::Write;
 
 use super::Outcome;
@@ -51,39 +50,18 @@ pub(super) async fn run(
 
 fn write_table(rows: &[Container], out: &mut dyn Write) -> std::io::Result<()> {
     let headers = ["ENGINE", "CONTAINER ID", "NAME", "IMAGE", "STATE", "STATUS"];
-    let cells: Vec<[&str; 6]> = rows
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|c| {
-            [
-                c.engine.as_str(),
-                c.short_id(),
-                &c.name,
-                &c.image,
-                &c.state,
-                &c.status,
+            vec![
+                c.engine.clone(),
+                c.short_id().to_owned(),
+                c.name.clone(),
+                c.image.clone(),
+                c.state.clone(),
+                c.status.clone(),
             ]
         })
         .collect();
-    let mut widths = headers.map(str::len);
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |out: &mut dyn Write, row: &[&str; 6]| -> std::io::Result<()> {
-        let mut text = String::new();
-        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
-            if i + 1 == row.len() {
-                text.push_str(cell);
-            } else {
-                let _ = write!(text, "{cell:<w$}   ");
-            }
-        }
-        writeln!(out, "{}", text.trim_end())
-    };
-    line(out, &headers)?;
-    for row in &cells {
-        line(out, row)?;
-    }
-    Ok(())
+    super::table::write(out, &headers, &cells)
 }
