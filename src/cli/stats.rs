@@ -3,7 +3,6 @@
 //! the container and of its engine (see `crate::container_stats`); an interrupt ends it (exit 0).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::Write;
 
 use tokio::sync::mpsc;
@@ -112,23 +111,24 @@ fn write_table(
     order: &[String],
     latest: &BTreeMap<String, Sample>,
 ) -> std::io::Result<()> {
-    let mut rows = vec![[
-        "CONTAINER ID".to_owned(),
-        "NAME".to_owned(),
-        "CPU %".to_owned(),
-        "MEM USAGE / LIMIT".to_owned(),
-        "MEM %".to_owned(),
-        "NET I/O".to_owned(),
-        "BLOCK I/O".to_owned(),
-        "PIDS".to_owned(),
-    ]];
+    let headers = [
+        "CONTAINER ID",
+        "NAME",
+        "CPU %",
+        "MEM USAGE / LIMIT",
+        "MEM %",
+        "NET I/O",
+        "BLOCK I/O",
+        "PIDS",
+    ];
+    let mut rows = Vec::new();
     for s in order.iter().filter_map(|id| latest.get(id)) {
         let mem_percent = if s.mem_limit_bytes == 0 {
             0.0
         } else {
             s.mem_bytes as f64 / s.mem_limit_bytes as f64 * 100.0
         };
-        rows.push([
+        rows.push(vec![
             s.id.chars().take(12).collect(),
             s.name.clone(),
             format!("{:.2}%", s.cpu_percent),
@@ -151,21 +151,7 @@ fn write_table(
             s.pids.to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..8)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                let _ = write!(line, "{cell:<w$}   ", w = widths[i]);
-            }
-        }
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+    super::table::write(out, &headers, &rows)
 }
 
 const BINARY: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
