@@ -51,6 +51,12 @@ fn same_bytes_as_the_engines_cli(kind: Kind) {
         &["--tail", "2", "-t"],
         &["--tail", "0"],
     ] {
+        if kind == Kind::Podman && options.contains(&"--tail") && options[1] != "0" {
+            // Podman 4.3's own tail glues a line's pieces to the line before it
+            // (containers/podman#19545); Skiff's does not. Tails on Podman are checked against
+            // its whole log in `a_podman_tail_keeps_a_line_written_in_pieces_whole`.
+            continue;
+        }
         let mut theirs_args = vec!["logs"];
         theirs_args.extend_from_slice(options);
         theirs_args.push("nasty");
@@ -673,4 +679,74 @@ async fn paging_back_reads_a_docker_log_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paging_back_reads_a_podman_log_once() {
     paging_back_reads_the_whole_log_once(Kind::Podman).await;
+}
+
+/// The last `n` lines of `name`'s log, as a view opens on them.
+async fn view_tail(registry: &Registry, engine_id: &str, id: &str, n: u64) -> Vec<String> {
+    let (_trigger, shutdown) = shutdown::channel();
+    let mut view = Vec::new();
+    let mut batcher = skiff::container_logs::Batcher::new(|batch: Vec<_>| {
+        view.extend(batch);
+        Ok(())
+    });
+    let query = LogQuery {
+        tail: Tail::Last(n),
+        ..LogQuery::default()
+    };
+    Follow::new(registry.clone(), engine_id, id, query)
+        .run(&mut batcher, shutdown)
+        .await
+        .unwrap();
+    batcher.finish().unwrap();
+    drop(batcher);
+    view.into_iter().map(|l| l.line).collect()
+}
+
+/// A line written in two pieces is one line in a tail. conmon stores it as two entries (`P`,
+/// then `F`), and Podman through 4.6 glued the first piece to the line before when it read a
+/// tail (containers/podman#19545: `firstsec`, `ond`): this is what broke
+/// `paging_back_reads_a_podman_log_once` once in CI, where load made conmon split a line.
+async fn a_tail_keeps_a_line_written_in_pieces_whole(kind: Kind) {
+    let Some(target) = TestEngine::start(kind) else {
+        return;
+    };
+    target.run_sh(
+        "pieces",
+        &[],
+        "echo first; printf sec; sleep 0.5; echo ond; echo third",
+    );
+    wait_exited(&target, "pieces");
+    assert_eq!(engine_log(&target, "pieces"), ["first", "second", "third"]);
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", target.host())],
+        &fast_config(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (engine_id, id) = registry.resolve(None, "pieces").unwrap();
+    for (n, expected) in [
+        (1, &["third"][..]),
+        (2, &["second", "third"]),
+        (3, &["first", "second", "third"]),
+        (10, &["first", "second", "third"]),
+    ] {
+        assert_eq!(
+            view_tail(&registry, &engine_id, &id, n).await,
+            expected,
+            "tail {n}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_docker_tail_keeps_a_line_written_in_pieces_whole() {
+    a_tail_keeps_a_line_written_in_pieces_whole(Kind::Docker).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_podman_tail_keeps_a_line_written_in_pieces_whole() {
+    a_tail_keeps_a_line_written_in_pieces_whole(Kind::Podman).await;
 }

@@ -23,7 +23,7 @@ use futures_util::{FutureExt, StreamExt};
 
 use super::cursor::{Cursor, Verdict};
 use super::frame::{Demux, FrameError, Message};
-use crate::engine::{ActionError, LogBody, LogQuery};
+use crate::engine::{ActionError, EngineKind, LogBody, LogQuery, Tail};
 use crate::registry::{reread, Ended, Registry, Reread, Step};
 use crate::shutdown::Shutdown;
 
@@ -89,6 +89,19 @@ impl Follow {
         }
     }
 
+    /// The `n` of a first read asking Podman for its last `n` messages, which Podman reads
+    /// wrong (see [`super::podman_tail`]).
+    fn podman_tail(&self) -> Option<u64> {
+        match self.asked.tail {
+            Tail::Last(n)
+                if n > 0 && self.registry.engine_kind(&self.engine) == Some(EngineKind::Podman) =>
+            {
+                Some(n)
+            }
+            _ => None,
+        }
+    }
+
     #[must_use]
     pub fn stats(&self) -> Arc<FollowStats> {
         self.stats.clone()
@@ -108,7 +121,7 @@ impl Follow {
     }
 
     /// One request, read to its end.
-    async fn read(
+    pub(super) async fn read(
         &mut self,
         query: &LogQuery,
         sink: &mut impl Sink,
@@ -187,6 +200,51 @@ impl Follow {
         sink.flush().map_err(Pumped::Sink)
     }
 
+    /// The container's creation, in engine nanoseconds (0 when unknown): nothing is older.
+    pub(super) fn born(&self) -> i64 {
+        self.registry
+            .container(&self.engine, &self.id)
+            .map_or(0, |c| c.created.saturating_mul(1_000_000_000))
+    }
+
+    /// The query the follow was asked.
+    pub(super) fn asked(&self) -> &LogQuery {
+        &self.asked
+    }
+
+    /// The query that resumes after the last message delivered.
+    pub(super) fn resume_query(&mut self) -> LogQuery {
+        self.cursor.resume(&self.asked)
+    }
+
+    /// The messages `query` reads, kept rather than delivered (the follow's position does not
+    /// move); the request counts as one of the follow's opens.
+    pub(super) async fn collect(&self, query: &LogQuery) -> Result<Vec<Message>, Step<LogError>> {
+        let mut reader = Self::new(self.registry.clone(), &self.engine, &self.id, query.clone());
+        let mut kept = Collected::default();
+        let step = reader.read(query, &mut kept, true).await;
+        self.stats.opens.fetch_add(1, Ordering::Relaxed);
+        match step {
+            Step::Break => Ok(kept.0),
+            step => Err(step),
+        }
+    }
+
+    /// Delivers `messages` (read elsewhere) as if this follow had read them, and flushes.
+    pub(super) fn deliver_all(
+        &mut self,
+        messages: impl IntoIterator<Item = Message>,
+        sink: &mut impl Sink,
+    ) -> Result<(), LogError> {
+        for message in messages {
+            self.deliver(message, sink).map_err(|e| match e {
+                Pumped::Sink(e) | Pumped::Broken(e) => LogError::Sink(e),
+                Pumped::Frame(e) => LogError::Engine(e),
+            })?;
+        }
+        sink.flush().map_err(LogError::Sink)
+    }
+
     fn deliver(&mut self, message: Message, sink: &mut impl Sink) -> Result<(), Pumped> {
         match self.cursor.admit(&message) {
             Verdict::Deliver => {
@@ -212,11 +270,29 @@ impl<S: Sink> Reread for Reading<'_, S> {
 
     async fn read(&mut self, first: bool) -> Step<LogError> {
         let query = if first {
+            if let Some(n) = self.follow.podman_tail() {
+                return super::podman_tail::first_read(self.follow, n, self.sink).await;
+            }
             self.follow.asked.clone()
         } else {
             self.follow.cursor.resume(&self.follow.asked)
         };
         self.follow.read(&query, self.sink, first).await
+    }
+}
+
+/// Messages kept in order (a read whose messages are chosen from before any is delivered).
+#[derive(Default)]
+struct Collected(Vec<Message>);
+
+impl Sink for Collected {
+    fn message(&mut self, message: Message) -> std::io::Result<()> {
+        self.0.push(message);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

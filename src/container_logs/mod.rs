@@ -9,6 +9,8 @@
 //! - [`follow`]: one read, or a follow that waits out every break through the registry (the
 //!   engine's own watcher decides when the engine is back; a follow never retries on its own).
 //!
+//! - `podman_tail`: a Podman view's first lines, read around Podman's `tail` (which glues a
+//!   split line to the one before it, through Podman 4.6).
 //! - [`page`]: the lines before a view's first one, read on demand with `until`.
 //! - [`save`]: a whole log to a file, which appears whole or not at all.
 //! - [`view`]: lines in batches for a window (at most one per animation frame).
@@ -29,6 +31,7 @@ pub mod follow;
 pub mod frame;
 pub mod line;
 pub mod page;
+mod podman_tail;
 pub mod save;
 pub mod view;
 
