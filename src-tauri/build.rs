@@ -43,6 +43,8 @@ fn main() {
             "tag_image",
             "open_port",
             "project_action",
+            "container_alerts",
+            "clear_container_alerts",
         ]),
     ))
     .expect("tauri build script");

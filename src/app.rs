@@ -182,6 +182,18 @@ impl Core {
         TelemetrySwitch::start(settings, &self.registry, &self.shutdown, runtime)
     }
 
+    /// Starts the crash watch (see [`crate::crash_watch`]); with `persist`, on the record in the
+    /// data directory. Call before [`Core::start`] so that the first relist is seen.
+    #[must_use]
+    pub fn crash_watch(
+        &self,
+        settings: &Settings,
+        persist: bool,
+    ) -> crate::crash_watch::CrashWatch {
+        let dir = persist.then(|| crate::settings::data_dir().ok()).flatten();
+        crate::crash_watch::start(&self.registry, settings.alerts.clone(), dir, &self.shutdown)
+    }
+
     /// Watches a Docker or Podman engine.
     pub fn watch_engine(&self, engine: &DiscoveredEngine) {
         let actions = Arc::new(DockerActions::default());

@@ -15,6 +15,8 @@
 //!   out as deltas to consumers; actions and their confirmation.
 //! - [`kubernetes`]: the pods of kubeconfig contexts, as one more source (kube-rs).
 //! - [`telemetry`]: opt-in, episode-based, throttled telemetry with a persisted outbox.
+//! - [`crash_watch`]: alerts when a container crashes, once, even when it crashed while Skiff
+//!   was away.
 //! - [`health`]: the at-a-glance state of all engines (tray colour, tooltip).
 //! - [`container`]: the container summary every consumer (CLI, UI, tray) reads.
 //! - [`container_logs`]: containers' logs read and followed across restarts, once, with no gap.
@@ -37,6 +39,7 @@ pub mod cli;
 pub mod container;
 pub mod container_logs;
 pub mod container_stats;
+pub mod crash_watch;
 pub mod engine;
 pub mod health;
 pub mod ipc;

@@ -23,6 +23,8 @@ pub fn forward(
             Feed::Engine(status) => app.emit(events::ENGINE_STATUS, status),
             Feed::Delta(delta) => app.emit(events::CONTAINERS_DELTA, delta),
             Feed::Object(delta) => app.emit(events::OBJECTS_DELTA, delta),
+            Feed::Alert(alert) => app.emit(events::CONTAINER_ALERT, alert),
+            Feed::Happened(_) => Ok(()),
             // The window resyncs from a snapshot of its own (the UI's gap handling).
             Feed::Resync { missed, .. } => app.emit(events::CONTAINERS_LAGGED, missed),
         };

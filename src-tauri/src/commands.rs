@@ -116,6 +116,18 @@ pub fn clear_telemetry_queue(telemetry: State<'_, TelemetrySwitch>) -> Result<()
     Ok(telemetry.clear_queued()?)
 }
 
+/// The container alerts kept (oldest first), for the Alerts page.
+#[tauri::command]
+pub fn container_alerts(registry: State<'_, Registry>) -> Vec<skiff::registry::ContainerAlert> {
+    registry.alerts()
+}
+
+/// Empties the Alerts page's list.
+#[tauri::command]
+pub fn clear_container_alerts(registry: State<'_, Registry>) {
+    registry.clear_alerts();
+}
+
 /// Recent alerts (shown as notifications or not), newest first, for the Health page.
 #[tauri::command]
 pub fn recent_alerts(

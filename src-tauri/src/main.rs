@@ -75,6 +75,16 @@ fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, settings: Settings
         plan.settings.notifications,
         &shutdown,
     ));
+    // Crash alerts: the record is this process's when no `skiff watch` holds it, and so are
+    // their notifications.
+    let crash_watch = core.crash_watch(&plan.settings, true);
+    notifications::container_alerts(
+        app.handle(),
+        &core.registry,
+        crash_watch.owner && plan.settings.notifications,
+        &shutdown,
+    );
+    app.manage(crash_watch);
     // Every consumer subscribes before the sources start, so the first statuses reach
     // the window and the tray.
     tauri::async_runtime::spawn(tray::follow(
@@ -169,6 +179,8 @@ fn main() {
             objects::prune_objects,
             objects::pod_action,
             objects::disk_use,
+            commands::container_alerts,
+            commands::clear_container_alerts,
             objects::create_volume,
             objects::tag_image,
             commands::open_port,

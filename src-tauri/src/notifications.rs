@@ -76,3 +76,45 @@ impl Notifications {
         self.log.recent()
     }
 }
+
+/// Container alerts as notifications, when this process owns them: the first alert waits
+/// [`GROUP_WINDOW`] for others, and all of them are one notification.
+pub fn container_alerts(app: &AppHandle, registry: &Registry, show: bool, shutdown: &Shutdown) {
+    if !show {
+        return;
+    }
+    let (tx, mut rx) = mpsc::channel::<skiff::registry::ContainerAlert>(256);
+    let consuming = registry.consume("notify-alerts", shutdown.clone(), move |feed| {
+        if let skiff::registry::Feed::Alert(alert) = feed {
+            if tx.try_send(*alert).is_err() {
+                return Ok::<_, std::convert::Infallible>(skiff::registry::Handled::Failed);
+            }
+        }
+        Ok(skiff::registry::Handled::Ok)
+    });
+    tauri::async_runtime::spawn(async move {
+        let _ = consuming.await;
+    });
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut group = vec![first];
+            let until = tokio::time::Instant::now() + GROUP_WINDOW;
+            while let Ok(Some(more)) = tokio::time::timeout_at(until, rx.recv()).await {
+                group.push(more);
+            }
+            let (title, body) = skiff::crash_watch::words::notification(&group);
+            let app = app.clone();
+            let result = tauri::async_runtime::spawn_blocking(move || {
+                app.notification().builder().title(title).body(body).show()
+            })
+            .await;
+            if !matches!(result, Ok(Ok(()))) {
+                tracing::debug!(?result, "the desktop did not show a container alert");
+            }
+        }
+    });
+}
+
+/// How long the first of several container alerts waits for the others.
+const GROUP_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);

@@ -31,18 +31,23 @@ fn icon(overall: Overall) -> Option<Image<'static>> {
 /// The menu's first, disabled line; kept in the app state so [`refresh`] can rewrite it.
 struct StatusLine(MenuItem<tauri::Wry>);
 
+/// The menu's line for the last container alert (opens the window's Alerts page).
+struct AlertLine(MenuItem<tauri::Wry>);
+
 pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let status = MenuItem::with_id(app, "status", health::summary(&[]), false, None::<&str>)?;
+    let alert = MenuItem::with_id(app, "alert", "No container alerts", false, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let show = MenuItem::with_id(app, "show", "Show Skiff", true, None::<&str>)?;
     let retry = MenuItem::with_id(app, "retry", "Retry all now", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&status, &separator, &show, &retry, &quit])?;
+    let menu = Menu::with_items(app, &[&status, &alert, &separator, &show, &retry, &quit])?;
     let mut builder = TrayIconBuilder::with_id("skiff")
         .menu(&menu)
         .tooltip("Skiff")
         .on_menu_event(|app, event| match event.id().as_ref() {
             "show" => show_window(app),
+            "alert" => show_window(app),
             "retry" => {
                 let _ = app.state::<Registry>().retry_now(None);
             }
@@ -70,6 +75,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
     }
     let tray = builder.build(app)?;
     app.manage(StatusLine(status));
+    app.manage(AlertLine(alert));
     Ok(tray)
 }
 
@@ -123,7 +129,13 @@ impl Consumer for Tray {
     fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
         match feed {
             Feed::Engine(_) | Feed::Resync { .. } => refresh(&self.app, &self.registry),
-            Feed::Object(_) => {}
+            Feed::Object(_) | Feed::Happened(_) => {}
+            Feed::Alert(alert) => {
+                if let Some(line) = self.app.try_state::<AlertLine>() {
+                    let _ = line.0.set_text(skiff::crash_watch::words::line(&alert));
+                    let _ = line.0.set_enabled(true);
+                }
+            }
             Feed::Delta(_) => self.dirty = true,
         }
         Ok(Handled::Ok)

@@ -91,6 +91,21 @@ pub fn object_line(d: &ObjectDelta) -> Value {
     }
 }
 
+/// `{"type":"alert","rule":…,"engine":…,"container":{"id":…,"name":…},"exit_code":…,
+/// "detected":…,"at":"<RFC 3339>"}` (the log lines stay in the window).
+#[must_use]
+pub fn alert_line(a: &crate::registry::ContainerAlert) -> Value {
+    json!({
+        "type": "alert",
+        "rule": a.rule,
+        "engine": a.engine,
+        "container": {"id": a.container.id, "name": a.container.name},
+        "exit_code": a.exit_code,
+        "detected": a.detected,
+        "at": chrono::DateTime::from_timestamp_nanos(a.at).format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
+    })
+}
+
 fn object_resync_line(engine: &str, phase: &str, objects: u64) -> Value {
     json!({"type": "object_resync", "engine": engine, "phase": phase, "objects": objects})
 }

@@ -308,8 +308,15 @@ impl Command {
 /// A core started on `plan`'s targets and given up to 5 s to connect and sync them all (they
 /// sync concurrently), for the one-shot commands. Dropping the trigger stops its sources.
 async fn synced_registry(plan: &Plan) -> (Registry, ShutdownTrigger) {
+    synced(plan, false).await
+}
+
+/// [`synced_registry`], with the crash watch's rule handlers running on it when `rules` (for
+/// `ping`, which reports them; read-only: nothing is recorded).
+async fn synced(plan: &Plan, rules: bool) -> (Registry, ShutdownTrigger) {
     let (trigger, shutdown) = crate::shutdown::channel();
     let core = Core::new(Registry::new(), plan.config.clone(), shutdown);
+    let _crash_watch = rules.then(|| core.crash_watch(&plan.settings, false));
     core.start(&plan.targets);
     core.registry
         .settled(std::time::Duration::from_secs(5))

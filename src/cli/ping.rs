@@ -11,7 +11,7 @@ use crate::telemetry::Telemetry;
 
 pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     let mut probe = ProcessProbe::new();
-    let (registry, trigger) = super::synced_registry(plan).await;
+    let (registry, trigger) = super::synced(plan, true).await;
     let report = health::ping(&registry, &Telemetry::disabled(), &mut probe);
     drop(trigger);
     if json {

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::lines::{delta_line, engine_line, object_line, snapshot_lines};
+use super::lines::{alert_line, delta_line, engine_line, object_line, snapshot_lines};
 use super::Outcome;
 use crate::app::{Core, Plan};
 use crate::registry::{Feed, Handled, Registry};
@@ -23,9 +23,14 @@ pub(super) async fn run(
                     Feed::Engine(status) => vec![engine_line(&status)],
                     Feed::Delta(delta) => vec![delta_line(&delta)],
                     Feed::Object(delta) => vec![object_line(&delta)],
+                    Feed::Alert(alert) => vec![alert_line(&alert)],
+                    Feed::Happened(_) => Vec::new(),
                     // Fell behind: the whole current set as a resync instead of a list with holes.
                     Feed::Resync { snapshot, .. } => snapshot_lines(&snapshot),
                 };
+                if lines.is_empty() {
+                    return Ok(Handled::Ok);
+                }
                 for line in lines {
                     serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;
@@ -37,6 +42,8 @@ pub(super) async fn run(
     // Telemetry only with consent and only if no other Skiff process (the app) owns it; a
     // consent change made meanwhile (`skiff telemetry disable`) applies within seconds.
     let telemetry = core.telemetry(&plan.settings, &tokio::runtime::Handle::current());
+    // Alerts: every `skiff watch` prints them; the first process to lock the record keeps it.
+    let _crash_watch = core.crash_watch(&plan.settings, true);
     core.start(&plan.targets);
     let printed = printing.await;
     telemetry.finish().await;

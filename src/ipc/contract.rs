@@ -30,6 +30,8 @@ pub mod events {
     /// An `ObjectDelta` per image, volume, network or pod change, with the engine's objects'
     /// own `rev`.
     pub const OBJECTS_DELTA: &str = "objects://delta";
+    /// A `ContainerAlert` the crash watch raised.
+    pub const CONTAINER_ALERT: &str = "alerts://container";
 }
 
 /// One command: what the window sends and what it gets back, as TypeScript types.
@@ -301,6 +303,12 @@ fn object_commands(cfg: &Config) -> Vec<CommandSpec> {
             ts::<()>(cfg),
         ),
         cmd(
+            "container_alerts",
+            vec![],
+            ts::<Vec<crate::registry::ContainerAlert>>(cfg),
+        ),
+        cmd("clear_container_alerts", vec![], ts::<()>(cfg)),
+        cmd(
             "project_action",
             vec![
                 ("engine", ts::<String>(cfg)),
@@ -322,6 +330,10 @@ pub fn event_specs(cfg: &Config) -> Vec<(&'static str, String)> {
         (
             events::OBJECTS_DELTA,
             ts::<crate::registry::objects::ObjectDelta>(cfg),
+        ),
+        (
+            events::CONTAINER_ALERT,
+            ts::<crate::registry::ContainerAlert>(cfg),
         ),
     ]
 }

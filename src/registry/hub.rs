@@ -24,7 +24,6 @@ use super::objects::{ObjectDelta, ObjectStore};
 use super::snapshot::snapshot_of;
 use super::store::EngineStore;
 use crate::container::Container;
-use crate::engine::events::RawEvent;
 use crate::engine::{DiscoveredEngine, EngineActions};
 use crate::objects::Object;
 use crate::watcher::{Control, EngineState, EngineStatus, WatchEvent};
@@ -32,9 +31,6 @@ use crate::watcher::{Control, EngineState, EngineStatus, WatchEvent};
 /// Capacity of the fan-out. A subscriber more than this many items behind gets `Lagged` and
 /// must take a snapshot: it is never silently skipped ahead.
 pub(super) const FANOUT_CAPACITY: usize = 8192;
-
-/// Recent events kept for the UI's events page (a ring: old ones fall off).
-const HISTORY: usize = 1000;
 
 /// What a source runs on: the user's controls in, its events out.
 #[derive(Debug)]
@@ -54,6 +50,12 @@ pub enum RegistryEvent {
     Delta(Delta),
     /// An engine's images, volumes, networks or pods changed.
     Object(ObjectDelta),
+    /// A container event, for the crash watch (see `alert`); never sent to a window.
+    #[serde(skip)]
+    #[ts(skip)]
+    Happened(Box<super::alert::Happening>),
+    /// The crash watch raised an alert.
+    Alert(Box<super::alert::ContainerAlert>),
 }
 
 /// A consistent picture of the registry, at the given revision per engine.
@@ -91,6 +93,7 @@ pub(super) struct State {
     pub objects: BTreeMap<String, ObjectStore>,
     pub statuses: BTreeMap<String, EngineStatus>,
     pub history: VecDeque<EventRecord>,
+    pub alerts: VecDeque<super::alert::ContainerAlert>,
     pub stream_errors: u64,
 }
 
@@ -259,16 +262,25 @@ impl Registry {
             WatchEvent::InitApply(c) => store.init_apply(c),
             WatchEvent::InitDone => store.init_done(&mut deltas),
             WatchEvent::Event(event) => {
+                let applied = store.stats.applied;
                 deltas.extend(store.apply(&event));
                 self.inner.actions.confirm(engine, &event);
-                record(&mut state.history, engine, &event, false);
+                super::history::record(&mut state.history, engine, &event, false);
+                if store.stats.applied > applied {
+                    super::alert::happened(&self.inner.tx, engine, event, false);
+                }
             }
             WatchEvent::Object { row, event } => {
                 deltas.extend(store.replace(&event.id, row.map(|r| *r)));
                 self.inner.actions.confirm(engine, &event);
-                record(&mut state.history, engine, &event, false);
+                super::history::record(&mut state.history, engine, &event, false);
             }
-            WatchEvent::History(event) => record(&mut state.history, engine, &event, true),
+            WatchEvent::History(event) => {
+                super::history::record(&mut state.history, engine, &event, true);
+                if event.typ == "container" {
+                    super::alert::happened(&self.inner.tx, engine, event, true);
+                }
+            }
             WatchEvent::Objects(item) => {
                 if let Some(objects) = state.objects.get_mut(engine) {
                     for d in objects.apply_with_users(item, store) {
@@ -363,24 +375,4 @@ impl Registry {
     pub fn stream_errors(&self) -> u64 {
         self.lock().stream_errors
     }
-}
-
-fn record(history: &mut VecDeque<EventRecord>, engine: &str, event: &RawEvent, replayed: bool) {
-    if history.len() == HISTORY {
-        history.pop_front();
-    }
-    let capped = |s: &str| {
-        let mut s = s.to_owned();
-        crate::container::cap_field(&mut s);
-        s
-    };
-    history.push_back(EventRecord {
-        engine: engine.to_owned(),
-        typ: capped(&event.typ),
-        action: capped(&event.action),
-        id: capped(&event.id),
-        name: event.attribute("name").map(capped),
-        time_ms: event.time_nano / 1_000_000,
-        replayed,
-    });
 }

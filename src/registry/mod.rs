@@ -8,6 +8,8 @@
 //! - [`Registry`] (`hub`): the live part: sources attached, appliers, fan-out, snapshots. It
 //!   starts no source itself (`crate::app` does); data flows one way, engine → source →
 //!   supervisor → store → hub → consumers.
+//! - [`alert`]: the container events the crash watch reads, and the alerts it raises, carried
+//!   and kept (the last 50) for every consumer.
 //! - `consume`: the one loop every consumer runs (metrics, lag, resync).
 //! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
 //! - `query`: finding a container by id, name or prefix.
@@ -27,6 +29,7 @@
 //! | per-container event times (`store`) | only for rows held, dropped with them (a flood of `kill`s for random ids adds nothing) |
 //! | de-duplication window (`store`) | 4096 keys |
 //! | history (Events page) | 1000 records |
+//! | alerts kept (Alerts page) | 50 |
 //! | fan-out (broadcast) | 8192 items per subscriber; one further behind is resynced from a snapshot |
 //! | watcher → applier queue | 1024 items (backpressure onto the stream) |
 //! | events buffered during a list (`watcher`) | 10,000 events and 32 MiB, then the session relists |
@@ -40,8 +43,10 @@
 //! | log files | 7 daily files of at most 64 MiB each (`logs::capped`) |
 
 mod actions;
+pub mod alert;
 mod consume;
 pub mod delta;
+mod history;
 mod hub;
 mod lost;
 pub mod metrics;
@@ -59,6 +64,7 @@ pub use actions::{
     Action, ActionError, ActionErrorKind, ActionOutcome, CallError, Confirmation, EngineActions,
     CONFIRM_TIMEOUT,
 };
+pub use alert::{AlertRule, AlertedContainer, ContainerAlert, Detected, Happening};
 pub use consume::{Consumer, Feed, Handled};
 pub use delta::{Change, Delta};
 pub use hub::{EventRecord, Ports, Registry, RegistryEvent, Snapshot};

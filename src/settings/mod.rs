@@ -47,6 +47,75 @@ impl Default for KubernetesSettings {
     }
 }
 
+/// Which container alerts are raised (the crash watch). A container is left out with the
+/// label `skiff.alerts=off` or a name matching one of `exclude_names` (`*` matches any run of
+/// characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export_to = "AlertSettings.ts")]
+// One switch per rule, as the settings file spells them.
+#[allow(clippy::struct_excessive_bools)]
+pub struct AlertSettings {
+    pub crashed: bool,
+    pub oom_killed: bool,
+    pub unhealthy: bool,
+    /// `restart_loop` and its `recovered`.
+    pub restart_loop: bool,
+    pub exclude_names: Vec<String>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            crashed: true,
+            oom_killed: true,
+            unhealthy: true,
+            restart_loop: true,
+            exclude_names: Vec::new(),
+        }
+    }
+}
+
+impl AlertSettings {
+    /// Whether alerts of `rule` are raised.
+    #[must_use]
+    pub fn allows(&self, rule: crate::registry::AlertRule) -> bool {
+        use crate::registry::AlertRule;
+        match rule {
+            AlertRule::Crashed => self.crashed,
+            AlertRule::OomKilled => self.oom_killed,
+            AlertRule::Unhealthy => self.unhealthy,
+            AlertRule::RestartLoop | AlertRule::Recovered => self.restart_loop,
+        }
+    }
+
+    /// Whether a container named `name` is left out.
+    #[must_use]
+    pub fn excludes(&self, name: &str) -> bool {
+        self.exclude_names.iter().any(|p| glob(p, name))
+    }
+}
+
+/// `*`-only glob matching (whole name).
+fn glob(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
 /// What one log view in the window keeps: the last lines of the log, within both caps (the
 /// follow itself never stops; the CLI is never capped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -101,6 +170,8 @@ pub struct Settings {
     pub log_level: crate::logs::LogLevel,
     /// The container detail view's log.
     pub log_view: LogViewSettings,
+    /// Container alerts (crash watch).
+    pub alerts: AlertSettings,
     /// Keys written by other versions of Skiff, preserved as they are.
     #[serde(flatten)]
     #[ts(skip)]
@@ -118,6 +189,7 @@ impl Default for Settings {
             backoff: crate::reconnect::BackoffPolicy::default(),
             log_level: crate::logs::LogLevel::default(),
             log_view: LogViewSettings::default(),
+            alerts: AlertSettings::default(),
             kubernetes: KubernetesSettings::default(),
             extra: serde_json::Map::new(),
         }
@@ -412,5 +484,25 @@ mod tests {
         assert!(matches!(err, SettingsError::Malformed { .. }));
         assert!(err.to_string().contains("settings.json"));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+    }
+}
+
+#[cfg(test)]
+mod glob_tests {
+    #[test]
+    fn star_matches_any_run() {
+        for (p, n, ok) in [
+            ("db", "db", true),
+            ("db", "db2", false),
+            ("test-*", "test-web", true),
+            ("*-tmp", "x-tmp", true),
+            ("*-tmp", "x-tmp2", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "acb", false),
+            ("*", "anything", true),
+            ("ab*ab", "ab", false),
+        ] {
+            assert_eq!(super::glob(p, n), ok, "{p} {n}");
+        }
     }
 }

@@ -233,7 +233,7 @@ impl Telemetry {
         let consuming = registry.consume("telemetry", Shutdown::never(), move |feed| {
             match feed {
                 Feed::Engine(status) => this.observe(&status),
-                Feed::Delta(_) | Feed::Object(_) => {}
+                Feed::Delta(_) | Feed::Object(_) | Feed::Happened(_) | Feed::Alert(_) => {}
                 // Statuses may have been missed: the current ones replace them.
                 Feed::Resync { snapshot, .. } => {
                     for status in &snapshot.engines {
@@ -272,12 +272,18 @@ impl OwnerLock {
     /// Takes the lock in `dir`, or `None` when another process holds it.
     #[must_use]
     pub fn try_acquire(dir: &std::path::Path) -> Option<Self> {
+        Self::try_acquire_named(dir, "telemetry.lock")
+    }
+
+    /// Takes the lock file `name` in `dir` (the crash watch's, beside telemetry's).
+    #[must_use]
+    pub fn try_acquire_named(dir: &std::path::Path, name: &str) -> Option<Self> {
         std::fs::create_dir_all(dir).ok()?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(dir.join("telemetry.lock"))
+            .open(dir.join(name))
             .ok()?;
         file.try_lock().ok()?;
         Some(Self { _file: file })

@@ -19,6 +19,8 @@ impl Watch {
             .arg("--json")
             .args(args)
             .env("SKIFF_CONFIG_DIR", config_dir)
+            // The crash watch's record and lock: the test's own, kept across watches.
+            .env("SKIFF_DATA_DIR", config_dir.join("data"))
             .env_remove("SKIFF_HOST")
             .stdout(Stdio::piped())
             .spawn()
@@ -60,6 +62,22 @@ impl Watch {
                 Err(e) => panic!("no line for {what} ({e}); saw {:#?}", self.seen),
             }
         }
+    }
+}
+
+impl Watch {
+    /// Every line that arrives within `span` (kept in `seen` too).
+    pub fn lines_for(&mut self, span: Duration) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + span;
+        let mut got = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push(line.clone());
+            got.push(line);
+        }
+        got
     }
 }
 

@@ -5,6 +5,7 @@ import type { ActionOutcome } from "./ActionOutcome";
 import type { AlertRecord } from "./AlertRecord";
 import type { BuildInfo } from "./BuildInfo";
 import type { Channel } from "@tauri-apps/api/core";
+import type { ContainerAlert } from "./ContainerAlert";
 import type { ContainerRef } from "./ContainerRef";
 import type { Delta } from "./Delta";
 import type { DiskUse } from "./DiskUse";
@@ -68,6 +69,8 @@ export interface Commands {
   create_volume: { args: { engine: string; name: string }; result: string; error: IpcError };
   tag_image: { args: { engine: string; image: string; target: string }; result: null; error: IpcError };
   open_port: { args: { engine: string; id: string; port: number }; result: null; error: IpcError };
+  container_alerts: { args: Record<string, never>; result: Array<ContainerAlert>; error: IpcError };
+  clear_container_alerts: { args: Record<string, never>; result: null; error: IpcError };
   project_action: { args: { engine: string; project: string; action: Action }; result: number; error: IpcError };
 }
 
@@ -77,6 +80,7 @@ export interface Events {
   "containers://delta": Delta;
   "containers://lagged": number;
   "objects://delta": ObjectDelta;
+  "alerts://container": ContainerAlert;
 }
 
 export const EVENTS = {
@@ -84,4 +88,5 @@ export const EVENTS = {
   CONTAINERS_DELTA: "containers://delta",
   CONTAINERS_LAGGED: "containers://lagged",
   OBJECTS_DELTA: "objects://delta",
+  ALERTS_CONTAINER: "alerts://container",
 } as const;

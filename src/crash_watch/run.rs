@@ -1,0 +1,395 @@
+//! The crash watch at work: a handler of the registry's fan-out runs the [`Rules`], and one task
+//! completes each finding (its time, the last log lines, the user's exclusions) and raises it
+//! through the registry, so every consumer sees it: `skiff watch` prints it, the window lists it,
+//! the owner of the notifications shows it.
+//!
+//! Each rule is a named handler on the Health page and in `ping` (`rule:crashed`, …): processed
+//! counts the container events and relists it looked at, errors the findings it could not
+//! raise, queue the findings waiting to be completed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::record::{Record, Seen};
+use super::rules::{Finding, Rules};
+use crate::container_logs::{Follow, Joiner, Message, Sink};
+use crate::engine::{LogQuery, Tail};
+use crate::registry::{AlertRule, ContainerAlert, Delta, Feed, Handled, HandlerMetrics, Registry};
+use crate::settings::AlertSettings;
+use crate::shutdown::Shutdown;
+
+/// Log lines an alert carries, and the bytes of each.
+pub const LOG_LINES: usize = 20;
+pub const LOG_LINE_BYTES: usize = 512;
+
+/// Findings waiting to be completed; past it a finding is counted as an error.
+const QUEUE: usize = 256;
+
+/// How long the record's running set may wait to be written after it changed.
+const SAVE_AFTER: Duration = Duration::from_secs(2);
+
+/// The longest a finding waits for the engine's inspect and log (then it goes without).
+const COMPLETE_TIMEOUT: Duration = Duration::from_millis(700);
+
+const RULES: [AlertRule; 4] = [
+    AlertRule::Crashed,
+    AlertRule::OomKilled,
+    AlertRule::Unhealthy,
+    AlertRule::RestartLoop,
+];
+
+/// What the user chose (rules on or off, exclusions).
+pub type Switches = AlertSettings;
+
+/// A running crash watch.
+#[derive(Debug)]
+pub struct CrashWatch {
+    /// This process owns the record and the notifications (`crash-watch.lock`).
+    pub owner: bool,
+    _lock: Option<crate::telemetry::OwnerLock>,
+}
+
+/// Starts the crash watch on `registry`. With `data_dir`, the record there seeds it, and the
+/// first process to lock it keeps it up to date (and shows the notifications).
+pub fn start(
+    registry: &Registry,
+    switches: Switches,
+    data_dir: Option<PathBuf>,
+    shutdown: &Shutdown,
+) -> CrashWatch {
+    let lock = data_dir
+        .as_deref()
+        .and_then(|dir| crate::telemetry::OwnerLock::try_acquire_named(dir, "crash-watch.lock"));
+    let path = data_dir.as_deref().map(Record::path);
+    let record = path.as_deref().map(Record::load).unwrap_or_default();
+    if registry.alerts().is_empty() {
+        registry.restore_alerts(record.alerts.clone());
+    }
+    let rules = Rules::seeded(
+        record
+            .running
+            .iter()
+            .map(|s| (s.engine.clone(), s.id.clone(), s.name.clone())),
+    );
+    let owned = lock.is_some().then_some(path).flatten();
+    let record = Arc::new(Mutex::new(record));
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let metrics: HashMap<AlertRule, Arc<HandlerMetrics>> = RULES
+        .iter()
+        .map(|&r| (r, registry.handler(&format!("rule:{}", r.as_str()))))
+        .collect();
+    let handler = Handler {
+        rules,
+        registry: registry.clone(),
+        tx,
+        metrics: metrics.clone(),
+        record: record.clone(),
+        path: owned.clone(),
+        save_due: None,
+    };
+    let consuming = registry.consume("crash-watch", shutdown.clone(), handler);
+    tokio::spawn(async move {
+        let _ = consuming.await;
+    });
+    let completer = Completer {
+        registry: registry.clone(),
+        switches,
+        metrics,
+        record,
+        path: owned,
+        shutdown: shutdown.clone(),
+    };
+    tokio::spawn(completer.run(rx));
+    CrashWatch {
+        owner: lock.is_some(),
+        _lock: lock,
+    }
+}
+
+struct Handler {
+    rules: Rules,
+    registry: Registry,
+    tx: mpsc::Sender<Finding>,
+    metrics: HashMap<AlertRule, Arc<HandlerMetrics>>,
+    record: Arc<Mutex<Record>>,
+    /// Where the record is written (the owner only).
+    path: Option<PathBuf>,
+    save_due: Option<Instant>,
+}
+
+impl Handler {
+    fn looked(&self) {
+        let waiting = QUEUE - self.tx.capacity();
+        for m in self.metrics.values() {
+            m.queued(waiting);
+            m.handled(None);
+        }
+    }
+
+    fn raise(&self, found: Vec<Finding>) -> Handled {
+        let mut handled = Handled::Ok;
+        for finding in found {
+            let rule = finding.rule;
+            if self.tx.try_send(finding).is_err() {
+                handled = Handled::Failed;
+                if let Some(m) = self.metrics.get(&rule) {
+                    m.error();
+                }
+            }
+        }
+        handled
+    }
+
+    fn changed(&mut self) {
+        if self.path.is_some() && self.save_due.is_none() {
+            self.save_due = Some(Instant::now() + SAVE_AFTER);
+        }
+    }
+
+    fn save(&mut self) {
+        self.save_due = None;
+        let Some(path) = &self.path else { return };
+        let mut record = self.record.lock();
+        record.running = self
+            .rules
+            .running()
+            .map(|(engine, id, name)| Seen {
+                engine: engine.to_owned(),
+                id: id.to_owned(),
+                name: name.to_owned(),
+            })
+            .collect();
+        if let Err(e) = record.save(path) {
+            tracing::warn!(path = %path.display(), error = %e, "crash watch record not written");
+        }
+    }
+
+    fn relisted(&mut self, engine: &str, rows: &[crate::container::Container]) {
+        let now = Instant::now();
+        self.rules
+            .relisted(engine, rows.iter().filter(|c| c.engine == engine), now);
+        self.changed();
+    }
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        if self.save_due.is_some() {
+            self.save();
+        }
+    }
+}
+
+impl crate::registry::Consumer for Handler {
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
+        let handled = match feed {
+            Feed::Happened(h) => {
+                let found = self
+                    .rules
+                    .event(&h.engine, &h.event, h.replayed, Instant::now());
+                self.changed();
+                self.looked();
+                self.raise(found)
+            }
+            Feed::Delta(Delta {
+                engine,
+                change: crate::registry::Change::ResyncDone { .. },
+                ..
+            }) => {
+                let rows = self.registry.snapshot().containers;
+                self.relisted(&engine, &rows);
+                self.looked();
+                Handled::Ok
+            }
+            Feed::Resync { snapshot, .. } => {
+                for engine in snapshot.revs.keys() {
+                    self.relisted(engine, &snapshot.containers);
+                }
+                self.looked();
+                Handled::Ok
+            }
+            _ => Handled::Ok,
+        };
+        Ok(handled)
+    }
+
+    fn wake_at(&self) -> Option<Instant> {
+        [self.rules.next_due(), self.save_due]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn wake(&mut self) -> Result<Handled, Self::Error> {
+        let now = Instant::now();
+        let found = self.rules.due(now);
+        let handled = self.raise(found);
+        if self.save_due.is_some_and(|t| t <= now) {
+            self.save();
+        }
+        Ok(handled)
+    }
+}
+
+/// Completes findings into alerts and raises them, one at a time in their order.
+struct Completer {
+    registry: Registry,
+    switches: Switches,
+    metrics: HashMap<AlertRule, Arc<HandlerMetrics>>,
+    record: Arc<Mutex<Record>>,
+    path: Option<PathBuf>,
+    shutdown: Shutdown,
+}
+
+impl Completer {
+    async fn run(self, mut rx: mpsc::Receiver<Finding>) {
+        let ended = self.shutdown.clone().wait();
+        tokio::pin!(ended);
+        loop {
+            let finding = tokio::select! {
+                () = &mut ended => return,
+                f = rx.recv() => match f {
+                    Some(f) => f,
+                    None => return,
+                },
+            };
+            if !self.switches.allows(finding.rule)
+                || self.switches.excludes(&finding.container.name)
+            {
+                continue;
+            }
+            let Some(alert) = self.complete(finding).await else {
+                continue;
+            };
+            self.registry.publish_alert(alert.clone());
+            if let Some(path) = &self.path {
+                let mut record = self.record.lock();
+                record.push_alert(alert);
+                if let Err(e) = record.save(path) {
+                    tracing::warn!(path = %path.display(), error = %e, "crash watch record not written");
+                }
+            }
+        }
+    }
+
+    /// The alert for `finding`: its time (the engine's `FinishedAt` for a relist's), Docker's
+    /// `OOMKilled`, and the last log lines; `None` when the container is labelled
+    /// `skiff.alerts=off`.
+    async fn complete(&self, finding: Finding) -> Option<ContainerAlert> {
+        let Finding {
+            engine,
+            mut rule,
+            container,
+            exit_code,
+            detected,
+            at,
+        } = finding;
+        let inspected = tokio::time::timeout(
+            COMPLETE_TIMEOUT,
+            self.registry.inspect(&engine, &container.id),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok);
+        if let Some(inspect) = &inspected {
+            if inspect
+                .pointer("/Config/Labels/skiff.alerts")
+                .and_then(|v| v.as_str())
+                == Some("off")
+            {
+                return None;
+            }
+            if rule == AlertRule::Crashed
+                && inspect
+                    .pointer("/State/OOMKilled")
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true)
+            {
+                rule = AlertRule::OomKilled;
+                if !self.switches.allows(rule) {
+                    return None;
+                }
+            }
+        } else if let Some(m) = self.metrics.get(&rule) {
+            // Gone already (a `--rm` container), or the engine did not answer: raised anyway.
+            tracing::debug!(%engine, id = %container.id, "crash watch could not inspect");
+            let _ = m;
+        }
+        let finished = inspected
+            .as_ref()
+            .and_then(|i| i.pointer("/State/FinishedAt"))
+            .and_then(|v| v.as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .and_then(|t| t.timestamp_nanos_opt());
+        let at = at
+            .or(finished)
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
+        let log = match rule {
+            AlertRule::Recovered => Vec::new(),
+            _ => last_lines(&self.registry, &engine, &container.id, &self.shutdown).await,
+        };
+        Some(ContainerAlert {
+            engine,
+            rule,
+            container,
+            exit_code,
+            detected,
+            at,
+            log,
+        })
+    }
+}
+
+/// The container's last [`LOG_LINES`] lines (empty when they cannot be read in time).
+async fn last_lines(
+    registry: &Registry,
+    engine: &str,
+    id: &str,
+    shutdown: &Shutdown,
+) -> Vec<String> {
+    let query = LogQuery {
+        tail: Tail::Last(LOG_LINES as u64),
+        ..LogQuery::default()
+    };
+    let mut kept = Kept::default();
+    let mut follow = Follow::new(registry.clone(), engine, id, query);
+    let read = follow.run(&mut kept, shutdown.clone());
+    if tokio::time::timeout(COMPLETE_TIMEOUT, read).await.is_err() {
+        return Vec::new();
+    }
+    let mut joiner = Joiner::default();
+    let mut lines = Vec::new();
+    for message in &kept.0 {
+        joiner.push(message, |l| lines.push(l.line));
+    }
+    joiner.finish(|l| lines.push(l.line));
+    if lines.len() > LOG_LINES {
+        lines.drain(..lines.len() - LOG_LINES);
+    }
+    for line in &mut lines {
+        crate::container::cap_text(line, LOG_LINE_BYTES);
+    }
+    lines
+}
+
+#[derive(Default)]
+struct Kept(Vec<Message>);
+
+impl Sink for Kept {
+    fn message(&mut self, message: Message) -> std::io::Result<()> {
+        self.0.push(message);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
