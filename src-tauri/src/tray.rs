@@ -46,8 +46,8 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
         .menu(&menu)
         .tooltip("Skiff")
         .on_menu_event(|app, event| match event.id().as_ref() {
-            "show" => show_window(app),
-            "alert" => show_window(app),
+            // The alert line opens the window (its Alerts are on the Health page).
+            "show" | "alert" => show_window(app),
             "retry" => {
                 let _ = app.state::<Registry>().retry_now(None);
             }

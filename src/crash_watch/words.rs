@@ -1,5 +1,7 @@
 //! How alerts read in a notification and the tray (the window words them itself).
 
+use std::fmt::Write as _;
+
 use crate::registry::{AlertRule, ContainerAlert, Detected};
 
 /// One line: `web crashed (exit 3)`, `db was OOM-killed (found after reconnecting)`.
@@ -13,8 +15,11 @@ pub fn line(alert: &ContainerAlert) -> String {
         AlertRule::Recovered => "recovered from its restart loop",
     };
     let mut text = format!("{} {what}", alert.container.name);
-    if let Some(code) = alert.exit_code.filter(|_| alert.rule != AlertRule::Unhealthy) {
-        text.push_str(&format!(" (exit {code})"));
+    if let Some(code) = alert
+        .exit_code
+        .filter(|_| alert.rule != AlertRule::Unhealthy)
+    {
+        let _ = write!(text, " (exit {code})");
     }
     match alert.detected {
         Detected::Live => {}
@@ -28,7 +33,10 @@ pub fn line(alert: &ContainerAlert) -> String {
 pub fn notification(alerts: &[ContainerAlert]) -> (String, String) {
     match alerts {
         [one] => (
-            format!("Container {}", line(one).split_once(' ').map_or("", |(_, w)| w)),
+            format!(
+                "Container {}",
+                line(one).split_once(' ').map_or("", |(_, w)| w)
+            ),
             format!("{} on {}", one.container.name, one.engine),
         ),
         many => {
@@ -36,7 +44,7 @@ pub fn notification(alerts: &[ContainerAlert]) -> (String, String) {
             let more = many.len().saturating_sub(5);
             let mut body = shown.join("\n");
             if more > 0 {
-                body.push_str(&format!("\nand {more} more"));
+                let _ = write!(body, "\nand {more} more");
             }
             (format!("{} container alerts", many.len()), body)
         }
@@ -73,7 +81,10 @@ mod tests {
             "db was OOM-killed (exit 3) — while Skiff was not connected"
         );
         let (title, body) = notification(std::slice::from_ref(&web));
-        assert_eq!((title.as_str(), body.as_str()), ("Container crashed (exit 3)", "web on docker"));
+        assert_eq!(
+            (title.as_str(), body.as_str()),
+            ("Container crashed (exit 3)", "web on docker")
+        );
         let many: Vec<_> = (0..7)
             .map(|i| alert(&format!("c{i}"), AlertRule::Crashed, Detected::Live))
             .collect();
