@@ -9,6 +9,7 @@ import type { EngineStatus } from "./bindings/EngineStatus";
 import type { Settings } from "./bindings/Settings";
 
 export type { Action } from "./bindings/Action";
+export type { ContainerAlert } from "./bindings/ContainerAlert";
 export type { ActionError } from "./bindings/ActionError";
 export type { ActionOutcome } from "./bindings/ActionOutcome";
 export type { Container } from "./bindings/Container";
@@ -107,6 +108,9 @@ export const openLogFolder = () => call("open_log_folder");
 export const podmanSetup = () => call("podman_setup");
 export const startPodman = () => call("start_podman");
 export const recentAlerts = () => call("recent_alerts");
+/** The crash watch's alerts kept (oldest first), and emptying that list. */
+export const containerAlerts = () => call("container_alerts");
+export const clearContainerAlerts = () => call("clear_container_alerts");
 export const getSettings = () => call("get_settings");
 export const saveSettings = (settings: Settings) => call("save_settings", { settings });
 export const setTelemetryConsent = (enabled: boolean) => call("set_telemetry_consent", { enabled });
