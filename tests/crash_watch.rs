@@ -218,3 +218,29 @@ fn ping_reports_the_rule_handlers() {
         .unwrap();
     assert_eq!(crashed["errors"], 0);
 }
+
+#[test]
+fn excluded_containers_raise_nothing() {
+    let Some(engine) = TestEngine::start(Kind::Docker) else {
+        return;
+    };
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("settings.json"),
+        r#"{"alerts": {"exclude_names": ["scratch-*"]}}"#,
+    )
+    .unwrap();
+    let mut w = watch(&engine, config.path());
+    engine.run_sh("scratch-1", &[], "sleep 2; exit 4");
+    engine.run_sh(
+        "labelled",
+        &["--label", "skiff.alerts=off"],
+        "sleep 2; exit 5",
+    );
+    engine.run_sh("counted", &[], "sleep 3; exit 6");
+    let alert = w.wait("the one not excluded", is_alert);
+    assert_eq!(alert["container"]["name"], "counted", "{alert}");
+    w.lines_for(Duration::from_secs(2));
+    let alerts: Vec<_> = w.seen.iter().filter(|l| is_alert(l)).collect();
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+}

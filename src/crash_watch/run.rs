@@ -103,6 +103,7 @@ pub fn start(
         metrics,
         record,
         path: owned,
+        live: data_dir.is_some(),
         shutdown: shutdown.clone(),
     };
     tokio::spawn(completer.run(rx));
@@ -246,6 +247,8 @@ struct Completer {
     metrics: HashMap<AlertRule, Arc<HandlerMetrics>>,
     record: Arc<Mutex<Record>>,
     path: Option<PathBuf>,
+    /// The settings file is read again for each finding (not in `ping`).
+    live: bool,
     shutdown: Shutdown,
 }
 
@@ -261,12 +264,18 @@ impl Completer {
                     None => return,
                 },
             };
-            if !self.switches.allows(finding.rule)
-                || self.switches.excludes(&finding.container.name)
-            {
+            // Read per finding (alerts are rare): a change on the Settings page or in
+            // settings.json applies to the next alert, in every process.
+            let switches = if self.live {
+                crate::settings::Settings::load()
+                    .map_or_else(|_| self.switches.clone(), |s| s.alerts)
+            } else {
+                self.switches.clone()
+            };
+            if !switches.allows(finding.rule) || switches.excludes(&finding.container.name) {
                 continue;
             }
-            let Some(alert) = self.complete(finding).await else {
+            let Some(alert) = self.complete(finding, &switches).await else {
                 continue;
             };
             self.registry.publish_alert(alert.clone());
@@ -283,7 +292,7 @@ impl Completer {
     /// The alert for `finding`: its time (the engine's `FinishedAt` for a relist's), Docker's
     /// `OOMKilled`, and the last log lines; `None` when the container is labelled
     /// `skiff.alerts=off`.
-    async fn complete(&self, finding: Finding) -> Option<ContainerAlert> {
+    async fn complete(&self, finding: Finding, switches: &Switches) -> Option<ContainerAlert> {
         let Finding {
             engine,
             mut rule,
@@ -314,7 +323,7 @@ impl Completer {
                     == Some(true)
             {
                 rule = AlertRule::OomKilled;
-                if !self.switches.allows(rule) {
+                if !switches.allows(rule) {
                     return None;
                 }
             }

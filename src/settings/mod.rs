@@ -309,6 +309,18 @@ impl Settings {
         if !(1..=4096).contains(&v.max_mib) {
             return Err(invalid("log_view.max_mib", "between 1 and 4096 MiB"));
         }
+        let a = &self.alerts;
+        if a.exclude_names.len() > 100 {
+            return Err(invalid("alerts.exclude_names", "at most 100 patterns"));
+        }
+        for (i, p) in a.exclude_names.iter().enumerate() {
+            if p.is_empty() || p.len() > 255 || p.chars().any(char::is_control) {
+                return Err(invalid(
+                    format!("alerts.exclude_names[{i}]"),
+                    "1 to 255 characters, no control characters",
+                ));
+            }
+        }
         let k = &self.kubernetes;
         if let Some(path) = &k.kubeconfig {
             if !Path::new(path).is_absolute() {
@@ -360,6 +372,7 @@ impl Settings {
         self.notifications = edit.notifications;
         self.log_level = edit.log_level;
         self.log_view = edit.log_view;
+        self.alerts = edit.alerts;
         // The kubeconfig path is chosen in a native dialog (it says which file's credentials
         // Skiff uses): a page's edit never sets it.
         let kubeconfig = self.kubernetes.kubeconfig.take();
