@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 need=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
-      librsvg2-dev librsvg2-bin podman uidmap runc busybox-static)
+      librsvg2-dev librsvg2-bin podman uidmap runc busybox-static openssh-client)
 if [ "$mode" = test ]; then
   need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11 etcd-server openssl curl docker-registry
-        docker-compose podman-compose)
+        docker-compose podman-compose openssh-server)
 fi
 command -v node >/dev/null || need+=(nodejs npm)
 

@@ -100,7 +100,7 @@ fn an_unreachable_engine_is_one_clear_line_and_exit_code_1() {
 
 #[test]
 fn a_bad_host_url_is_rejected_before_connecting() {
-    let out = skiff(&["ps", "--host", "ssh://example"]);
+    let out = skiff(&["ps", "--host", "ftp://example"]);
     assert_eq!(out.status.code(), Some(2), "clap usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported endpoint scheme"));
 }

@@ -41,6 +41,7 @@
 //! `resync` finding, which a replayed exit event within the hold turns into a `replay` one with
 //! the event's own time; otherwise its time is the engine's `FinishedAt`.
 
+mod log_tail;
 pub mod record;
 pub mod rules;
 mod run;

@@ -18,8 +18,6 @@ use tokio::time::Instant;
 
 use super::record::{Record, Seen};
 use super::rules::{Finding, Rules};
-use crate::container_logs::{Follow, Joiner, Message, Sink};
-use crate::engine::{LogQuery, Tail};
 use crate::registry::{AlertRule, ContainerAlert, Delta, Feed, Handled, HandlerMetrics, Registry};
 use crate::settings::AlertSettings;
 use crate::shutdown::Shutdown;
@@ -343,7 +341,10 @@ impl Completer {
             .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
         let log = match rule {
             AlertRule::Recovered => Vec::new(),
-            _ => last_lines(&self.registry, &engine, &container.id, &self.shutdown).await,
+            _ => {
+                super::log_tail::last_lines(&self.registry, &engine, &container.id, &self.shutdown)
+                    .await
+            }
         };
         Some(ContainerAlert {
             engine,
@@ -354,51 +355,5 @@ impl Completer {
             at,
             log,
         })
-    }
-}
-
-/// The container's last [`LOG_LINES`] lines (empty when they cannot be read in time).
-async fn last_lines(
-    registry: &Registry,
-    engine: &str,
-    id: &str,
-    shutdown: &Shutdown,
-) -> Vec<String> {
-    let query = LogQuery {
-        tail: Tail::Last(LOG_LINES as u64),
-        ..LogQuery::default()
-    };
-    let mut kept = Kept::default();
-    let mut follow = Follow::new(registry.clone(), engine, id, query);
-    let read = follow.run(&mut kept, shutdown.clone());
-    if tokio::time::timeout(COMPLETE_TIMEOUT, read).await.is_err() {
-        return Vec::new();
-    }
-    let mut joiner = Joiner::default();
-    let mut lines = Vec::new();
-    for message in &kept.0 {
-        joiner.push(message, |l| lines.push(l.line));
-    }
-    joiner.finish(|l| lines.push(l.line));
-    if lines.len() > LOG_LINES {
-        lines.drain(..lines.len() - LOG_LINES);
-    }
-    for line in &mut lines {
-        crate::container::cap_text(line, LOG_LINE_BYTES);
-    }
-    lines
-}
-
-#[derive(Default)]
-struct Kept(Vec<Message>);
-
-impl Sink for Kept {
-    fn message(&mut self, message: Message) -> std::io::Result<()> {
-        self.0.push(message);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }

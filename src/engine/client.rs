@@ -48,13 +48,22 @@ pub struct EngineClient {
     kind: EngineKind,
     version: String,
     api_version: (u32, u32),
+    /// An `ssh://` engine's SSH connection, which `endpoint` (its local socket) goes through;
+    /// it lives as long as the client and its clones (one session's).
+    tunnel: Option<std::sync::Arc<super::ssh::Tunnel>>,
 }
+
+/// How long an SSH connection may take to come up (within the watcher's ping timeout).
+const TUNNEL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
 
 impl EngineClient {
     /// Connects: one `GET /_ping`, whose headers give the API version, the kind and the
     /// engine version (about 1 ms; Podman's `/version` takes ~700 ms, which would be paid on
     /// every reconnect). Engines too old to send `Api-Version` on ping are asked `/version`.
     pub async fn connect(id: &str, endpoint: &Endpoint) -> Result<Self, EngineError> {
+        if let Endpoint::Ssh(target) = endpoint {
+            return Self::connect_over_ssh(id, endpoint, target).await;
+        }
         let ping = super::http::ping(endpoint).await?;
         let Some(server) = ping.api_version.as_deref().and_then(parse_api_version) else {
             return Self::connect_with_version(id, endpoint).await;
@@ -77,7 +86,36 @@ impl EngineClient {
             },
             version: ping.version.unwrap_or_default(),
             api_version,
+            tunnel: None,
         })
+    }
+
+    /// Opens the engine's SSH connection and connects through its local socket. A failure
+    /// there is explained by what `ssh` said (the remote socket absent); the local socket itself
+    /// refusing means the SSH connection ended, which is transient.
+    async fn connect_over_ssh(
+        id: &str,
+        endpoint: &Endpoint,
+        target: &super::endpoint::SshTarget,
+    ) -> Result<Self, EngineError> {
+        let tunnel = super::ssh::Tunnel::open(target, endpoint, TUNNEL_TIMEOUT).await?;
+        let local = tunnel.local();
+        match Box::pin(Self::connect(id, &local)).await {
+            Ok(mut client) => {
+                client.tunnel = Some(std::sync::Arc::new(tunnel));
+                Ok(client)
+            }
+            Err(e) => match tunnel.explain(endpoint, target).await {
+                Some(better) => Err(better),
+                None if e.kind() == super::error::FailureKind::NotRunning => {
+                    Err(EngineError::Transient {
+                        endpoint: endpoint.clone(),
+                        detail: format!("the SSH connection to {} ended", target.host),
+                    })
+                }
+                None => Err(e),
+            },
+        }
     }
 
     /// Connects through `/version`, negotiating by hand: bollard puts a version in every path and
@@ -124,6 +162,7 @@ impl EngineClient {
                         },
                         version: v.version.unwrap_or_default(),
                         api_version,
+                        tunnel: None,
                     });
                 }
                 Err(err) => {
@@ -271,6 +310,7 @@ fn open(endpoint: &Endpoint, (major, minor): (u32, u32)) -> Result<Docker, Engin
                 detail: "named pipes exist only on Windows".to_owned(),
             })
         }
+        Endpoint::Ssh(_) => return Err(through_tunnel(endpoint)),
     };
     result.map_err(|e| EngineError::from_bollard(endpoint, &e))
 }
@@ -291,6 +331,15 @@ fn minimum_named_in(message: &str) -> Option<(u32, u32)> {
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
     parse_api_version(token.trim_end_matches('.'))
+}
+
+/// An `ssh://` endpoint is reached through the [`super::ssh::Tunnel`] its watcher opens, never
+/// directly.
+pub(super) fn through_tunnel(endpoint: &Endpoint) -> EngineError {
+    EngineError::Unsupported {
+        endpoint: endpoint.clone(),
+        detail: "an ssh:// engine is reached through its watcher's SSH connection".to_owned(),
+    }
 }
 
 #[cfg(test)]

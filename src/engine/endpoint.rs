@@ -17,12 +17,26 @@ pub enum Endpoint {
     Tcp(String),
     /// A Windows named pipe (`npipe:////./pipe/docker_engine`), stored as `//./pipe/NAME`.
     NamedPipe(String),
+    /// An engine on another machine, over the system's OpenSSH (`crate::engine::ssh`).
+    Ssh(Box<SshTarget>),
+}
+
+/// `ssh://[user@]host[:port][/path/to/socket]`: without a path, the remote Docker is reached as
+/// the Docker CLI does (`docker system dial-stdio`); with one (Podman's form), that unix socket
+/// is forwarded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SshTarget {
+    pub user: Option<String>,
+    /// A host name, an address, or a `Host` alias of the ssh config.
+    pub host: String,
+    pub port: Option<u16>,
+    pub socket: Option<String>,
 }
 
 /// Why a string is not an endpoint.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EndpointParseError {
-    #[error("unsupported endpoint scheme in {0:?}: expected unix://, tcp:// or npipe://")]
+    #[error("unsupported endpoint scheme in {0:?}: expected unix://, tcp://, npipe:// or ssh://")]
     UnsupportedScheme(String),
     #[error("endpoint {0:?} has an empty address")]
     Empty(String),
@@ -49,6 +63,9 @@ impl FromStr for Endpoint {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
+        if let Some(rest) = s.strip_prefix("ssh://") {
+            return ssh_target(s, rest).map(|t| Self::Ssh(Box::new(t)));
+        }
         if s.split("://")
             .nth(1)
             .is_some_and(|rest| rest.split('/').next().unwrap_or_default().contains('@'))
@@ -91,12 +108,71 @@ impl FromStr for Endpoint {
     }
 }
 
+/// The part of `ssh://…` after the scheme. A user name is no secret, a password is: `user:pw@`
+/// is refused (OpenSSH takes keys and the agent; Skiff never handles a password).
+fn ssh_target(s: &str, rest: &str) -> Result<SshTarget, EndpointParseError> {
+    let (authority, socket) = match rest.find('/') {
+        Some(i) => (&rest[..i], Some(rest[i..].to_owned())),
+        None => (rest, None),
+    };
+    let (user, hostport) = match authority.rsplit_once('@') {
+        Some((user, _)) if user.contains(':') => {
+            return Err(EndpointParseError::Credentials(redact(s)))
+        }
+        Some((user, host)) => (Some(user.to_owned()), host),
+        None => (None, authority),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((host, port)) if !host.contains(']') || host.ends_with(']') => match port.parse() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => return Err(EndpointParseError::MissingPort(s.to_owned())),
+        },
+        _ => (hostport, None),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() || user.as_deref() == Some("") {
+        return Err(EndpointParseError::Empty(s.to_owned()));
+    }
+    // Anything that would reach ssh's command line as an option is refused.
+    if host.starts_with('-') || user.as_deref().is_some_and(|u| u.starts_with('-')) {
+        return Err(EndpointParseError::UnsupportedScheme(s.to_owned()));
+    }
+    Ok(SshTarget {
+        user,
+        host: host.to_owned(),
+        port,
+        socket: socket.filter(|p| p.len() > 1),
+    })
+}
+
+impl fmt::Display for SshTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ssh://")?;
+        if let Some(user) = &self.user {
+            write!(f, "{user}@")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]", self.host)?;
+        } else {
+            f.write_str(&self.host)?;
+        }
+        if let Some(port) = self.port {
+            write!(f, ":{port}")?;
+        }
+        if let Some(socket) = &self.socket {
+            f.write_str(socket)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unix(path) => write!(f, "unix://{}", path.display()),
             Self::Tcp(addr) => write!(f, "tcp://{addr}"),
             Self::NamedPipe(pipe) => write!(f, "npipe://{pipe}"),
+            Self::Ssh(target) => target.fmt(f),
         }
     }
 }
@@ -163,11 +239,14 @@ mod tests {
     }
 
     #[test]
-    fn the_three_schemes_round_trip() {
+    fn the_four_schemes_round_trip() {
         for s in [
             "unix:///run/podman/podman.sock",
             "tcp://127.0.0.1:2375",
             "npipe:////./pipe/docker_engine",
+            "ssh://dev@build-box:2222/run/user/1000/podman/podman.sock",
+            "ssh://build-box",
+            "ssh://[::1]:22",
         ] {
             let e: Endpoint = s.parse().unwrap();
             assert_eq!(e.to_string(), s);
@@ -186,8 +265,20 @@ mod tests {
     #[test]
     fn bad_endpoints_say_what_is_wrong() {
         assert!(matches!(
-            "ssh://host".parse::<Endpoint>(),
+            "ftp://host".parse::<Endpoint>(),
             Err(EndpointParseError::UnsupportedScheme(_))
+        ));
+        assert!(matches!(
+            "ssh://dev:secret@host".parse::<Endpoint>(),
+            Err(EndpointParseError::Credentials(t)) if !t.contains("secret")
+        ));
+        assert!(matches!(
+            "ssh://-oProxyCommand=x".parse::<Endpoint>(),
+            Err(EndpointParseError::UnsupportedScheme(_))
+        ));
+        assert!(matches!(
+            "ssh://host:port".parse::<Endpoint>(),
+            Err(EndpointParseError::MissingPort(_))
         ));
         assert!(matches!(
             "unix://relative.sock".parse::<Endpoint>(),
@@ -211,5 +302,19 @@ mod tests {
         assert_eq!(id("unix:///var/run/docker.sock"), "docker");
         assert_eq!(id("npipe:////./pipe/docker_engine"), "docker");
         assert_eq!(id("tcp://10.0.0.1:2375"), "engine");
+        assert_eq!(
+            id("ssh://dev@box/run/user/1000/podman/podman.sock"),
+            "podman"
+        );
+        let ssh: Endpoint = "ssh://dev@box:2222".parse().unwrap();
+        assert_eq!(
+            ssh,
+            Endpoint::Ssh(Box::new(SshTarget {
+                user: Some("dev".into()),
+                host: "box".into(),
+                port: Some(2222),
+                socket: None
+            }))
+        );
     }
 }

@@ -91,6 +91,18 @@ pub enum EngineError {
     /// stopped or paused container): its own words, for the user.
     #[error("{endpoint}: {message}")]
     Conflict { endpoint: Endpoint, message: String },
+    /// An SSH connection failed; `ssh`'s words classified (`crate::engine::ssh`).
+    #[error("{}: {}", .0.endpoint, .0.detail)]
+    Ssh(Box<SshFailure>),
+}
+
+/// An SSH connection's failure, as `crate::engine::ssh` classified it.
+#[derive(Debug)]
+pub struct SshFailure {
+    pub endpoint: Endpoint,
+    pub kind: FailureKind,
+    pub detail: String,
+    pub remedy: Option<String>,
 }
 
 /// What the UI and the CLI's JSON lines receive: `{kind, message, remedy}`.
@@ -116,6 +128,7 @@ impl EngineError {
                 FailureKind::Protocol
             }
             Self::Transient { .. } => FailureKind::Transient,
+            Self::Ssh(f) => f.kind,
         }
     }
 
@@ -131,6 +144,7 @@ impl EngineError {
             | Self::Transient { endpoint, .. }
             | Self::NotFound { endpoint, .. }
             | Self::Conflict { endpoint, .. } => endpoint,
+            Self::Ssh(f) => &f.endpoint,
         }
     }
 
@@ -159,6 +173,7 @@ impl EngineError {
             Self::Unsupported { .. } => Some(
                 "Use a unix:// or tcp:// endpoint for this engine on this system".to_owned(),
             ),
+            Self::Ssh(f) => f.remedy.clone(),
             Self::Protocol { .. }
             | Self::Transient { .. }
             | Self::NotFound { .. }

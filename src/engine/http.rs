@@ -283,6 +283,7 @@ where
                 .map_err(io_err)?;
             handshake(endpoint, stream).await
         }
+        Endpoint::Ssh(_) => Err(super::client::through_tunnel(endpoint)),
         #[allow(unreachable_patterns)]
         _ => Err(EngineError::Unsupported {
             endpoint: endpoint.clone(),

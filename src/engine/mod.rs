@@ -26,14 +26,15 @@ pub mod listing;
 pub mod logs;
 pub mod podman_service;
 pub mod session;
+pub mod ssh;
 pub mod stats;
 
 pub use actions::{Action, ActionError, ActionErrorKind, CallError, EngineActions};
 pub use client::{EngineClient, EngineKind};
 pub use discovery::{discover, DiscoveredEngine, DiscoverySource};
 pub use docker_actions::DockerActions;
-pub use endpoint::{Endpoint, EndpointParseError};
-pub use error::{EngineError, ErrorInfo, FailureKind};
+pub use endpoint::{Endpoint, EndpointParseError, SshTarget};
+pub use error::{EngineError, ErrorInfo, FailureKind, SshFailure};
 pub use exec::{ExecSpec, RunState, TermSize};
 pub use listing::{list_everywhere, ContainerList, EngineFailure};
 pub use logs::{ByteStream, Framing, LogBody, LogQuery, Tail};

@@ -14,6 +14,7 @@ use super::IpcError;
 use crate::objects::actions::{DiskUse, PruneReport, PruneTarget, PullProgress};
 use crate::objects::pods::PodAction;
 use crate::objects::Kind;
+use crate::registry::ContainerAlert;
 use crate::registry::{Action, ActionError, ActionOutcome, Delta, EventRecord, Snapshot};
 use crate::settings::Settings;
 use crate::watcher::EngineStatus;
@@ -302,11 +303,7 @@ fn object_commands(cfg: &Config) -> Vec<CommandSpec> {
             ],
             ts::<()>(cfg),
         ),
-        cmd(
-            "container_alerts",
-            vec![],
-            ts::<Vec<crate::registry::ContainerAlert>>(cfg),
-        ),
+        cmd("container_alerts", vec![], ts::<Vec<ContainerAlert>>(cfg)),
         cmd("clear_container_alerts", vec![], ts::<()>(cfg)),
         cmd(
             "project_action",
@@ -331,10 +328,7 @@ pub fn event_specs(cfg: &Config) -> Vec<(&'static str, String)> {
             events::OBJECTS_DELTA,
             ts::<crate::registry::objects::ObjectDelta>(cfg),
         ),
-        (
-            events::CONTAINER_ALERT,
-            ts::<crate::registry::ContainerAlert>(cfg),
-        ),
+        (events::CONTAINER_ALERT, ts::<ContainerAlert>(cfg)),
     ]
 }
 

@@ -36,7 +36,7 @@ pub(super) async fn open_session(
     };
     let stream = tokio::time::timeout(
         config.ping_timeout,
-        EventStream::open(&spec.endpoint, &client.api_version(), &query),
+        EventStream::open(client.endpoint(), &client.api_version(), &query),
     )
     .await
     .map_err(|_| timed_out("/events", config.ping_timeout))??;

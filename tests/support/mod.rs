@@ -416,4 +416,5 @@ pub mod registry {
 pub mod cluster;
 pub mod proxy;
 pub mod sink;
+pub mod sshd;
 pub mod watch;

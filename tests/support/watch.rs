@@ -14,6 +14,15 @@ pub struct Watch {
 
 impl Watch {
     pub fn start(args: &[&str], config_dir: &std::path::Path) -> Self {
+        Self::start_with(args, config_dir, &[])
+    }
+
+    /// [`Watch::start`] with more environment variables.
+    pub fn start_with(
+        args: &[&str],
+        config_dir: &std::path::Path,
+        env: &[(&str, &std::path::Path)],
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_skiff"))
             .arg("watch")
             .arg("--json")
@@ -22,6 +31,7 @@ impl Watch {
             // The crash watch's record and lock: the test's own, kept across watches.
             .env("SKIFF_DATA_DIR", config_dir.join("data"))
             .env_remove("SKIFF_HOST")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

@@ -1,0 +1,178 @@
+//! Remote engines over SSH, against Debian's `openssh-server` on loopback with its own host key,
+//! authorized key, ssh config and `known_hosts`; the throwaway engines reached only through it.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use support::sshd::{Sshd, HOST};
+use support::watch::Watch;
+use support::{skiff_command, Kind, TestEngine};
+
+fn skiff_via(config: &Path, args: &[&str]) -> Output {
+    skiff_command()
+        .env("SKIFF_SSH_CONFIG", config)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `skiff ps -a` names, sorted.
+fn names(out: &Output) -> Vec<String> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut names: Vec<String> = rows
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn ps_over_ssh_equals_the_engines(kind: Kind, dial_stdio: bool) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    let Some(sshd) = Sshd::start(Some(engine.host())) else {
+        return;
+    };
+    engine.create("far-one", true);
+    engine.create("far-two", false);
+    let url = if dial_stdio {
+        format!("ssh://{HOST}")
+    } else {
+        format!("ssh://{HOST}{}", engine.socket_path().display())
+    };
+    let out = skiff_via(
+        &sshd.config("ssh_config"),
+        &["ps", "-a", "--json", "--host", &url],
+    );
+    let mut theirs: Vec<String> = engine.ps_all().into_iter().map(|(_, n)| n).collect();
+    theirs.sort();
+    assert_eq!(names(&out), theirs);
+}
+
+#[test]
+fn ps_over_ssh_equals_podmans_ps() {
+    ps_over_ssh_equals_the_engines(Kind::Podman, false);
+}
+
+#[test]
+fn ps_over_ssh_equals_dockers_ps() {
+    ps_over_ssh_equals_the_engines(Kind::Docker, false);
+}
+
+#[test]
+fn ps_over_ssh_reaches_docker_as_its_cli_does() {
+    ps_over_ssh_equals_the_engines(Kind::Docker, true);
+}
+
+#[test]
+fn ssh_failures_say_what_to_do() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let Some(sshd) = Sshd::start(None) else {
+        return;
+    };
+    let url = format!("ssh://{HOST}{}", engine.socket_path().display());
+    let stderr = |config: &str, url: &str| {
+        let out = skiff_via(&sshd.config(config), &["ps", "--host", url]);
+        assert_eq!(out.status.code(), Some(1), "{config}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let unknown = stderr("unknown_host_config", &url);
+    assert!(unknown.contains("host key"), "{unknown}");
+    assert!(
+        unknown.contains("empty_known_hosts"),
+        "names the file: {unknown}"
+    );
+    let wrong = stderr("wrong_key_config", &url);
+    assert!(wrong.contains("refused the SSH authentication"), "{wrong}");
+    let absent = stderr(
+        "ssh_config",
+        &format!("ssh://{HOST}/nonexistent/podman.sock"),
+    );
+    assert!(absent.contains("does not exist"), "{absent}");
+}
+
+#[test]
+fn a_watch_over_ssh_survives_the_server_going_away() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let Some(mut sshd) = Sshd::start(None) else {
+        return;
+    };
+    let config = tempfile::tempdir().unwrap();
+    let url = format!("ssh://{HOST}{}", engine.socket_path().display());
+    let ssh_config = sshd.config("ssh_config");
+    let mut w = Watch::start_with(
+        &["--host", &url],
+        config.path(),
+        &[("SKIFF_SSH_CONFIG", &ssh_config)],
+    );
+    w.wait("connected", |l| {
+        l["type"] == "engine" && l["state"] == "connected"
+    });
+    w.wait("the first relist", |l| {
+        l["type"] == "resync" && l["phase"] == "done"
+    });
+    engine.create("seen-live", true);
+    w.wait("a new container", |l| {
+        l["type"] == "container" && l["container"]["name"] == "seen-live"
+    });
+    sshd.kill();
+    let down = w.wait("reconnecting", |l| {
+        l["type"] == "engine" && l["state"] == "reconnecting"
+    });
+    assert_eq!(down["error"]["kind"], "transient", "{down}");
+    engine.create("made-meanwhile", false);
+    std::thread::sleep(Duration::from_secs(1));
+    sshd.resume();
+    w.wait("back", |l| {
+        l["type"] == "engine" && l["state"] == "connected"
+    });
+    w.wait("the change made meanwhile", |l| {
+        l["type"] == "container" && l["container"]["name"] == "made-meanwhile"
+    });
+    let attempts = w
+        .seen
+        .iter()
+        .filter(|l| l["type"] == "engine" && l["state"] == "reconnecting")
+        .count();
+    assert!(attempts < 20, "backoff, not a storm: {attempts} attempts");
+}
+
+#[test]
+fn a_refused_key_is_not_retried_on_a_timer() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let Some(sshd) = Sshd::start(None) else {
+        return;
+    };
+    let config = tempfile::tempdir().unwrap();
+    let url = format!("ssh://{HOST}{}", engine.socket_path().display());
+    let wrong = sshd.config("wrong_key_config");
+    let mut w = Watch::start_with(
+        &["--host", &url],
+        config.path(),
+        &[("SKIFF_SSH_CONFIG", &wrong)],
+    );
+    let refused = w.wait("refused", |l| {
+        l["type"] == "engine" && l["error"]["kind"] == "permission_denied"
+    });
+    assert_eq!(refused["retry_in_ms"], serde_json::Value::Null, "{refused}");
+    let more = w.lines_for(Duration::from_secs(3));
+    assert!(
+        more.iter().all(|l| l["type"] != "engine"),
+        "no attempts on a timer: {more:#?}"
+    );
+}
