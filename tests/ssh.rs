@@ -176,3 +176,51 @@ fn a_refused_key_is_not_retried_on_a_timer() {
         "no attempts on a timer: {more:#?}"
     );
 }
+
+#[test]
+fn the_current_docker_context_is_watched_and_says_where_it_came_from() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let Some(sshd) = Sshd::start(None) else {
+        return;
+    };
+    let docker = tempfile::tempdir().unwrap();
+    let meta = docker.path().join("contexts/meta/0123");
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        docker.path().join("config.json"),
+        r#"{"currentContext":"far"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        format!(
+            r#"{{"Name":"far","Endpoints":{{"docker":{{"Host":"ssh://{HOST}{}"}}}}}}"#,
+            engine.socket_path().display()
+        ),
+    )
+    .unwrap();
+    let out = skiff_command()
+        .env("SKIFF_SSH_CONFIG", sshd.config("ssh_config"))
+        .env("DOCKER_CONFIG", docker.path())
+        .env("XDG_CONFIG_HOME", docker.path())
+        .env("XDG_RUNTIME_DIR", docker.path())
+        .env_remove("DOCKER_HOST")
+        .env_remove("CONTAINER_HOST")
+        .env_remove("SKIFF_HOST")
+        .args(["engines", "--json"])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let far = rows
+        .iter()
+        .find(|r| r["engine"] == "far")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(far["source"], "docker_context", "{far}");
+    assert_eq!(far["state"], "connected", "{far}");
+    assert!(
+        far["endpoint"].as_str().unwrap().starts_with("ssh://"),
+        "{far}"
+    );
+}

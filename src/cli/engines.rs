@@ -12,6 +12,17 @@ pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow:
     let statuses = registry.snapshot().engines;
     drop(trigger);
 
+    // Where each engine came from (a flag, the settings, the environment, a Docker context, a
+    // Podman connection, a well-known socket); Kubernetes contexts say `kubeconfig`.
+    let source = |id: &str| {
+        plan.targets
+            .engines
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| serde_json::to_value(e.source).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "kubeconfig".to_owned())
+    };
     let all_connected = statuses.len() == plan.targets.len()
         && statuses.iter().all(|s| s.state == EngineState::Connected);
     if json {
@@ -21,6 +32,7 @@ pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow:
             line["endpoint"] = s.endpoint.clone().into();
             line["kind"] = serde_json::to_value(s.kind)?;
             line["version"] = s.version.clone().into();
+            line["source"] = source(&s.engine).into();
             line.as_object_mut().map(|o| o.shift_remove("type"));
             rows.push(line);
         }
@@ -29,8 +41,8 @@ pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow:
     } else {
         writeln!(
             out,
-            "{:<16} {:<10} {:<14} {:<13} ENDPOINT / DETAIL",
-            "ENGINE", "KIND", "VERSION", "STATE"
+            "{:<16} {:<10} {:<14} {:<13} {:<17} ENDPOINT / DETAIL",
+            "ENGINE", "KIND", "VERSION", "STATE", "SOURCE"
         )?;
         for s in &statuses {
             let detail = match &s.state {
@@ -41,11 +53,12 @@ pub(super) async fn run(plan: &Plan, json: bool, out: &mut dyn Write) -> anyhow:
             };
             writeln!(
                 out,
-                "{:<16} {:<10} {:<14} {:<13} {detail}",
+                "{:<16} {:<10} {:<14} {:<13} {:<17} {detail}",
                 s.engine,
                 s.kind.map(|k| k.to_string()).unwrap_or_default(),
                 s.version.clone().unwrap_or_default(),
                 s.state.name(),
+                source(&s.engine),
             )?;
         }
     }

@@ -11,7 +11,9 @@
 //! 3. `DOCKER_HOST`, then `CONTAINER_HOST` (Podman's equivalent). Configured and environment
 //!    endpoints are kept even while their socket is absent: the user asked for them, so they show
 //!    as "not running" rather than vanish.
-//! 4. Well-known sockets of the platform, kept only when they exist:
+//! 4. The current Docker context and the default Podman system connection (`configured`),
+//!    named after them; kept like the entries above.
+//! 5. Well-known sockets of the platform, kept only when they exist:
 //!    - Linux: rootless Podman (`$XDG_RUNTIME_DIR/podman/podman.sock`), rootful Podman
 //!      (`/run/podman/podman.sock`), Docker Desktop for Linux (`~/.docker/desktop/docker.sock`),
 //!      Docker (`/var/run/docker.sock`).
@@ -36,7 +38,7 @@ use super::Endpoint;
 pub struct EndpointSetting {
     /// The engine id shown everywhere (e.g. `lab-docker`).
     pub name: String,
-    /// `unix:///path`, `tcp://host:port` or `npipe:////./pipe/NAME`.
+    /// `unix:///path`, `tcp://host:port`, `npipe:////./pipe/NAME` or `ssh://[user@]host[:port][/socket]`.
     pub url: String,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -77,27 +79,39 @@ pub struct DiscoveryContext {
     pub runtime_dir: Option<PathBuf>,
     /// `$TMPDIR` on macOS, where `podman machine` puts its API socket.
     pub tmp_dir: Option<PathBuf>,
+    /// Where Docker's contexts and Podman's connections are configured.
+    pub tools: super::configured::ToolDirs,
 }
 
 impl DiscoveryContext {
     /// Reads the current process's environment.
     #[must_use]
     pub fn current() -> Self {
-        let vars: HashMap<String, String> =
-            ["DOCKER_HOST", "CONTAINER_HOST", "XDG_RUNTIME_DIR", "TMPDIR"]
-                .into_iter()
-                .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_owned(), v)))
-                .collect();
+        let vars: HashMap<String, String> = [
+            "DOCKER_HOST",
+            "CONTAINER_HOST",
+            "XDG_RUNTIME_DIR",
+            "TMPDIR",
+            "DOCKER_CONFIG",
+            "DOCKER_CONTEXT",
+            "XDG_CONFIG_HOME",
+        ]
+        .into_iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_owned(), v)))
+        .collect();
         let runtime_dir = vars
             .get("XDG_RUNTIME_DIR")
             .map(PathBuf::from)
             .or_else(|| current_uid().map(|uid| PathBuf::from(format!("/run/user/{uid}"))));
+        let home = dirs::home_dir();
+        let tools = super::configured::ToolDirs::from_vars(&vars, home.as_deref());
         Self {
             os: Os::current(),
             tmp_dir: vars.get("TMPDIR").map(PathBuf::from),
-            home: dirs::home_dir(),
+            home,
             runtime_dir,
             vars,
+            tools,
         }
     }
 }
@@ -122,6 +136,10 @@ pub enum DiscoverySource {
     Settings,
     DockerHostEnv,
     ContainerHostEnv,
+    /// The current Docker context (or one switched on in Settings).
+    DockerContext,
+    /// The default Podman system connection.
+    PodmanConnection,
     WellKnown,
 }
 
@@ -247,6 +265,12 @@ pub fn candidates(ctx: &DiscoveryContext, configured: &[EndpointSetting]) -> Vec
             Err(err) => tracing::warn!(%var, %err, "ignoring engine address from the environment"),
         }
     }
+    out.extend(
+        super::configured::configured_engines(&ctx.tools)
+            .into_iter()
+            .filter(|c| c.current)
+            .map(|c| c.engine),
+    );
     for (id, endpoint) in well_known(ctx) {
         out.push(DiscoveredEngine {
             id: id.to_owned(),
@@ -385,7 +409,40 @@ mod tests {
             home: Some(home.to_path_buf()),
             runtime_dir: Some(home.join("run")),
             tmp_dir: Some(home.join("tmp")),
+            tools: crate::engine::configured::ToolDirs {
+                docker: Some(home.join(".docker")),
+                docker_context: None,
+                containers: Some(home.join(".config/containers")),
+            },
         }
+    }
+
+    #[test]
+    fn the_current_docker_context_comes_after_the_environment_and_before_sockets() {
+        let home = tempfile::tempdir().unwrap();
+        let h = home.path();
+        std::fs::create_dir_all(h.join(".docker/contexts/meta/x")).unwrap();
+        std::fs::write(h.join(".docker/config.json"), r#"{"currentContext":"lab"}"#).unwrap();
+        std::fs::write(
+            h.join(".docker/contexts/meta/x/meta.json"),
+            r#"{"Name":"lab","Endpoints":{"docker":{"Host":"ssh://me@lab"}}}"#,
+        )
+        .unwrap();
+        let mut c = ctx(Os::Linux, h);
+        c.vars
+            .insert("DOCKER_HOST".into(), "tcp://10.0.0.1:2375".into());
+        touch(&h.join("run/podman/podman.sock"));
+        let found = discover(&[], &c, &[]);
+        let ids: Vec<(&str, DiscoverySource)> =
+            found.iter().map(|e| (e.id.as_str(), e.source)).collect();
+        assert_eq!(
+            ids,
+            [
+                ("engine", DiscoverySource::DockerHostEnv),
+                ("lab", DiscoverySource::DockerContext),
+                ("podman", DiscoverySource::WellKnown)
+            ]
+        );
     }
 
     fn touch(path: &Path) {

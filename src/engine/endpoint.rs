@@ -31,6 +31,8 @@ pub struct SshTarget {
     pub host: String,
     pub port: Option<u16>,
     pub socket: Option<String>,
+    /// A key file to use (`ssh -i`), from a Podman connection; not part of the address.
+    pub identity: Option<String>,
 }
 
 /// Why a string is not an endpoint.
@@ -142,6 +144,7 @@ fn ssh_target(s: &str, rest: &str) -> Result<SshTarget, EndpointParseError> {
         host: host.to_owned(),
         port,
         socket: socket.filter(|p| p.len() > 1),
+        identity: None,
     })
 }
 
@@ -313,7 +316,8 @@ mod tests {
                 user: Some("dev".into()),
                 host: "box".into(),
                 port: Some(2222),
-                socket: None
+                socket: None,
+                identity: None,
             }))
         );
     }

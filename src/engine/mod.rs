@@ -13,6 +13,7 @@
 
 pub mod actions;
 pub mod client;
+pub mod configured;
 pub mod detach;
 pub mod discovery;
 pub mod docker_actions;

@@ -209,6 +209,9 @@ fn base(target: &SshTarget) -> Command {
     if let Some(user) = &target.user {
         command.arg("-l").arg(user);
     }
+    if let Some(identity) = &target.identity {
+        command.arg("-i").arg(identity);
+    }
     command
 }
 

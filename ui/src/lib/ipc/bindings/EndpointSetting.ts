@@ -9,6 +9,6 @@ export type EndpointSetting = {
  */
 name: string, 
 /**
- * `unix:///path`, `tcp://host:port` or `npipe:////./pipe/NAME`.
+ * `unix:///path`, `tcp://host:port`, `npipe:////./pipe/NAME` or `ssh://[user@]host[:port][/socket]`.
  */
 url: string, enabled: boolean, };
