@@ -24,7 +24,6 @@ pub fn forward(
             Feed::Delta(delta) => app.emit(events::CONTAINERS_DELTA, delta),
             Feed::Object(delta) => app.emit(events::OBJECTS_DELTA, delta),
             Feed::Alert(alert) => app.emit(events::CONTAINER_ALERT, alert),
-            Feed::Happened(_) => Ok(()),
             // The window resyncs from a snapshot of its own (the UI's gap handling).
             Feed::Resync { missed, .. } => app.emit(events::CONTAINERS_LAGGED, missed),
         };

@@ -129,7 +129,7 @@ impl Consumer for Tray {
     fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
         match feed {
             Feed::Engine(_) | Feed::Resync { .. } => refresh(&self.app, &self.registry),
-            Feed::Object(_) | Feed::Happened(_) => {}
+            Feed::Object(_) => {}
             Feed::Alert(alert) => {
                 if let Some(line) = self.app.try_state::<AlertLine>() {
                     let _ = line.0.set_text(skiff::crash_watch::words::line(&alert));

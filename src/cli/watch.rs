@@ -24,13 +24,9 @@ pub(super) async fn run(
                     Feed::Delta(delta) => vec![delta_line(&delta)],
                     Feed::Object(delta) => vec![object_line(&delta)],
                     Feed::Alert(alert) => vec![alert_line(&alert)],
-                    Feed::Happened(_) => Vec::new(),
                     // Fell behind: the whole current set as a resync instead of a list with holes.
                     Feed::Resync { snapshot, .. } => snapshot_lines(&snapshot),
                 };
-                if lines.is_empty() {
-                    return Ok(Handled::Ok);
-                }
                 for line in lines {
                     serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;

@@ -13,12 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use super::record::{Record, Seen};
 use super::rules::{Finding, Rules};
-use crate::registry::{AlertRule, ContainerAlert, Delta, Feed, Handled, HandlerMetrics, Registry};
+use crate::registry::{
+    AlertRule, ContainerAlert, Delta, Handled, HandlerMetrics, Happening, Registry, RegistryEvent,
+};
 use crate::settings::AlertSettings;
 use crate::shutdown::Shutdown;
 
@@ -91,10 +93,9 @@ pub fn start(
         path: owned.clone(),
         save_due: None,
     };
-    let consuming = registry.consume("crash-watch", shutdown.clone(), handler);
-    tokio::spawn(async move {
-        let _ = consuming.await;
-    });
+    // Subscribed here, before the sources start: the first relist is seen.
+    let (feed, events) = (registry.subscribe(), registry.subscribe_happenings());
+    tokio::spawn(handler.run(feed, events, shutdown.clone()));
     let completer = Completer {
         registry: registry.clone(),
         switches,
@@ -185,56 +186,85 @@ impl Drop for Handler {
     }
 }
 
-impl crate::registry::Consumer for Handler {
-    type Error = std::convert::Infallible;
-
-    fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
-        let handled = match feed {
-            Feed::Happened(h) => {
-                let found = self
-                    .rules
-                    .event(&h.engine, &h.event, h.replayed, Instant::now());
-                self.changed();
-                self.looked();
-                self.raise(found)
-            }
-            Feed::Delta(Delta {
-                engine,
-                change: crate::registry::Change::ResyncDone { .. },
-                ..
-            }) => {
-                let rows = self.registry.snapshot().containers;
-                self.relisted(&engine, &rows);
-                self.looked();
-                Handled::Ok
-            }
-            Feed::Resync { snapshot, .. } => {
-                for engine in snapshot.revs.keys() {
-                    self.relisted(engine, &snapshot.containers);
+impl Handler {
+    /// Runs until `shutdown`: container events (their own channel), relists (the fan-out), and
+    /// the decisions held, in one task; the record's last changes are written at the end.
+    async fn run(
+        mut self,
+        mut feed: broadcast::Receiver<RegistryEvent>,
+        mut events: broadcast::Receiver<Happening>,
+        shutdown: Shutdown,
+    ) {
+        let metrics = self.registry.handler("crash-watch");
+        let ended = shutdown.wait();
+        tokio::pin!(ended);
+        loop {
+            let wake_at = [self.rules.next_due(), self.save_due]
+                .into_iter()
+                .flatten()
+                .min();
+            let handled = tokio::select! {
+                () = &mut ended => break,
+                () = tokio::time::sleep_until(wake_at.unwrap_or_else(Instant::now)), if wake_at.is_some() => {
+                    self.wake()
                 }
-                self.looked();
-                Handled::Ok
+                event = events.recv() => match event {
+                    Ok(h) => {
+                        let found = self.rules.event(&h.engine, &h.event, h.replayed, Instant::now());
+                        self.changed();
+                        self.looked();
+                        self.raise(found)
+                    }
+                    // Events were missed: the rules go by the rows until the next relist.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        metrics.resynced();
+                        self.relisted_all(&self.registry.snapshot());
+                        Handled::Failed
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                item = feed.recv() => match item {
+                    Ok(RegistryEvent::Delta(Delta {
+                        engine,
+                        change: crate::registry::Change::ResyncDone { .. },
+                        ..
+                    })) => {
+                        let rows = self.registry.snapshot().containers;
+                        self.relisted(&engine, &rows);
+                        self.looked();
+                        Handled::Ok
+                    }
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        self.relisted_all(&self.registry.snapshot());
+                        Handled::Ok
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            if handled == Handled::Failed {
+                metrics.error();
             }
-            _ => Handled::Ok,
-        };
-        Ok(handled)
+            metrics.queued(events.len());
+            metrics.handled(None);
+        }
     }
 
-    fn wake_at(&self) -> Option<Instant> {
-        [self.rules.next_due(), self.save_due]
-            .into_iter()
-            .flatten()
-            .min()
+    fn relisted_all(&mut self, snapshot: &crate::registry::Snapshot) {
+        for engine in snapshot.revs.keys() {
+            self.relisted(engine, &snapshot.containers);
+        }
+        self.looked();
     }
 
-    fn wake(&mut self) -> Result<Handled, Self::Error> {
+    fn wake(&mut self) -> Handled {
         let now = Instant::now();
         let found = self.rules.due(now);
         let handled = self.raise(found);
         if self.save_due.is_some_and(|t| t <= now) {
             self.save();
         }
-        Ok(handled)
+        handled
     }
 }
 

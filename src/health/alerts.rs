@@ -300,7 +300,7 @@ impl Consumer for Alerts {
         let now = Instant::now();
         let alerts: Vec<Alert> = match feed {
             Feed::Engine(status) => self.policy.engine(&status, now).into_iter().collect(),
-            Feed::Delta(_) | Feed::Object(_) | Feed::Happened(_) | Feed::Alert(_) => Vec::new(),
+            Feed::Delta(_) | Feed::Object(_) | Feed::Alert(_) => Vec::new(),
             // Statuses may have been missed; the registry's current ones replace them.
             Feed::Resync { snapshot, .. } => snapshot
                 .engines

@@ -3,9 +3,10 @@
 //! for the window's Alerts page. The hub only carries and keeps them; deciding is the crash
 //! watch's work.
 //!
-//! The engine events the crash watch decides from reach it through the same fan-out, as
-//! [`Happening`]s: every container event the store applied (a duplicate the store dropped is
-//! not one) and every event replayed to fill a gap, marked as such.
+//! The engine events the crash watch decides from reach it as [`Happening`]s, on a broadcast
+//! of their own ([`Registry::subscribe_happenings`]): every container event the store applied
+//! (a duplicate the store dropped is not one) and every event replayed to fill a gap, marked as
+//! such. Not in the main fan-out: every other consumer would receive, count and drop them.
 
 use std::collections::VecDeque;
 
@@ -119,6 +120,12 @@ impl Registry {
         self.lock().alerts.iter().cloned().collect()
     }
 
+    /// The container events, from now on (subscribe before the sources start).
+    #[must_use]
+    pub fn subscribe_happenings(&self) -> broadcast::Receiver<Happening> {
+        self.inner.happenings.subscribe()
+    }
+
     /// Empties the list (the window's "Clear").
     pub fn clear_alerts(&self) {
         self.lock().alerts.clear();
@@ -132,18 +139,16 @@ fn keep(alerts: &mut VecDeque<ContainerAlert>, alert: ContainerAlert) {
     alerts.push_back(alert);
 }
 
-/// Fans a container event out for the crash watch. Sent after the event's delta would be:
-/// the deltas are broadcast at the end of `apply`, so this goes first; the crash watch reads
-/// the event, never the row, so the order between them does not matter to it.
+/// Sends a container event to the crash watch's channel (nobody listening is fine).
 pub(super) fn happened(
-    tx: &broadcast::Sender<RegistryEvent>,
+    tx: &broadcast::Sender<Happening>,
     engine: &str,
     event: RawEvent,
     replayed: bool,
 ) {
-    let _ = tx.send(RegistryEvent::Happened(Box::new(super::alert::Happening {
+    let _ = tx.send(Happening {
         engine: engine.to_owned(),
         event,
         replayed,
-    })));
+    });
 }

@@ -23,8 +23,6 @@ pub enum Feed {
     Delta(Delta),
     /// An image, volume, network or pod changed.
     Object(super::objects::ObjectDelta),
-    /// A container event, live or replayed (for the crash watch; others ignore it).
-    Happened(Box<super::alert::Happening>),
     /// The crash watch raised an alert.
     Alert(Box<super::alert::ContainerAlert>),
     /// The consumer fell more than the fan-out's capacity behind (`missed` items): everything it
@@ -62,18 +60,6 @@ pub trait Consumer {
     fn tick(&mut self) -> Result<Handled, Self::Error> {
         Ok(Handled::Ok)
     }
-
-    /// When the consumer has work due without a new item (a decision it holds, a write it
-    /// batches); `None`, the default: never. Asked after every item, so a consumer with nothing
-    /// pending sets no timer at all.
-    fn wake_at(&self) -> Option<tokio::time::Instant> {
-        None
-    }
-
-    /// The work due at [`Consumer::wake_at`].
-    fn wake(&mut self) -> Result<Handled, Self::Error> {
-        Ok(Handled::Ok)
-    }
 }
 
 /// A closure is a consumer without ticks.
@@ -106,15 +92,8 @@ impl Registry {
             let mut tick = tokio::time::interval(every.unwrap_or(Duration::from_secs(3600)));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                let wake_at = consumer.wake_at();
                 let item = tokio::select! {
                     () = &mut ended => return Ok(()),
-                    () = tokio::time::sleep_until(wake_at.unwrap_or_else(tokio::time::Instant::now)), if wake_at.is_some() => {
-                        if consumer.wake()? == Handled::Failed {
-                            metrics.error();
-                        }
-                        continue;
-                    }
                     _ = tick.tick(), if every.is_some() => {
                         if consumer.tick()? == Handled::Failed {
                             metrics.error();
@@ -128,7 +107,6 @@ impl Registry {
                     Ok(RegistryEvent::Engine(status)) => Feed::Engine(status),
                     Ok(RegistryEvent::Delta(delta)) => Feed::Delta(delta),
                     Ok(RegistryEvent::Object(delta)) => Feed::Object(delta),
-                    Ok(RegistryEvent::Happened(happening)) => Feed::Happened(happening),
                     Ok(RegistryEvent::Alert(alert)) => Feed::Alert(alert),
                     Err(RecvError::Lagged(missed)) => {
                         metrics.resynced();

@@ -50,10 +50,6 @@ pub enum RegistryEvent {
     Delta(Delta),
     /// An engine's images, volumes, networks or pods changed.
     Object(ObjectDelta),
-    /// A container event, for the crash watch (see `alert`); never sent to a window.
-    #[serde(skip)]
-    #[ts(skip)]
-    Happened(Box<super::alert::Happening>),
     /// The crash watch raised an alert.
     Alert(Box<super::alert::ContainerAlert>),
 }
@@ -101,6 +97,9 @@ pub(super) struct State {
 pub(super) struct Inner {
     pub state: Mutex<State>,
     pub tx: broadcast::Sender<RegistryEvent>,
+    /// Container events for the crash watch, on a channel of their own: the other consumers
+    /// would only count and drop them (see `alert`).
+    pub happenings: broadcast::Sender<super::alert::Happening>,
     pub controls: Mutex<HashMap<String, mpsc::Sender<Control>>>,
     /// Every source attached, in order: its id, and its engine when it is a Docker API one.
     pub sources: Mutex<Vec<(String, Option<DiscoveredEngine>)>>,
@@ -126,10 +125,12 @@ impl Registry {
     #[must_use]
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(FANOUT_CAPACITY);
+        let (happenings, _) = broadcast::channel(FANOUT_CAPACITY);
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State::default()),
                 tx,
+                happenings,
                 controls: Mutex::new(HashMap::new()),
                 sources: Mutex::new(Vec::new()),
                 actions: super::actions::Actions::default(),
@@ -267,7 +268,7 @@ impl Registry {
                 self.inner.actions.confirm(engine, &event);
                 super::history::record(&mut state.history, engine, &event, false);
                 if store.stats.applied > applied {
-                    super::alert::happened(&self.inner.tx, engine, event, false);
+                    super::alert::happened(&self.inner.happenings, engine, event, false);
                 }
             }
             WatchEvent::Object { row, event } => {
@@ -278,7 +279,7 @@ impl Registry {
             WatchEvent::History(event) => {
                 super::history::record(&mut state.history, engine, &event, true);
                 if event.typ == "container" {
-                    super::alert::happened(&self.inner.tx, engine, event, true);
+                    super::alert::happened(&self.inner.happenings, engine, event, true);
                 }
             }
             WatchEvent::Objects(item) => {

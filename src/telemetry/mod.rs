@@ -233,7 +233,7 @@ impl Telemetry {
         let consuming = registry.consume("telemetry", Shutdown::never(), move |feed| {
             match feed {
                 Feed::Engine(status) => this.observe(&status),
-                Feed::Delta(_) | Feed::Object(_) | Feed::Happened(_) | Feed::Alert(_) => {}
+                Feed::Delta(_) | Feed::Object(_) | Feed::Alert(_) => {}
                 // Statuses may have been missed: the current ones replace them.
                 Feed::Resync { snapshot, .. } => {
                     for status in &snapshot.engines {
