@@ -332,6 +332,29 @@ test("the Health page shows the ping report with the registry and UI handlers", 
   await session.screenshot(join(targetDir, "e2e", "health.png"));
 });
 
+test("a crash shows once on the Health page with the container's last log lines, and Clear empties the list", async () => {
+  engine("cli", "run", "-d", "--name", "e2e-crasher", "--network", "none", "busybox:latest", "sh", "-c", "echo about to fail; sleep 2; exit 7");
+  await open("health", "handler-row");
+  const alerts = () => session.execute(`return document.querySelector('[data-testid="container-alerts"]')?.textContent ?? "";`);
+  const text = await session.waitFor("the crash alert", async () => {
+    const t = await alerts();
+    return t.includes("e2e-crasher") ? t : null;
+  });
+  assert.match(text, /e2e-crasher crashed \(exit 7\)/);
+  assert.ok(text.includes("about to fail"), `the last log lines: ${text}`);
+  const handlers = await session.execute(`return document.querySelector('[data-testid="handlers"]')?.textContent ?? document.body.textContent;`);
+  assert.ok(handlers.includes("rule:crashed"), "the rule is a handler on the page");
+  // Open the log lines for the screenshot.
+  await session.execute(`document.querySelector('[data-testid="container-alerts"] details')?.setAttribute("open", "");
+    document.querySelector('[data-testid="container-alerts"]').scrollIntoView({ block: "center" });`);
+  await new Promise((r) => setTimeout(r, 2500));
+  const again = await alerts();
+  assert.equal(again.split("e2e-crasher crashed").length - 1, 1, "one alert for one crash");
+  await session.screenshot(join(targetDir, "e2e", "alerts.png"));
+  await session.execute(`document.querySelector('[data-testid="clear-container-alerts"]').click();`);
+  await session.waitFor("the list cleared", async () => (await alerts()) === "");
+});
+
 test("the Events page lists engine events, filterable", async () => {
   runContainer("e2e-events");
   await open("events", "events-page");
