@@ -88,7 +88,7 @@ pub fn start(
         rules,
         registry: registry.clone(),
         tx,
-        metrics: metrics.clone(),
+        metrics,
         record: record.clone(),
         path: owned.clone(),
         save_due: None,
@@ -99,7 +99,6 @@ pub fn start(
     let completer = Completer {
         registry: registry.clone(),
         switches,
-        metrics,
         record,
         path: owned,
         live: data_dir.is_some(),
@@ -272,7 +271,6 @@ impl Handler {
 struct Completer {
     registry: Registry,
     switches: Switches,
-    metrics: HashMap<AlertRule, Arc<HandlerMetrics>>,
     record: Arc<Mutex<Record>>,
     path: Option<PathBuf>,
     /// The settings file is read again for each finding (not in `ping`).
@@ -355,10 +353,9 @@ impl Completer {
                     return None;
                 }
             }
-        } else if let Some(m) = self.metrics.get(&rule) {
+        } else {
             // Gone already (a `--rm` container), or the engine did not answer: raised anyway.
             tracing::debug!(%engine, id = %container.id, "crash watch could not inspect");
-            let _ = m;
         }
         let finished = inspected
             .as_ref()
