@@ -753,3 +753,53 @@ async fn a_docker_tail_keeps_a_line_written_in_pieces_whole() {
 async fn a_podman_tail_keeps_a_line_written_in_pieces_whole() {
     a_tail_keeps_a_line_written_in_pieces_whole(Kind::Podman).await;
 }
+
+/// A followed tail holds the last lines once: the lines of their second read before them are
+/// not read again when the follow goes on (the log view's 1000 lines on Podman, whose stamps
+/// are whole seconds).
+async fn a_followed_tail_holds_each_line_once(kind: Kind) {
+    let Some(target) = TestEngine::start(kind) else {
+        return;
+    };
+    target.run_sh(
+        "tailed",
+        &[],
+        "i=0; while [ $i -lt 50 ]; do echo l $i; i=$((i+1)); done; sleep 600",
+    );
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", target.host())],
+        &fast_config(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    eventually(
+        Duration::from_secs(20),
+        || engine_log(&target, "tailed").len() == 50,
+        || "the lines were not written".to_owned(),
+    )
+    .await;
+    let (_task, _stats, collected) = spawn_follow(&registry, "tailed", Tail::Last(10), &shutdown);
+    let c = collected.clone();
+    eventually(
+        Duration::from_secs(20),
+        move || c.len() >= 10,
+        || "no tail".to_owned(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let expected: Vec<String> = (40..50).map(|i| format!("l {i}")).collect();
+    assert_eq!(collected.lines(), expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_podman_tail_holds_each_line_once() {
+    a_followed_tail_holds_each_line_once(Kind::Podman).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_docker_tail_holds_each_line_once() {
+    a_followed_tail_holds_each_line_once(Kind::Docker).await;
+}

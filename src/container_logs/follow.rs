@@ -230,13 +230,20 @@ impl Follow {
         }
     }
 
-    /// Delivers `messages` (read elsewhere) as if this follow had read them, and flushes.
+    /// Takes `messages` (read elsewhere) as if this follow had read them, delivers those from
+    /// `from` on, and flushes. The ones before move the cursor too: a resume `since` their
+    /// stamp skips every message of that stamp read here, not only the ones delivered.
     pub(super) fn deliver_all(
         &mut self,
-        messages: impl IntoIterator<Item = Message>,
+        messages: Vec<Message>,
+        from: usize,
         sink: &mut impl Sink,
     ) -> Result<(), LogError> {
-        for message in messages {
+        for (i, message) in messages.into_iter().enumerate() {
+            if i < from {
+                let _ = self.cursor.admit(&message);
+                continue;
+            }
             self.deliver(message, sink).map_err(|e| match e {
                 Pumped::Sink(e) | Pumped::Broken(e) => LogError::Sink(e),
                 Pumped::Frame(e) => LogError::Engine(e),

@@ -68,7 +68,7 @@ pub(super) async fn first_read(
         // The log was cut (rotated, or the container removed and made again) in between.
         return follow.read(&asked, sink, true).await;
     }
-    if let Err(e) = follow.deliver_all(messages.into_iter().skip(keep), sink) {
+    if let Err(e) = follow.deliver_all(messages, keep, sink) {
         return Step::Fatal(e);
     }
     if !asked.follow {
