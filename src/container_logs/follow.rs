@@ -288,9 +288,10 @@ impl<S: Sink> Reread for Reading<'_, S> {
     }
 }
 
-/// Messages kept in order (a read whose messages are chosen from before any is delivered).
-#[derive(Default)]
-struct Collected(Vec<Message>);
+/// Messages kept in order, as read (a read whose messages are chosen before any is delivered,
+/// an alert's last lines).
+#[derive(Debug, Default)]
+pub struct Collected(pub Vec<Message>);
 
 impl Sink for Collected {
     fn message(&mut self, message: Message) -> std::io::Result<()> {

@@ -37,7 +37,7 @@ pub mod view;
 
 pub use crate::registry::Ended;
 pub use cursor::Cursor;
-pub use follow::{Follow, FollowStats, LogError, Sink};
+pub use follow::{Collected, Follow, FollowStats, LogError, Sink};
 pub use frame::{Message, Stamp, Stream};
 pub use line::{Joiner, Line};
 pub use page::{older, Start};

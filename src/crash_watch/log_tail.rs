@@ -1,7 +1,7 @@
 //! The last log lines an alert carries, read once when it is raised.
 
 use super::run::{LOG_LINES, LOG_LINE_BYTES};
-use crate::container_logs::{Follow, Joiner, Message, Sink};
+use crate::container_logs::{Collected, Follow, Joiner};
 use crate::engine::{LogQuery, Tail};
 use crate::registry::Registry;
 use crate::shutdown::Shutdown;
@@ -20,7 +20,7 @@ pub(super) async fn last_lines(
         tail: Tail::Last(LOG_LINES as u64),
         ..LogQuery::default()
     };
-    let mut kept = Kept::default();
+    let mut kept = Collected::default();
     let mut follow = Follow::new(registry.clone(), engine, id, query);
     let read = follow.run(&mut kept, shutdown.clone());
     if tokio::time::timeout(READ_TIMEOUT, read).await.is_err() {
@@ -39,18 +39,4 @@ pub(super) async fn last_lines(
         crate::container::cap_text(line, LOG_LINE_BYTES);
     }
     lines
-}
-
-#[derive(Default)]
-struct Kept(Vec<Message>);
-
-impl Sink for Kept {
-    fn message(&mut self, message: Message) -> std::io::Result<()> {
-        self.0.push(message);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }

@@ -138,11 +138,7 @@ fn docker_contexts(dir: &Path, from_env: Option<&str>) -> Vec<Configured> {
         })
         .filter(|c| c.engine.id != "default")
         .collect();
-    out.sort_by(|a, b| {
-        b.current
-            .cmp(&a.current)
-            .then(a.engine.id.cmp(&b.engine.id))
-    });
+    current_first(&mut out);
     out
 }
 
@@ -216,12 +212,17 @@ fn podman_connections(dir: &Path) -> Vec<Configured> {
             })
         })
         .collect();
+    current_first(&mut out);
+    out
+}
+
+/// The current entry first, then the others by name.
+fn current_first(out: &mut [Configured]) {
     out.sort_by(|a, b| {
         b.current
             .cmp(&a.current)
             .then(a.engine.id.cmp(&b.engine.id))
     });
-    out
 }
 
 #[cfg(test)]
