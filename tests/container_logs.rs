@@ -208,6 +208,20 @@ fn fast_config() -> WatcherConfig {
     }
 }
 
+/// A registry watching `target` (fast reconnects), its first relist done.
+async fn settled(target: &TestEngine) -> (Registry, shutdown::ShutdownTrigger, shutdown::Shutdown) {
+    let (trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    skiff::app::watch_engines(
+        &registry,
+        &[engine("e", target.host())],
+        &fast_config(),
+        &shutdown,
+    );
+    assert!(registry.settled(Duration::from_secs(20)).await);
+    (registry, trigger, shutdown)
+}
+
 /// What the engine itself has in the log: the truth a follow must equal.
 fn engine_log(engine: &TestEngine, name: &str) -> Vec<String> {
     engine
@@ -538,15 +552,7 @@ async fn a_saved_log_is_the_engines_bytes_and_a_failed_save_keeps_the_old_file()
     let script = r"printf 'a\n'; printf '\033[31mred\033[0m\r\n'; printf '\377 bad\n'; head -c 100000 /dev/zero | tr '\0' 'x'; printf 'no newline'";
     target.run_sh("saved", &[], script);
     wait_exited(&target, "saved");
-    let (_trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
-    skiff::app::watch_engines(
-        &registry,
-        &[engine("e", target.host())],
-        &fast_config(),
-        &shutdown,
-    );
-    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (registry, _trigger, shutdown) = settled(&target).await;
     let (engine_id, id) = registry.resolve(None, "saved").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("saved.log");
@@ -616,15 +622,7 @@ async fn paging_back_reads_the_whole_log_once(kind: Kind) {
         "i=0; while [ $i -lt 1000 ]; do echo line $i; i=$((i+1)); done; sleep 1; echo late",
     );
     wait_exited(&target, "pages");
-    let (_trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
-    skiff::app::watch_engines(
-        &registry,
-        &[engine("e", target.host())],
-        &fast_config(),
-        &shutdown,
-    );
-    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (registry, _trigger, shutdown) = settled(&target).await;
     let (engine_id, id) = registry.resolve(None, "pages").unwrap();
     let mut view = Vec::new();
     let mut start = skiff::container_logs::Start::default();
@@ -720,15 +718,7 @@ async fn a_tail_keeps_a_line_written_in_pieces_whole(kind: Kind) {
     );
     wait_exited(&target, "pieces");
     assert_eq!(engine_log(&target, "pieces"), ["first", "second", "third"]);
-    let (_trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
-    skiff::app::watch_engines(
-        &registry,
-        &[engine("e", target.host())],
-        &fast_config(),
-        &shutdown,
-    );
-    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (registry, _trigger, _shutdown) = settled(&target).await;
     let (engine_id, id) = registry.resolve(None, "pieces").unwrap();
     for (n, expected) in [
         (1, &["third"][..]),
@@ -766,15 +756,7 @@ async fn a_followed_tail_holds_each_line_once(kind: Kind) {
         &[],
         "i=0; while [ $i -lt 50 ]; do echo l $i; i=$((i+1)); done; sleep 600",
     );
-    let (_trigger, shutdown) = shutdown::channel();
-    let registry = Registry::new();
-    skiff::app::watch_engines(
-        &registry,
-        &[engine("e", target.host())],
-        &fast_config(),
-        &shutdown,
-    );
-    assert!(registry.settled(Duration::from_secs(20)).await);
+    let (registry, _trigger, shutdown) = settled(&target).await;
     eventually(
         Duration::from_secs(20),
         || engine_log(&target, "tailed").len() == 50,
