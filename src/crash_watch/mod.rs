@@ -6,8 +6,9 @@
 //!   alerts raised (bounded), in the data directory.
 //! - [`words`]: how an alert reads in a notification (several within seconds grouped) and the
 //!   tray.
-//! - `run`: the handler on the registry's fan-out, and the stage that completes a finding (its
-//!   time, the last log lines, the user's exclusions) before the registry fans it out.
+//! - `run`: the handler on the registry's fan-out; `complete`: the stage that asks the engine
+//!   about a finding (its restart policy) and completes it (its time, the last log lines, the
+//!   user's exclusions) before the registry fans it out.
 //!
 //! # What the engines send (measured here on Docker 20.10 and Podman 4.3)
 //!
@@ -27,7 +28,12 @@
 //! it, or a `stop` or Podman's second `cleanup` right after it, means someone asked; a `start`
 //! (Docker) or `restart` (Podman) right after it is the restart policy, counted toward
 //! `restart_loop` (3 within 5 minutes: one alert, then one `recovered` once it stays up 5
-//! minutes) and never a `crashed` of its own. Anything else with a non-zero code is `crashed`
+//! minutes) and never a `crashed` of its own. A restart can come later than the hold: Docker's
+//! delay doubles (100 ms, 200 ms, … up to a minute) and a loaded engine starts slowly (CI saw a
+//! `crashed` for a looping container that way). So an exit still undecided after the hold is
+//! checked against the engine before it is raised: Docker's inspect says `Restarting` until the
+//! delay ends; Podman's restart policy says what its exit command will do. An exit the policy
+//! restarts is held again for [`rules::POLICY_WAIT`] (75 s) as the policy's. Anything else with a non-zero code is `crashed`
 //! (`oom_killed` after Docker's `oom`, or when inspect says `OOMKilled`). Skiff's own Stop goes
 //! through the same API and reads the same.
 //!
@@ -41,11 +47,13 @@
 //! `resync` finding, which a replayed exit event within the hold turns into a `replay` one with
 //! the event's own time; otherwise its time is the engine's `FinishedAt`.
 
+mod complete;
 mod log_tail;
 pub mod record;
 pub mod rules;
 mod run;
 mod signs;
+mod track;
 pub mod words;
 
 pub use run::{start, CrashWatch, Switches};

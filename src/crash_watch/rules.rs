@@ -3,12 +3,13 @@
 //! every case is tested without engines or clocks. What the engines send, and why each rule
 //! reads it so, is in the module doc of `crash_watch`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::signs::{exit_code, status_exit_code};
+use super::signs::status_exit_code;
+use super::track::{exited, health_turned_bad, restarted, Exit, Track};
 use crate::container::Container;
 use crate::engine::events::RawEvent;
 use crate::registry::{AlertRule, AlertedContainer, Detected};
@@ -23,6 +24,10 @@ pub const LOOP_RESTARTS: usize = 3;
 
 /// The window of [`LOOP_RESTARTS`], and how long a looping container must stay up to recover.
 pub const LOOP_WINDOW: Duration = Duration::from_secs(300);
+
+/// How long an exit the engine says its restart policy handles waits for the restart before it
+/// is a crash after all: Docker's restart delay doubles up to a minute.
+pub const POLICY_WAIT: Duration = Duration::from_secs(75);
 
 /// Containers followed per engine (the running ones and those that just exited); past it,
 /// containers seen running are not followed until some are removed.
@@ -40,41 +45,9 @@ pub struct Finding {
     /// Engine time of the change; `None` for a relist's finding (the engine's `FinishedAt`
     /// tells it).
     pub at: Option<i64>,
-}
-
-/// An exit not yet decided.
-#[derive(Debug, Clone)]
-struct Exit {
-    code: Option<i64>,
-    at: Option<i64>,
-    detected: Detected,
-    due: Instant,
-    oom: bool,
-    /// Podman's `cleanup` events after it: a `podman stop` cleans up itself, then conmon's exit
-    /// command does again.
-    cleanups: u8,
-}
-
-// A state machine's flags, each read on its own (not a mode in disguise).
-#[allow(clippy::struct_excessive_bools)]
-#[derive(Debug, Clone, Default)]
-struct Track {
-    name: String,
-    running: bool,
-    /// A `kill`, `stop` or user `restart` since the last start: the next exit was asked for.
-    stop_asked: bool,
-    /// Docker's `oom` since the last start.
-    oom: bool,
-    unhealthy: bool,
-    exit: Option<Exit>,
-    /// Engine times of the restart policy's restarts within the window.
-    restarts: VecDeque<i64>,
-    /// The last event was `start` (Docker sends a user restart's `restart` after it).
-    just_started: bool,
-    /// A `restart_loop` was raised and its `recovered` not yet.
-    looping: bool,
-    /// When a looping container has been up long enough to recover.
-    recover_due: Option<Instant>,
+    /// An exit whose restart policy was not checked yet: the engine is asked whether it
+    /// restarts the container, and the answer goes back to [`Rules::checked`].
+    pub may_restart: bool,
 }
 
 /// What each engine's containers are doing, as far as the rules care.
@@ -160,23 +133,27 @@ impl Rules {
             exit_code,
             detected,
             at,
+            may_restart: false,
         };
         let just_started = std::mem::replace(&mut track.just_started, action == "start");
         match action {
             "start" => {
                 // After an exit nobody asked for: the restart policy (Docker restarts with
                 // `start` alone).
-                if track.exit.take().is_some() {
+                if track.exit.take().is_some() || std::mem::take(&mut track.checking) {
                     restarted(track, event.time_nano, now, &mut found, &finding);
+                } else if track.looping {
+                    track.recover_due = Some(now + LOOP_WINDOW);
                 }
                 track.running = true;
                 track.stop_asked = false;
                 track.oom = false;
                 track.unhealthy = false;
             }
-            "restart" if track.exit.is_some() => {
+            "restart" if track.exit.is_some() || (track.checking && !track.running) => {
                 // Podman's restart policy: `restart` right after the exit, then `start`.
                 track.exit = None;
+                track.checking = false;
                 restarted(track, event.time_nano, now, &mut found, &finding);
             }
             // Docker's user restart ends with `restart`, after its `start`: the `kill` before
@@ -240,6 +217,7 @@ impl Rules {
                             due: now + HOLD,
                             oom: false,
                             cleanups: 0,
+                            policy: false,
                         });
                     }
                 }
@@ -285,6 +263,7 @@ impl Rules {
                 if let Some(exit) = track.exit.take_if(|e| e.due <= now) {
                     // Inside a loop, each exit is part of the loop already raised.
                     if exit.code.is_some_and(|c| c != 0) && !track.looping {
+                        track.checking = !exit.policy;
                         found.push(Finding {
                             engine: engine.clone(),
                             rule: if exit.oom {
@@ -296,6 +275,7 @@ impl Rules {
                             exit_code: exit.code,
                             detected: exit.detected,
                             at: exit.at,
+                            may_restart: !exit.policy,
                         });
                     }
                 }
@@ -311,77 +291,40 @@ impl Rules {
                             exit_code: None,
                             detected: Detected::Live,
                             at: None,
+                            may_restart: false,
                         });
                     }
                 }
             }
-            tracks.retain(|_, t| t.running || t.exit.is_some() || t.looping);
+            tracks.retain(|_, t| t.running || t.exit.is_some() || t.looping || t.checking);
         }
         found
     }
-}
 
-/// An exit: held as a crash unless someone asked for it or the container was never seen
-/// running.
-fn exited(track: &mut Track, event: &RawEvent, detected: Detected, now: Instant) {
-    let was_running = std::mem::replace(&mut track.running, false);
-    let asked = std::mem::replace(&mut track.stop_asked, false);
-    // A relist's finding gives way to the event, which says when and how.
-    let pending_resync = track
-        .exit
-        .as_ref()
-        .is_some_and(|e| e.detected == Detected::Resync);
-    track.exit = (!asked && (was_running || pending_resync)).then(|| Exit {
-        code: exit_code(event),
-        at: Some(event.time_nano),
-        detected,
-        due: now + HOLD,
-        oom: track.oom,
-        cleanups: 0,
-    });
-}
-
-/// Whether a health event turns a running, healthy container unhealthy (Docker's action
-/// `health_status: unhealthy`; Podman's `health_status` with the status as an attribute).
-fn health_turned_bad(track: &mut Track, event: &RawEvent) -> bool {
-    let status = event
-        .action
-        .strip_prefix("health_status:")
-        .map(str::trim)
-        .or_else(|| event.attribute("health_status"))
-        .unwrap_or_default();
-    let unhealthy = status == "unhealthy";
-    let turned = unhealthy && !track.unhealthy && track.running;
-    track.unhealthy = unhealthy;
-    turned
-}
-
-/// A restart by the restart policy: counted, and a loop raised once per episode.
-fn restarted(
-    track: &mut Track,
-    at: i64,
-    now: Instant,
-    found: &mut Vec<Finding>,
-    finding: &impl Fn(AlertRule, Option<i64>, Option<i64>) -> Finding,
-) {
-    let window = i64::try_from(LOOP_WINDOW.as_nanos()).unwrap_or(i64::MAX);
-    track.restarts.push_back(at);
-    while track
-        .restarts
-        .front()
-        .is_some_and(|&t| at.saturating_sub(t) > window)
-    {
-        track.restarts.pop_front();
-    }
-    if track.restarts.len() > LOOP_RESTARTS {
-        track.restarts.pop_front();
-    }
-    if track.restarts.len() >= LOOP_RESTARTS && !track.looping {
-        track.looping = true;
-        found.push(finding(AlertRule::RestartLoop, None, Some(at)));
-    }
-    if track.looping {
-        track.recover_due = Some(now + LOOP_WINDOW);
+    /// The engine's answer for `finding`, an exit raised with `may_restart`: when its restart
+    /// policy restarts the container (and no `start` came meanwhile, which was counted as the
+    /// policy's restart), the exit is held again for [`POLICY_WAIT`] as the policy's; a restart
+    /// then counts toward the loop, and only an exit never restarted is a crash.
+    pub fn checked(&mut self, finding: &Finding, restarts: bool, now: Instant) {
+        let Some(track) = self
+            .engines
+            .get_mut(&finding.engine)
+            .and_then(|tracks| tracks.get_mut(&finding.container.id))
+        else {
+            return;
+        };
+        if !std::mem::take(&mut track.checking) || !restarts || track.stop_asked {
+            return;
+        }
+        track.exit = Some(Exit {
+            code: finding.exit_code,
+            at: finding.at,
+            detected: finding.detected,
+            due: now + POLICY_WAIT,
+            oom: finding.rule == AlertRule::OomKilled,
+            cleanups: 0,
+            policy: true,
+        });
     }
 }
 

@@ -241,3 +241,87 @@ fn the_running_set_follows_starts_exits_and_removals() {
     assert_eq!(status_exit_code("Exited (3) 1 second ago"), Some(3));
     assert_eq!(status_exit_code("Up 3 seconds"), None);
 }
+
+/// Feeds `action` (with an exit code) to container `c` at engine time `t`.
+fn step(rules: &mut Rules, action: &str, code: Option<&str>, t: i64, now: Instant) -> Vec<Finding> {
+    let attrs: Vec<(&str, &str)> = code.iter().map(|c| ("exitCode", *c)).collect();
+    rules.event(E, &ev(action, "c", &attrs, t), false, now)
+}
+
+#[test]
+fn restarts_later_than_the_hold_are_the_policys_once_the_engine_says_so() {
+    // Docker's delay doubles past the hold, or a loaded engine starts late: each exit comes
+    // due, is asked about, and the engine's answer (`Restarting`) makes its start the policy's.
+    for (restart, answer_first) in [("start", true), ("start", false), ("restart", false)] {
+        let mut rules = started();
+        let mut now = Instant::now();
+        let mut raised = Vec::new();
+        for i in 0..4 {
+            let t = i * 10;
+            assert!(step(&mut rules, "die", Some("1"), t, now).is_empty());
+            now += HOLD;
+            let due = rules.due(now);
+            if i < 3 {
+                assert_eq!(rules_of(&due), [AlertRule::Crashed]);
+                assert!(due[0].may_restart, "asked, not raised");
+            } else {
+                assert!(due.is_empty(), "inside the loop: {due:?}");
+            }
+            let answer = |rules: &mut Rules| {
+                for f in &due {
+                    rules.checked(f, true, now);
+                }
+            };
+            if answer_first {
+                answer(&mut rules);
+            }
+            raised.extend(step(&mut rules, restart, None, t + 5, now));
+            if restart == "restart" {
+                raised.extend(step(&mut rules, "start", None, t + 6, now));
+            }
+            if !answer_first {
+                answer(&mut rules);
+            }
+        }
+        assert_eq!(
+            rules_of(&raised),
+            [AlertRule::RestartLoop],
+            "{restart} {answer_first}"
+        );
+        assert!(
+            rules.due(now + POLICY_WAIT).is_empty(),
+            "no exit is left held"
+        );
+    }
+}
+
+#[test]
+fn an_exit_the_policy_never_restarts_is_a_crash_after_all() {
+    let mut rules = started();
+    let now = Instant::now();
+    step(&mut rules, "die", Some("2"), 0, now);
+    let asked = rules.due(now + HOLD);
+    rules.checked(&asked[0], true, now + HOLD);
+    assert!(
+        rules.due(now + HOLD * 2).is_empty(),
+        "waiting for the restart"
+    );
+    let late = rules.due(now + HOLD + POLICY_WAIT);
+    assert_eq!(rules_of(&late), [AlertRule::Crashed]);
+    assert_eq!(late[0].exit_code, Some(2));
+    assert!(!late[0].may_restart, "asked once");
+}
+
+#[test]
+fn a_user_start_after_a_crash_the_engine_called_final_is_no_restart() {
+    let mut rules = started();
+    let mut now = Instant::now();
+    for i in 0..4 {
+        step(&mut rules, "die", Some("1"), i * 10, now);
+        now += HOLD;
+        let crash = rules.due(now);
+        assert_eq!(rules_of(&crash), [AlertRule::Crashed], "crash {i}");
+        rules.checked(&crash[0], false, now);
+        assert!(step(&mut rules, "start", None, i * 10 + 5, now).is_empty());
+    }
+}

@@ -16,10 +16,11 @@ use parking_lot::Mutex;
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
+use super::complete::Completer;
 use super::record::{Record, Seen};
 use super::rules::{Finding, Rules};
 use crate::registry::{
-    AlertRule, ContainerAlert, Delta, Handled, HandlerMetrics, Happening, Registry, RegistryEvent,
+    AlertRule, Delta, Handled, HandlerMetrics, Happening, Registry, RegistryEvent,
 };
 use crate::settings::AlertSettings;
 use crate::shutdown::Shutdown;
@@ -33,9 +34,6 @@ const QUEUE: usize = 256;
 
 /// How long the record's running set may wait to be written after it changed.
 const SAVE_AFTER: Duration = Duration::from_secs(2);
-
-/// The longest a finding waits for the engine's inspect and log (then it goes without).
-const COMPLETE_TIMEOUT: Duration = Duration::from_millis(700);
 
 const RULES: [AlertRule; 4] = [
     AlertRule::Crashed,
@@ -80,6 +78,7 @@ pub fn start(
     let owned = lock.is_some().then_some(path).flatten();
     let record = Arc::new(Mutex::new(record));
     let (tx, rx) = mpsc::channel(QUEUE);
+    let (answers, answered) = mpsc::channel(QUEUE);
     let metrics: HashMap<AlertRule, Arc<HandlerMetrics>> = RULES
         .iter()
         .map(|&r| (r, registry.handler(&format!("rule:{}", r.as_str()))))
@@ -95,13 +94,14 @@ pub fn start(
     };
     // Subscribed here, before the sources start: the first relist is seen.
     let (feed, events) = (registry.subscribe(), registry.subscribe_happenings());
-    tokio::spawn(handler.run(feed, events, shutdown.clone()));
+    tokio::spawn(handler.run(feed, events, answered, shutdown.clone()));
     let completer = Completer {
         registry: registry.clone(),
         switches,
         record,
         path: owned,
         live: data_dir.is_some(),
+        answers,
         shutdown: shutdown.clone(),
     };
     tokio::spawn(completer.run(rx));
@@ -192,6 +192,7 @@ impl Handler {
         mut self,
         mut feed: broadcast::Receiver<RegistryEvent>,
         mut events: broadcast::Receiver<Happening>,
+        mut answered: mpsc::Receiver<(Finding, bool)>,
         shutdown: Shutdown,
     ) {
         let metrics = self.registry.handler("crash-watch");
@@ -206,6 +207,10 @@ impl Handler {
                 () = &mut ended => break,
                 () = tokio::time::sleep_until(wake_at.unwrap_or_else(Instant::now)), if wake_at.is_some() => {
                     self.wake()
+                }
+                Some((finding, restarts)) = answered.recv() => {
+                    self.rules.checked(&finding, restarts, Instant::now());
+                    continue;
                 }
                 event = events.recv() => match event {
                     Ok(h) => {
@@ -264,123 +269,5 @@ impl Handler {
             self.save();
         }
         handled
-    }
-}
-
-/// Completes findings into alerts and raises them, one at a time in their order.
-struct Completer {
-    registry: Registry,
-    switches: Switches,
-    record: Arc<Mutex<Record>>,
-    path: Option<PathBuf>,
-    /// The settings file is read again for each finding (not in `ping`).
-    live: bool,
-    shutdown: Shutdown,
-}
-
-impl Completer {
-    async fn run(self, mut rx: mpsc::Receiver<Finding>) {
-        let ended = self.shutdown.clone().wait();
-        tokio::pin!(ended);
-        loop {
-            let finding = tokio::select! {
-                () = &mut ended => return,
-                f = rx.recv() => match f {
-                    Some(f) => f,
-                    None => return,
-                },
-            };
-            // Read per finding (alerts are rare): a change on the Settings page or in
-            // settings.json applies to the next alert, in every process.
-            let switches = if self.live {
-                crate::settings::Settings::load()
-                    .map_or_else(|_| self.switches.clone(), |s| s.alerts)
-            } else {
-                self.switches.clone()
-            };
-            if !switches.allows(finding.rule) || switches.excludes(&finding.container.name) {
-                continue;
-            }
-            let Some(alert) = self.complete(finding, &switches).await else {
-                continue;
-            };
-            self.registry.publish_alert(alert.clone());
-            if let Some(path) = &self.path {
-                let mut record = self.record.lock();
-                record.push_alert(alert);
-                if let Err(e) = record.save(path) {
-                    tracing::warn!(path = %path.display(), error = %e, "crash watch record not written");
-                }
-            }
-        }
-    }
-
-    /// The alert for `finding`: its time (the engine's `FinishedAt` for a relist's), Docker's
-    /// `OOMKilled`, and the last log lines; `None` when the container is labelled
-    /// `skiff.alerts=off`.
-    async fn complete(&self, finding: Finding, switches: &Switches) -> Option<ContainerAlert> {
-        let Finding {
-            engine,
-            mut rule,
-            container,
-            exit_code,
-            detected,
-            at,
-        } = finding;
-        let inspected = tokio::time::timeout(
-            COMPLETE_TIMEOUT,
-            self.registry.inspect(&engine, &container.id),
-        )
-        .await
-        .ok()
-        .and_then(Result::ok);
-        if let Some(inspect) = &inspected {
-            if inspect
-                .pointer("/Config/Labels/skiff.alerts")
-                .and_then(|v| v.as_str())
-                == Some("off")
-            {
-                return None;
-            }
-            if rule == AlertRule::Crashed
-                && inspect
-                    .pointer("/State/OOMKilled")
-                    .and_then(serde_json::Value::as_bool)
-                    == Some(true)
-            {
-                rule = AlertRule::OomKilled;
-                if !switches.allows(rule) {
-                    return None;
-                }
-            }
-        } else {
-            // Gone already (a `--rm` container), or the engine did not answer: raised anyway.
-            tracing::debug!(%engine, id = %container.id, "crash watch could not inspect");
-        }
-        let finished = inspected
-            .as_ref()
-            .and_then(|i| i.pointer("/State/FinishedAt"))
-            .and_then(|v| v.as_str())
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .and_then(|t| t.timestamp_nanos_opt());
-        let at = at
-            .or(finished)
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
-        let log = match rule {
-            AlertRule::Recovered => Vec::new(),
-            _ => {
-                super::log_tail::last_lines(&self.registry, &engine, &container.id, &self.shutdown)
-                    .await
-            }
-        };
-        Some(ContainerAlert {
-            engine,
-            rule,
-            container,
-            exit_code,
-            detected,
-            at,
-            log,
-        })
     }
 }
