@@ -9,6 +9,11 @@
 //! `SKIFF_BENCH_ENGINES`, default `docker,podman`). Raw samples go to
 //! `$SKIFF_BENCH_OUT/streams-<engine>.csv`, the summary to `streams-<engine>.txt`.
 //!
+//! A third subscriber, `skiff watch` over SSH (Debian's `openssh-server` on loopback, as in
+//! `tests/ssh.rs`; Docker as its CLI reaches it, `docker system dial-stdio`; Podman's socket
+//! forwarded), runs at the same time when `sshd` is installed: what SSH adds is its latency minus
+//! the local `skiff watch`'s, both from the same events (`streams-<engine>-ssh.txt`).
+//!
 //! On Podman, every subscriber polls the engine's event log file on its own timer (~250 ms), so
 //! the two arrivals differ by chance: its side-by-side difference is not Skiff's cost, and only
 //! the end-to-end figures are meaningful there.
@@ -23,6 +28,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use support::sshd::{Sshd, HOST};
 use support::{Kind, TestEngine};
 
 const CONTAINERS: usize = 10;
@@ -57,6 +63,25 @@ fn follow(mut cmd: Command) -> (Child, Lines) {
         }
     });
     (child, lines)
+}
+
+/// `skiff watch --json --host HOST` with its own config and data directories (`dirs`-config,
+/// `dirs`-data in the temporary directory), over SSH with `ssh_config`.
+fn skiff_watch(host: &str, dirs: &str, ssh_config: Option<&std::path::Path>) -> (Child, Lines) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
+    cmd.args(["watch", "--json", "--host", host])
+        .env(
+            "SKIFF_CONFIG_DIR",
+            std::env::temp_dir().join(format!("{dirs}-config")),
+        )
+        .env(
+            "SKIFF_DATA_DIR",
+            std::env::temp_dir().join(format!("{dirs}-data")),
+        );
+    if let Some(config) = ssh_config {
+        cmd.env("SKIFF_SSH_CONFIG", config);
+    }
+    follow(cmd)
 }
 
 fn api(socket: &str, method: &str, path: &str) {
@@ -114,18 +139,15 @@ fn run(kind: Kind, ops: usize) {
         .args(["-sN", "--unix-socket", &socket])
         .arg("http://d/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D");
     let (mut raw_child, raw_lines) = follow(raw_cmd);
-    let mut skiff_cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
-    skiff_cmd
-        .args(["watch", "--json", "--host", engine.host()])
-        .env(
-            "SKIFF_CONFIG_DIR",
-            std::env::temp_dir().join("skiff-bench-config"),
-        )
-        .env(
-            "SKIFF_DATA_DIR",
-            std::env::temp_dir().join("skiff-bench-data"),
-        );
-    let (mut skiff_child, skiff_lines) = follow(skiff_cmd);
+    let (mut skiff_child, skiff_lines) = skiff_watch(engine.host(), "skiff-bench", None);
+    let sshd = Sshd::start(Some(engine.host()));
+    let mut over_ssh = sshd.as_ref().map(|sshd| {
+        let url = match kind {
+            Kind::Docker => format!("ssh://{HOST}"),
+            Kind::Podman => format!("ssh://{HOST}{socket}"),
+        };
+        skiff_watch(&url, "skiff-bench-ssh", Some(&sshd.config("ssh_config")))
+    });
 
     // Both subscribed: Skiff printed its first resync, and a warm-up event reached both.
     let ready = |lines: &Lines, needle: &str| {
@@ -136,7 +158,8 @@ fn run(kind: Kind, ops: usize) {
             .any(|(_, l)| l.contains(needle))
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !ready(&skiff_lines, "\"done\"") {
+    let ssh_synced = || over_ssh.as_ref().is_none_or(|(_, l)| ready(l, "\"done\""));
+    while !ready(&skiff_lines, "\"done\"") || !ssh_synced() {
         assert!(
             std::time::Instant::now() < deadline,
             "skiff watch never synced"
@@ -150,6 +173,9 @@ fn run(kind: Kind, ops: usize) {
         raw_lines.lock().expect("lock").len(),
         skiff_lines.lock().expect("lock").len(),
     );
+    let ssh_skip = over_ssh
+        .as_ref()
+        .map_or(0, |(_, l)| l.lock().expect("lock").len());
 
     let started = std::time::Instant::now();
     for op in 0..ops {
@@ -164,6 +190,11 @@ fn run(kind: Kind, ops: usize) {
     let _ = skiff_child.kill();
     let _ = raw_child.wait();
     let _ = skiff_child.wait();
+    if let Some((child, _)) = &mut over_ssh {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    drop(sshd);
 
     let (mut raw_lat, mut skiff_lat, mut added, csv) =
         matched(kind, &raw_lines, raw_skip, &skiff_lines, skiff_skip);
@@ -174,6 +205,44 @@ fn run(kind: Kind, ops: usize) {
     );
     let s = summarize(&mut raw_lat, &mut skiff_lat, &mut added);
     report(kind, ops, workload_s, &s, csv);
+    if let Some((_, ssh_lines)) = &over_ssh {
+        let (mut raw_lat, mut ssh_lat, mut added, _) =
+            matched(kind, &raw_lines, raw_skip, ssh_lines, ssh_skip);
+        if ssh_lat.is_empty() {
+            println!("{}: over SSH, no event matched", kind.as_str());
+            return;
+        }
+        let ssh = summarize(&mut raw_lat, &mut ssh_lat, &mut added);
+        report_ssh(kind, &s, &ssh);
+    }
+}
+
+/// `skiff watch` over SSH beside the local one, both against the same raw events.
+fn report_ssh(kind: Kind, local: &Summary, ssh: &Summary) {
+    let over_local = ssh.skiff.0 - local.skiff.0;
+    println!(
+        "{}: skiff watch over SSH: {} events matched, median {:.3} ms, p99 {:.3} ms after \
+         timeNano; SSH adds (median over SSH − median local) {over_local:.3} ms.",
+        kind.as_str(),
+        ssh.n,
+        ssh.skiff.0,
+        ssh.skiff.1,
+    );
+    if let Some(dir) = std::env::var_os("SKIFF_BENCH_OUT") {
+        let line = format!(
+            "{} {} {:.3} {:.3} {:.3} {over_local:.3}\n",
+            kind.as_str(),
+            ssh.n,
+            ssh.skiff.0,
+            ssh.skiff.1,
+            local.skiff.0
+        );
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("streams-{}-ssh.txt", kind.as_str())),
+            line,
+        )
+        .expect("txt");
+    }
 }
 
 /// Matches the k-th `action` of a container in the raw stream to the k-th upsert with the

@@ -38,6 +38,16 @@ for (const engine of ["docker", "podman"]) {
   }
 }
 
+// 1a. The same events over SSH (a third subscriber in the same run).
+for (const engine of ["docker", "podman"]) {
+  const s = read(`streams-${engine}-ssh.txt`)?.split(/\s+/);
+  if (!s) continue;
+  const [, n, sshP50, sshP99, localP50, added] = s.map((x, i) => (i === 0 ? x : Number(x)));
+  const how = `${n} events matched; sshd on loopback, ${engine === "docker" ? "\`docker system dial-stdio\`" : "the socket forwarded"}`;
+  row(`${engine}: \`skiff watch\` over SSH, after timeNano`, `median ${f(sshP50, 2)} ms, p99 ${f(sshP99, 2)} ms (local: median ${f(localP50, 2)} ms)`, "reference", null, how);
+  row(`${engine}: latency SSH adds (median over SSH − median local)`, `${f(added, 2)} ms`, "no goal set (loopback: what the SSH hop itself costs)", null, how);
+}
+
 // 1b. Log following.
 for (const engine of ["docker", "podman"]) {
   const l = nums(`logs-${engine}.txt`);

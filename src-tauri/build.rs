@@ -45,6 +45,7 @@ fn main() {
             "project_action",
             "container_alerts",
             "clear_container_alerts",
+            "tool_engines",
         ]),
     ))
     .expect("tauri build script");

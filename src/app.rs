@@ -100,13 +100,16 @@ impl Plan {
         } else {
             Vec::new()
         };
-        let configured = if selection.hosts.is_empty() {
-            &settings.endpoints[..]
+        let choices = if selection.hosts.is_empty() {
+            discovery::EngineChoices {
+                endpoints: settings.endpoints.clone(),
+                tools: settings.tool_engines.clone(),
+            }
         } else {
-            &[]
+            discovery::EngineChoices::default()
         };
         // Kubernetes alone is enough: no container engine on this machine is then no error.
-        let engines = match discovery::resolve(&selection.hosts, configured) {
+        let engines = match discovery::resolve(&selection.hosts, &choices) {
             Err(DiscoveryError::NoEngine) if selection.hosts.is_empty() && !contexts.is_empty() => {
                 Vec::new()
             }

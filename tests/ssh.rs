@@ -73,6 +73,80 @@ fn ps_over_ssh_reaches_docker_as_its_cli_does() {
     ps_over_ssh_equals_the_engines(Kind::Docker, true);
 }
 
+/// `skiff logs -f` follows a line written after it started, and `skiff exec` passes stdin,
+/// stdout, stderr and the exit code, both over the one SSH connection of their engine.
+fn logs_and_exec_over_ssh(kind: Kind, dial_stdio: bool) {
+    let Some(engine) = TestEngine::start(kind) else {
+        return;
+    };
+    let Some(sshd) = Sshd::start(Some(engine.host())) else {
+        return;
+    };
+    let url = if dial_stdio {
+        format!("ssh://{HOST}")
+    } else {
+        format!("ssh://{HOST}{}", engine.socket_path().display())
+    };
+    let config = sshd.config("ssh_config");
+    engine.run_sh(
+        "chatty",
+        &[],
+        "echo first; sleep 3; echo second; sleep 86400",
+    );
+    let followed = std::process::Command::new("timeout")
+        .args(["--preserve-status", "-s", "INT", "8"])
+        .arg(env!("CARGO_BIN_EXE_skiff"))
+        .args(["logs", "-f", "chatty", "--host", &url])
+        .env("SKIFF_SSH_CONFIG", &config)
+        .env("SKIFF_CONFIG_DIR", "/nonexistent-skiff-config")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&followed.stdout),
+        "first\nsecond\n",
+        "{}",
+        String::from_utf8_lossy(&followed.stderr)
+    );
+    let out = skiff_via(
+        &config,
+        &[
+            "exec",
+            "--host",
+            &url,
+            "chatty",
+            "--",
+            "sh",
+            "-c",
+            "echo out; echo err >&2; exit 3",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "err\n");
+    assert_eq!(out.status.code(), Some(3));
+    let mut cat = skiff_command()
+        .env("SKIFF_SSH_CONFIG", &config)
+        .args(["exec", "-i", "--host", &url, "chatty", "--", "cat"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut cat.stdin.take().unwrap(), b"a\nb\n").unwrap();
+    let out = cat.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\nb\n");
+    assert!(out.status.success());
+}
+
+#[test]
+fn logs_and_exec_work_over_ssh_to_podmans_socket() {
+    logs_and_exec_over_ssh(Kind::Podman, false);
+}
+
+#[test]
+fn logs_and_exec_work_over_ssh_to_docker_as_its_cli_reaches_it() {
+    logs_and_exec_over_ssh(Kind::Docker, true);
+}
+
 #[test]
 fn ssh_failures_say_what_to_do() {
     let Some(engine) = TestEngine::start(Kind::Podman) else {
@@ -100,6 +174,37 @@ fn ssh_failures_say_what_to_do() {
         &format!("ssh://{HOST}/nonexistent/podman.sock"),
     );
     assert!(absent.contains("does not exist"), "{absent}");
+}
+
+/// A remote engine whose API is too old is `incompatible` (the fake engine: no real one here is
+/// that old), with the version it found, over SSH as on a local socket.
+#[test]
+fn an_old_remote_api_is_incompatible() {
+    let Some(sshd) = Sshd::start(None) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("old.sock");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let requests = runtime.block_on(async { support::old_api::old_api_engine(sock.clone()) });
+    let config = tempfile::tempdir().unwrap();
+    let mut w = Watch::start_with(
+        &["--host", &format!("ssh://{HOST}{}", sock.display())],
+        config.path(),
+        &[("SKIFF_SSH_CONFIG", &sshd.config("ssh_config"))],
+    );
+    let refused = w.wait("unavailable", |l| {
+        l["type"] == "engine" && l["state"] == "unavailable"
+    });
+    assert_eq!(refused["error"]["kind"], "incompatible", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1.24"),
+        "{refused}"
+    );
+    assert!(requests.load(std::sync::atomic::Ordering::SeqCst) > 0);
 }
 
 #[test]

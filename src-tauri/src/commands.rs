@@ -157,6 +157,18 @@ pub fn save_settings(
     Ok(merged)
 }
 
+/// The Docker contexts and Podman connections this user has, and whether each is watched under
+/// the saved settings, for the Settings page's switches.
+#[tauri::command]
+pub fn tool_engines() -> Result<Vec<skiff::engine::configured::ToolEngine>, IpcError> {
+    let settings = Settings::load()?;
+    let dirs = skiff::engine::discovery::DiscoveryContext::current().tools;
+    Ok(skiff::engine::configured::tool_engines(
+        &dirs,
+        &settings.tool_engines,
+    ))
+}
+
 /// "Choose…" next to the kubeconfig on the Settings page: a native file dialog, opened here, so
 /// that the path Skiff will read credentials from is one the user picked, never one a page sent.
 /// Saves the choice and returns it; `None` when the user cancelled.

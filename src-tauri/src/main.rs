@@ -181,6 +181,7 @@ fn main() {
             objects::disk_use,
             commands::container_alerts,
             commands::clear_container_alerts,
+            commands::tool_engines,
             objects::create_volume,
             objects::tag_image,
             commands::open_port,

@@ -15,7 +15,11 @@
 //! An entry that cannot be read (a malformed file, an address Skiff cannot parse) is skipped
 //! with a warning; it never hides the others.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use ts_rs::TS;
 
 use super::discovery::{DiscoveredEngine, DiscoverySource};
 use super::Endpoint;
@@ -26,6 +30,48 @@ pub struct Configured {
     pub engine: DiscoveredEngine,
     /// The current Docker context, or the default Podman connection: watched by default.
     pub current: bool,
+}
+
+impl Configured {
+    /// Whether it is watched: as the user switched it in Settings, else when it is current.
+    #[must_use]
+    pub fn watched(&self, switched: &BTreeMap<String, bool>) -> bool {
+        switched
+            .get(&self.engine.id)
+            .copied()
+            .unwrap_or(self.current)
+    }
+}
+
+/// A Docker context or Podman connection as the Settings page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "ToolEngine.ts")]
+pub struct ToolEngine {
+    pub name: String,
+    /// Its address (`ssh://…`, `unix://…`, `tcp://…`).
+    pub url: String,
+    /// `docker_context` or `podman_connection`.
+    pub source: DiscoverySource,
+    /// The current Docker context, or the default Podman connection.
+    pub current: bool,
+    /// Watched at the next start (switched on, or current and not switched off).
+    pub watched: bool,
+}
+
+/// Every Docker context and Podman connection, for the Settings page, with whether it is
+/// watched under `switched`.
+#[must_use]
+pub fn tool_engines(dirs: &ToolDirs, switched: &BTreeMap<String, bool>) -> Vec<ToolEngine> {
+    configured_engines(dirs)
+        .into_iter()
+        .map(|c| ToolEngine {
+            watched: c.watched(switched),
+            name: c.engine.id,
+            url: c.engine.endpoint.to_string(),
+            source: c.engine.source,
+            current: c.current,
+        })
+        .collect()
 }
 
 /// Where those tools keep their configuration.
@@ -288,5 +334,41 @@ mod tests {
             "{found:?}"
         );
         assert_eq!(found.len(), 3);
+    }
+
+    #[test]
+    fn the_current_one_is_watched_unless_switched_off_and_others_when_switched_on() {
+        let d = tempfile::tempdir().unwrap();
+        write(&d.path().join("config.json"), r#"{"currentContext":"lab"}"#);
+        for (dir, name) in [("a", "lab"), ("b", "ci")] {
+            write(
+                &d.path().join(format!("contexts/meta/{dir}/meta.json")),
+                &format!(
+                    r#"{{"Name":"{name}","Endpoints":{{"docker":{{"Host":"ssh://{name}-box"}}}}}}"#
+                ),
+            );
+        }
+        let dirs = ToolDirs {
+            docker: Some(d.path().to_owned()),
+            ..ToolDirs::default()
+        };
+        let watched = |switched: &[(&str, bool)]| -> Vec<(String, bool)> {
+            let switched = switched
+                .iter()
+                .map(|(n, on)| ((*n).to_owned(), *on))
+                .collect();
+            tool_engines(&dirs, &switched)
+                .into_iter()
+                .map(|t| (t.name, t.watched))
+                .collect()
+        };
+        let by_default = watched(&[]);
+        assert_eq!(by_default, [("lab".into(), true), ("ci".into(), false)]);
+        let switched = watched(&[("lab", false), ("ci", true)]);
+        assert_eq!(switched, [("lab".into(), false), ("ci".into(), true)]);
+        let listed = tool_engines(&dirs, &BTreeMap::new());
+        assert_eq!(listed[1].url, "ssh://ci-box");
+        assert_eq!(listed[1].source, DiscoverySource::DockerContext);
+        assert!(listed[0].current && !listed[1].current);
     }
 }

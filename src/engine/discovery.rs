@@ -24,13 +24,16 @@
 //! The pure part ([`candidates`]) takes a [`DiscoveryContext`] so that macOS and Windows paths
 //! are tested on Linux with fixture directories.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::Endpoint;
+pub use well_known::well_known;
+
+mod well_known;
 
 /// A user-configured engine endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -46,6 +49,16 @@ pub struct EndpointSetting {
 
 fn yes() -> bool {
     true
+}
+
+/// What the user chose about engines in Settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineChoices {
+    /// Endpoints added by hand.
+    pub endpoints: Vec<EndpointSetting>,
+    /// Docker contexts and Podman connections switched on or off, by name; one not named here
+    /// is watched when it is the current one.
+    pub tools: BTreeMap<String, bool>,
 }
 
 /// The operating system whose well-known paths apply.
@@ -129,8 +142,9 @@ fn current_uid() -> Option<u32> {
 }
 
 /// Where an engine entry came from; decides whether it is kept while its socket is absent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "DiscoverySource.ts")]
 pub enum DiscoverySource {
     Flag,
     Settings,
@@ -167,77 +181,11 @@ pub(crate) fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
     s.collect_str(value)
 }
 
-/// The well-known endpoints of a platform, in precedence order, with their ids.
-#[must_use]
-pub fn well_known(ctx: &DiscoveryContext) -> Vec<(&'static str, Endpoint)> {
-    let home = |rel: &str| ctx.home.as_ref().map(|h| Endpoint::Unix(h.join(rel)));
-    let mut out: Vec<(&'static str, Option<Endpoint>)> = Vec::new();
-    match ctx.os {
-        Os::Linux => {
-            out.push((
-                "podman",
-                ctx.runtime_dir
-                    .as_ref()
-                    .map(|d| Endpoint::Unix(d.join("podman/podman.sock"))),
-            ));
-            out.push((
-                "podman-rootful",
-                Some(Endpoint::Unix("/run/podman/podman.sock".into())),
-            ));
-            out.push(("docker-desktop", home(".docker/desktop/docker.sock")));
-            out.push((
-                "docker",
-                Some(Endpoint::Unix("/var/run/docker.sock".into())),
-            ));
-        }
-        Os::MacOs => {
-            out.push(("docker-desktop", home(".docker/run/docker.sock")));
-            out.push((
-                "docker",
-                Some(Endpoint::Unix("/var/run/docker.sock".into())),
-            ));
-            out.push(("colima", home(".colima/default/docker.sock")));
-            out.push(("colima", home(".config/colima/default/docker.sock")));
-            out.push(("orbstack", home(".orbstack/run/docker.sock")));
-            out.push(("rancher-desktop", home(".rd/docker.sock")));
-            out.push((
-                "podman-machine",
-                home(".local/share/containers/podman/machine/podman.sock"),
-            ));
-            out.push((
-                "podman-machine",
-                home(".local/share/containers/podman/machine/qemu/podman.sock"),
-            ));
-            out.push((
-                "podman-machine",
-                ctx.tmp_dir
-                    .as_ref()
-                    .map(|t| Endpoint::Unix(t.join("podman/podman-machine-default-api.sock"))),
-            ));
-        }
-        Os::Windows => {
-            out.push((
-                "docker",
-                Some(Endpoint::NamedPipe("//./pipe/docker_engine".into())),
-            ));
-            out.push((
-                "podman-machine",
-                Some(Endpoint::NamedPipe(
-                    "//./pipe/podman-machine-default".into(),
-                )),
-            ));
-        }
-    }
-    out.into_iter()
-        .filter_map(|(id, e)| e.map(|e| (id, e)))
-        .collect()
-}
-
 /// All candidates in precedence order, before the existence check and de-duplication.
 #[must_use]
-pub fn candidates(ctx: &DiscoveryContext, configured: &[EndpointSetting]) -> Vec<DiscoveredEngine> {
+pub fn candidates(ctx: &DiscoveryContext, choices: &EngineChoices) -> Vec<DiscoveredEngine> {
     let mut out = Vec::new();
-    for configured in configured.iter().filter(|e| e.enabled) {
+    for configured in choices.endpoints.iter().filter(|e| e.enabled) {
         match configured.url.parse::<Endpoint>() {
             Ok(endpoint) => out.push(DiscoveredEngine {
                 id: configured.name.clone(),
@@ -268,7 +216,7 @@ pub fn candidates(ctx: &DiscoveryContext, configured: &[EndpointSetting]) -> Vec
     out.extend(
         super::configured::configured_engines(&ctx.tools)
             .into_iter()
-            .filter(|c| c.current)
+            .filter(|c| c.watched(&choices.tools))
             .map(|c| c.engine),
     );
     for (id, endpoint) in well_known(ctx) {
@@ -302,12 +250,12 @@ pub fn from_flags(hosts: &[Endpoint]) -> Vec<DiscoveredEngine> {
 pub fn discover(
     hosts: &[Endpoint],
     ctx: &DiscoveryContext,
-    configured: &[EndpointSetting],
+    choices: &EngineChoices,
 ) -> Vec<DiscoveredEngine> {
     if !hosts.is_empty() {
         return from_flags(hosts);
     }
-    dedupe(candidates(ctx, configured), |e| match &e.endpoint {
+    dedupe(candidates(ctx, choices), |e| match &e.endpoint {
         Endpoint::Unix(path) => path.exists(),
         // Named pipes and TCP cannot be checked without connecting: keep them (Windows only lists
         // the two well-known pipes, and a missing one shows as not running).
@@ -324,14 +272,14 @@ pub enum DiscoveryError {
     BadHostVariable(#[from] super::EndpointParseError),
 }
 
-/// The engines to use on this machine now: `hosts` (flags), or the `configured` endpoints (the
-/// settings') + environment + well-known sockets, following the precedence documented at the top
-/// of this module.
+/// The engines to use on this machine now: `hosts` (flags), or the user's `choices` (the
+/// settings') + environment + Docker contexts and Podman connections + well-known sockets,
+/// following the precedence documented at the top of this module.
 pub fn resolve(
     hosts: &[Endpoint],
-    configured: &[EndpointSetting],
+    choices: &EngineChoices,
 ) -> Result<Vec<DiscoveredEngine>, DiscoveryError> {
-    let found = discover(hosts, &DiscoveryContext::current(), configured);
+    let found = discover(hosts, &DiscoveryContext::current(), choices);
     if found.is_empty() {
         return Err(DiscoveryError::NoEngine);
     }
@@ -432,7 +380,7 @@ mod tests {
         c.vars
             .insert("DOCKER_HOST".into(), "tcp://10.0.0.1:2375".into());
         touch(&h.join("run/podman/podman.sock"));
-        let found = discover(&[], &c, &[]);
+        let found = discover(&[], &c, &EngineChoices::default());
         let ids: Vec<(&str, DiscoverySource)> =
             found.iter().map(|e| (e.id.as_str(), e.source)).collect();
         assert_eq!(
@@ -463,7 +411,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         touch(&dir.path().join("run/podman/podman.sock"));
         touch(&dir.path().join(".docker/desktop/docker.sock"));
-        let found = dedupe(candidates(&ctx(Os::Linux, dir.path()), &[]), exists);
+        let found = dedupe(
+            candidates(&ctx(Os::Linux, dir.path()), &EngineChoices::default()),
+            exists,
+        );
         assert_eq!(ids(&found), ["podman", "docker-desktop"]);
     }
 
@@ -479,7 +430,10 @@ mod tests {
         ] {
             touch(&dir.path().join(rel));
         }
-        let found = dedupe(candidates(&ctx(Os::MacOs, dir.path()), &[]), exists);
+        let found = dedupe(
+            candidates(&ctx(Os::MacOs, dir.path()), &EngineChoices::default()),
+            exists,
+        );
         assert_eq!(
             ids(&found),
             [
@@ -495,7 +449,10 @@ mod tests {
     #[test]
     fn windows_lists_both_named_pipes() {
         let dir = tempfile::tempdir().unwrap();
-        let found = dedupe(candidates(&ctx(Os::Windows, dir.path()), &[]), |_| true);
+        let found = dedupe(
+            candidates(&ctx(Os::Windows, dir.path()), &EngineChoices::default()),
+            |_| true,
+        );
         assert_eq!(ids(&found), ["docker", "podman-machine"]);
         assert_eq!(
             found[0].endpoint.to_string(),
@@ -515,11 +472,14 @@ mod tests {
             "CONTAINER_HOST".into(),
             "unix:///nowhere/podman.sock".into(),
         );
-        let configured = [EndpointSetting {
-            name: "lab".into(),
-            url: "tcp://10.1.2.3:2375".into(),
-            enabled: true,
-        }];
+        let configured = EngineChoices {
+            endpoints: vec![EndpointSetting {
+                name: "lab".into(),
+                url: "tcp://10.1.2.3:2375".into(),
+                enabled: true,
+            }],
+            ..EngineChoices::default()
+        };
         let found = dedupe(candidates(&c, &configured), exists);
         // DOCKER_HOST names the rootless socket, so the well-known entry is a duplicate; the
         // absent CONTAINER_HOST stays because the user set it.
@@ -534,7 +494,11 @@ mod tests {
             "unix:///a/docker.sock".parse().unwrap(),
             "unix:///b/docker.sock".parse().unwrap(),
         ];
-        let found = discover(&hosts, &ctx(Os::Linux, Path::new("/nonexistent")), &[]);
+        let found = discover(
+            &hosts,
+            &ctx(Os::Linux, Path::new("/nonexistent")),
+            &EngineChoices::default(),
+        );
         assert_eq!(ids(&found), ["docker", "docker-2"]);
     }
 }

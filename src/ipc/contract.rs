@@ -6,14 +6,13 @@
 //! payload mistyped. The shell's handler list, build script and capability are checked against
 //! [`commands`] (`src-tauri`'s tests), so a command cannot be added in one place only.
 
+mod objects;
+
 use std::fmt::Write as _;
 
 use ts_rs::{Config, TS};
 
 use super::IpcError;
-use crate::objects::actions::{DiskUse, PruneReport, PruneTarget, PullProgress};
-use crate::objects::pods::PodAction;
-use crate::objects::Kind;
 use crate::registry::ContainerAlert;
 use crate::registry::{Action, ActionError, ActionOutcome, Delta, EventRecord, Snapshot};
 use crate::settings::Settings;
@@ -130,7 +129,7 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
     ]
     .into_iter()
     .chain(detail_commands(cfg))
-    .chain(object_commands(cfg))
+    .chain(objects::object_commands(cfg))
     .collect()
 }
 
@@ -235,85 +234,6 @@ fn detail_commands(cfg: &Config) -> Vec<CommandSpec> {
                 "Record<string, unknown>".to_owned(),
             )
         },
-    ]
-}
-
-/// The images, volumes, networks and pods pages' commands.
-fn object_commands(cfg: &Config) -> Vec<CommandSpec> {
-    let cmd = |name, args, result| command(cfg, name, args, result);
-    vec![
-        cmd(
-            "pull_image",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("reference", ts::<String>(cfg)),
-                ("progress", format!("Channel<{}>", ts::<PullProgress>(cfg))),
-            ],
-            ts::<String>(cfg),
-        ),
-        cmd(
-            "remove_object",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("kind", ts::<Kind>(cfg)),
-                ("id", ts::<String>(cfg)),
-                ("force", ts::<bool>(cfg)),
-            ],
-            ts::<Vec<String>>(cfg),
-        ),
-        cmd(
-            "prune_objects",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("target", ts::<PruneTarget>(cfg)),
-                ("all", ts::<bool>(cfg)),
-            ],
-            ts::<PruneReport>(cfg),
-        ),
-        cmd(
-            "pod_action",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("id", ts::<String>(cfg)),
-                ("action", ts::<PodAction>(cfg)),
-            ],
-            ts::<()>(cfg),
-        ),
-        cmd("disk_use", vec![], ts::<Vec<DiskUse>>(cfg)),
-        cmd(
-            "create_volume",
-            vec![("engine", ts::<String>(cfg)), ("name", ts::<String>(cfg))],
-            ts::<String>(cfg),
-        ),
-        cmd(
-            "tag_image",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("image", ts::<String>(cfg)),
-                ("target", ts::<String>(cfg)),
-            ],
-            ts::<()>(cfg),
-        ),
-        cmd(
-            "open_port",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("id", ts::<String>(cfg)),
-                ("port", ts::<u16>(cfg)),
-            ],
-            ts::<()>(cfg),
-        ),
-        cmd("container_alerts", vec![], ts::<Vec<ContainerAlert>>(cfg)),
-        cmd("clear_container_alerts", vec![], ts::<()>(cfg)),
-        cmd(
-            "project_action",
-            vec![
-                ("engine", ts::<String>(cfg)),
-                ("project", ts::<String>(cfg)),
-                ("action", ts::<crate::engine::Action>(cfg)),
-            ],
-            ts::<usize>(cfg),
-        ),
     ]
 }
 

@@ -65,6 +65,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     crate::objects::actions::DiskUse::export_all(&cfg)?;
     crate::objects::pods::PodAction::export_all(&cfg)?;
     crate::registry::objects::ObjectDelta::export_all(&cfg)?;
+    crate::engine::configured::ToolEngine::export_all(&cfg)?;
     std::fs::write(dir.join("contract.ts"), contract::typescript(&cfg))?;
     Ok(())
 }

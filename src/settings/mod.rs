@@ -11,6 +11,7 @@
 //! would be lost on the next save. How the file is read and written (locks, atomic replace, the
 //! three-way merge) is in [`file`].
 
+mod alerts;
 mod file;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use crate::engine::discovery::EndpointSetting;
+pub use alerts::AlertSettings;
 
 /// Which Kubernetes contexts Skiff watches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -45,75 +47,6 @@ impl Default for KubernetesSettings {
             namespace: None,
         }
     }
-}
-
-/// Which container alerts are raised (the crash watch). A container is left out with the
-/// label `skiff.alerts=off` or a name matching one of `exclude_names` (`*` matches any run of
-/// characters).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
-#[ts(export_to = "AlertSettings.ts")]
-// One switch per rule, as the settings file spells them.
-#[allow(clippy::struct_excessive_bools)]
-pub struct AlertSettings {
-    pub crashed: bool,
-    pub oom_killed: bool,
-    pub unhealthy: bool,
-    /// `restart_loop` and its `recovered`.
-    pub restart_loop: bool,
-    pub exclude_names: Vec<String>,
-}
-
-impl Default for AlertSettings {
-    fn default() -> Self {
-        Self {
-            crashed: true,
-            oom_killed: true,
-            unhealthy: true,
-            restart_loop: true,
-            exclude_names: Vec::new(),
-        }
-    }
-}
-
-impl AlertSettings {
-    /// Whether alerts of `rule` are raised.
-    #[must_use]
-    pub fn allows(&self, rule: crate::registry::AlertRule) -> bool {
-        use crate::registry::AlertRule;
-        match rule {
-            AlertRule::Crashed => self.crashed,
-            AlertRule::OomKilled => self.oom_killed,
-            AlertRule::Unhealthy => self.unhealthy,
-            AlertRule::RestartLoop | AlertRule::Recovered => self.restart_loop,
-        }
-    }
-
-    /// Whether a container named `name` is left out.
-    #[must_use]
-    pub fn excludes(&self, name: &str) -> bool {
-        self.exclude_names.iter().any(|p| glob(p, name))
-    }
-}
-
-/// `*`-only glob matching (whole name).
-fn glob(pattern: &str, name: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or_default();
-    let Some(mut rest) = name.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    let Some((last, middle)) = parts.split_last() else {
-        return rest.is_empty();
-    };
-    for part in middle {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 /// What one log view in the window keeps: the last lines of the log, within both caps (the
@@ -155,6 +88,9 @@ pub enum Theme {
 #[ts(export_to = "Settings.ts")]
 pub struct Settings {
     pub endpoints: Vec<EndpointSetting>,
+    /// Docker contexts and Podman connections switched on (`true`) or off by name; the others
+    /// follow their tool: the current context and the default connection are watched.
+    pub tool_engines: std::collections::BTreeMap<String, bool>,
     /// Telemetry consent: `None` until the user answers, which means off.
     pub telemetry: Option<bool>,
     /// Telemetry collector (`SKIFF_TELEMETRY_URL` overrides it).
@@ -182,6 +118,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             endpoints: Vec::new(),
+            tool_engines: std::collections::BTreeMap::new(),
             telemetry: None,
             telemetry_url: None,
             theme: Theme::System,
@@ -260,8 +197,9 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> InvalidSettin
 }
 
 impl Settings {
-    /// Checks everything the Settings page can change; the first problem is returned.
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
+    /// The engines part of [`Settings::validate`]: endpoints added by hand, and the switches of
+    /// Docker contexts and Podman connections.
+    fn validate_engines(&self) -> Result<(), InvalidSetting> {
         let mut names = std::collections::HashSet::new();
         for (i, e) in self.endpoints.iter().enumerate() {
             let field = format!("endpoints[{i}]");
@@ -286,6 +224,29 @@ impl Settings {
                 return Err(invalid(format!("{field}.url"), err.to_string()));
             }
         }
+        // Names come from the tools' own files; a page could send any map, so it is bounded.
+        if self.tool_engines.len() > 256 {
+            return Err(invalid(
+                "tool_engines",
+                "at most 256 contexts and connections",
+            ));
+        }
+        if let Some(name) = self
+            .tool_engines
+            .keys()
+            .find(|n| n.is_empty() || n.len() > 256 || n.chars().any(char::is_control))
+        {
+            return Err(invalid(
+                "tool_engines",
+                format!("{name:?} is not a context or connection name"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks everything the Settings page can change; the first problem is returned.
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
+        self.validate_engines()?;
         let b = &self.backoff;
         if !(10..=60_000).contains(&b.initial_ms) {
             return Err(invalid("backoff.initial_ms", "between 10 ms and 60 000 ms"));
@@ -367,6 +328,7 @@ impl Settings {
     #[must_use]
     pub fn with_edit(mut self, edit: Settings) -> Settings {
         self.endpoints = edit.endpoints;
+        self.tool_engines = edit.tool_engines;
         self.theme = edit.theme;
         self.backoff = edit.backoff;
         self.notifications = edit.notifications;
@@ -497,25 +459,5 @@ mod tests {
         assert!(matches!(err, SettingsError::Malformed { .. }));
         assert!(err.to_string().contains("settings.json"));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
-    }
-}
-
-#[cfg(test)]
-mod glob_tests {
-    #[test]
-    fn star_matches_any_run() {
-        for (p, n, ok) in [
-            ("db", "db", true),
-            ("db", "db2", false),
-            ("test-*", "test-web", true),
-            ("*-tmp", "x-tmp", true),
-            ("*-tmp", "x-tmp2", false),
-            ("a*b*c", "aXbYc", true),
-            ("a*b*c", "acb", false),
-            ("*", "anything", true),
-            ("ab*ab", "ab", false),
-        ] {
-            assert_eq!(super::glob(p, n), ok, "{p} {n}");
-        }
     }
 }

@@ -31,6 +31,12 @@ before(async () => {
   mkdirSync(join(work, "bin"));
   writeFileSync(join(work, "bin", "xdg-open"), `#!/bin/sh\necho "$1" >> "${join(work, "opened")}"\n`);
   chmodSync(join(work, "bin", "xdg-open"), 0o755);
+  // Docker contexts for the Settings page to list (SKIFF_HOST means none is connected to).
+  writeFileSync(join(work, "config.json"), JSON.stringify({ currentContext: "lab" }));
+  for (const [dir, name, host] of [["a", "lab", "ssh://me@lab-box"], ["b", "ci", "tcp://10.0.0.5:2375"]]) {
+    mkdirSync(join(work, "contexts", "meta", dir), { recursive: true });
+    writeFileSync(join(work, "contexts", "meta", dir, "meta.json"), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
+  }
   driver = await startDriver({
     port: 4444,
     nativePort: 4445,
@@ -39,6 +45,7 @@ before(async () => {
       SKIFF_CONFIG_DIR: join(work, "config"),
       SKIFF_DATA_DIR: join(work, "data"),
       SKIFF_LOG_DIR: join(work, "logs"),
+      DOCKER_CONFIG: work,
       PATH: `${join(work, "bin")}:${process.env.PATH}`,
     },
     logFile: join(targetDir, "e2e", "driver.log"),
@@ -471,6 +478,15 @@ test("the Settings page validates, saves to settings.json and applies the theme"
   const file = join(work, "config", "settings.json");
   const written = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).endpoints.length : 0;
   assert.equal(written, 0, "nothing invalid was written");
+  // The user's Docker contexts are listed, the current one switched on; switch the other on.
+  const tools = await session.waitFor("the contexts", async () => {
+    const rows = await session.execute(
+      `return [...document.querySelectorAll('[data-testid="tool-engine"]')].map(r => [r.dataset.name, r.querySelector("input").checked]);`,
+    );
+    return rows.length ? rows : null;
+  });
+  assert.deepEqual(tools, [["lab", true], ["ci", false]]);
+  await session.execute(`document.querySelector('[data-testid="tool-engine"][data-name="ci"] input').click();`);
   // Remove it, pick the dark theme and the debug log level, save.
   await session.execute(
     `document.querySelector('[data-testid="endpoint-row"] button').click();
@@ -487,6 +503,7 @@ test("the Settings page validates, saves to settings.json and applies the theme"
   const saved = JSON.parse(readFileSync(join(work, "config", "settings.json"), "utf8"));
   assert.equal(saved.theme, "dark");
   assert.equal(saved.log_level, "debug");
+  assert.deepEqual(saved.tool_engines, { ci: true }, "only the switch that differs from the tool's choice");
   assert.equal(await session.execute(`return document.documentElement.dataset.theme;`), "dark");
   // The level took effect without a restart: the log file says so.
   const logs = join(work, "logs");

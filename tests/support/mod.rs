@@ -414,6 +414,7 @@ pub mod registry {
     }
 }
 pub mod cluster;
+pub mod old_api;
 pub mod proxy;
 pub mod sink;
 pub mod sshd;

@@ -25,6 +25,7 @@ export type { TelemetryReport } from "./bindings/TelemetryReport";
 export type { AlertRecord } from "./bindings/AlertRecord";
 export type { Settings } from "./bindings/Settings";
 export type { EndpointSetting } from "./bindings/EndpointSetting";
+export type { ToolEngine } from "./bindings/ToolEngine";
 export type { HandlerReport } from "./bindings/HandlerReport";
 export type { PodmanSetup } from "./bindings/PodmanSetup";
 export type { BuildInfo } from "./bindings/BuildInfo";
@@ -112,6 +113,8 @@ export const recentAlerts = () => call("recent_alerts");
 export const containerAlerts = () => call("container_alerts");
 export const clearContainerAlerts = () => call("clear_container_alerts");
 export const getSettings = () => call("get_settings");
+/** The user's Docker contexts and Podman connections, and whether each is watched. */
+export const toolEngines = () => call("tool_engines");
 export const saveSettings = (settings: Settings) => call("save_settings", { settings });
 export const setTelemetryConsent = (enabled: boolean) => call("set_telemetry_consent", { enabled });
 export const clearTelemetryQueue = () => call("clear_telemetry_queue");

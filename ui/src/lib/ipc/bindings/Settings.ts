@@ -12,6 +12,11 @@ import type { Theme } from "./Theme";
  */
 export type Settings = { endpoints: Array<EndpointSetting>, 
 /**
+ * Docker contexts and Podman connections switched on (`true`) or off by name; the others
+ * follow their tool: the current context and the default connection are watched.
+ */
+tool_engines: { [key in string]: boolean }, 
+/**
  * Telemetry consent: `None` until the user answers, which means off.
  */
 telemetry: boolean | null, 

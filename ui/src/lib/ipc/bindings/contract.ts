@@ -27,6 +27,7 @@ import type { StatsSample } from "./StatsSample";
 import type { TelemetryReport } from "./TelemetryReport";
 import type { TerminalOpened } from "./TerminalOpened";
 import type { TerminalOptions } from "./TerminalOptions";
+import type { ToolEngine } from "./ToolEngine";
 
 /** Every command: its arguments, result and error. */
 export interface Commands {
@@ -71,6 +72,7 @@ export interface Commands {
   open_port: { args: { engine: string; id: string; port: number }; result: null; error: IpcError };
   container_alerts: { args: Record<string, never>; result: Array<ContainerAlert>; error: IpcError };
   clear_container_alerts: { args: Record<string, never>; result: null; error: IpcError };
+  tool_engines: { args: Record<string, never>; result: Array<ToolEngine>; error: IpcError };
   project_action: { args: { engine: string; project: string; action: Action }; result: number; error: IpcError };
 }
 
