@@ -242,11 +242,23 @@ fn dial_stdio(
                 continue;
             };
             tokio::spawn(async move {
-                let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take())
+                else {
                     return;
                 };
-                let mut remote = tokio::io::join(stdout, stdin);
-                let _ = tokio::io::copy_bidirectional(&mut conn, &mut remote).await;
+                let (mut from_client, mut to_client) = conn.split();
+                let up = async move {
+                    let _ = tokio::io::copy(&mut from_client, &mut stdin).await;
+                    // Closing the pipe is what tells the remote end that the client is done
+                    // writing (an exec's stdin at its end); shutting down tokio's `ChildStdin`
+                    // only flushes it, so `copy_bidirectional` left `exec -i` waiting forever.
+                    drop(stdin);
+                };
+                let down = async move {
+                    let _ = tokio::io::copy(&mut stdout, &mut to_client).await;
+                    let _ = tokio::io::AsyncWriteExt::shutdown(&mut to_client).await;
+                };
+                tokio::join!(up, down);
                 drop(child);
             });
         }
