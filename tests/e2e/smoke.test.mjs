@@ -487,6 +487,9 @@ test("the Settings page validates, saves to settings.json and applies the theme"
   });
   assert.deepEqual(tools, [["lab", true], ["ci", false]]);
   await session.execute(`document.querySelector('[data-testid="tool-engine"][data-name="ci"] input').click();`);
+  await session.execute(`document.querySelector('[data-testid="tool-engine"]').scrollIntoView({ block: "center" });`);
+  await new Promise((r) => setTimeout(r, 300));
+  await session.screenshot(join(targetDir, "e2e", "settings-engines.png"));
   // Remove it, pick the dark theme and the debug log level, save.
   await session.execute(
     `document.querySelector('[data-testid="endpoint-row"] button').click();
