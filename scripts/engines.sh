@@ -204,6 +204,9 @@ destroy() {
     local now=()
     [ "$kind" = podman ] && now=(-t 0)
     [ -z "$ids" ] || cli rm -f "${now[@]}" $ids >/dev/null 2>&1 || true
+    # A pod's infra container is not in `ps -a`: left running, its conmon outlived the engine
+    # (found after a CI run, still holding the test's storage).
+    [ "$kind" = podman ] && { cli pod rm -a -f -t 0 >/dev/null 2>&1 || true; }
     # A network's bridge interface outlives its engine on the host: without this, each test that
     # creates networks leaks one, and after ~30 Docker has no address pool left.
     cli network prune -f >/dev/null 2>&1 || true

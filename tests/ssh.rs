@@ -282,50 +282,67 @@ fn a_refused_key_is_not_retried_on_a_timer() {
     );
 }
 
+/// The current Docker context and the default Podman connection, written by the test under a
+/// temporary `HOME` where these tools keep them, are watched over SSH and say where they came
+/// from.
 #[test]
-fn the_current_docker_context_is_watched_and_says_where_it_came_from() {
-    let Some(engine) = TestEngine::start(Kind::Podman) else {
+fn the_current_docker_context_and_podman_connection_are_watched() {
+    let Some(podman) = TestEngine::start(Kind::Podman) else {
         return;
     };
-    let Some(sshd) = Sshd::start(None) else {
+    let Some(docker) = TestEngine::start(Kind::Docker) else {
         return;
     };
-    let docker = tempfile::tempdir().unwrap();
-    let meta = docker.path().join("contexts/meta/0123");
-    std::fs::create_dir_all(&meta).unwrap();
-    std::fs::write(
-        docker.path().join("config.json"),
-        r#"{"currentContext":"far"}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        meta.join("meta.json"),
-        format!(
-            r#"{{"Name":"far","Endpoints":{{"docker":{{"Host":"ssh://{HOST}{}"}}}}}}"#,
-            engine.socket_path().display()
+    let Some(sshd) = Sshd::start(Some(docker.host())) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = home.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(".docker/config.json", r#"{"currentContext":"far"}"#);
+    write(
+        ".docker/contexts/meta/0123/meta.json",
+        &format!(r#"{{"Name":"far","Endpoints":{{"docker":{{"Host":"ssh://{HOST}"}}}}}}"#),
+    );
+    write(
+        ".config/containers/containers.conf",
+        &format!(
+            "[engine]\nactive_service = \"far-podman\"\n\
+             [engine.service_destinations.far-podman]\nuri = \"ssh://{HOST}{}\"\n",
+            podman.socket_path().display()
         ),
-    )
-    .unwrap();
+    );
     let out = skiff_command()
         .env("SKIFF_SSH_CONFIG", sshd.config("ssh_config"))
-        .env("DOCKER_CONFIG", docker.path())
-        .env("XDG_CONFIG_HOME", docker.path())
-        .env("XDG_RUNTIME_DIR", docker.path())
+        .env("HOME", home.path())
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env_remove("DOCKER_CONFIG")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("DOCKER_CONTEXT")
         .env_remove("DOCKER_HOST")
         .env_remove("CONTAINER_HOST")
         .env_remove("SKIFF_HOST")
         .args(["engines", "--json"])
         .output()
         .unwrap();
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let far = rows
-        .iter()
-        .find(|r| r["engine"] == "far")
-        .unwrap_or_else(|| panic!("{rows:#?}"));
-    assert_eq!(far["source"], "docker_context", "{far}");
-    assert_eq!(far["state"], "connected", "{far}");
-    assert!(
-        far["endpoint"].as_str().unwrap().starts_with("ssh://"),
-        "{far}"
-    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    for (name, source) in [
+        ("far", "docker_context"),
+        ("far-podman", "podman_connection"),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r["engine"] == name)
+            .unwrap_or_else(|| panic!("{name}: {rows:#?}"));
+        assert_eq!(row["source"], source, "{row}");
+        assert_eq!(row["state"], "connected", "{row}");
+        assert!(
+            row["endpoint"].as_str().unwrap().starts_with("ssh://"),
+            "{row}"
+        );
+    }
 }
