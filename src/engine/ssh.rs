@@ -126,7 +126,13 @@ impl Tunnel {
         }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if ready_at.exists() {
+            // The forwarded socket exists from ssh's bind(), a moment before its listen(): a
+            // connection in between is refused, which read as "the SSH connection ended" (CI
+            // saw it once under load). Ready means it accepts one.
+            let accepts = || async {
+                target.socket.is_none() || tokio::net::UnixStream::connect(&local).await.is_ok()
+            };
+            if ready_at.exists() && accepts().await {
                 break;
             }
             if let Ok(Some(_)) = child.try_wait() {
