@@ -20,6 +20,15 @@ command -v rpmbuild >/dev/null && bundles=deb,rpm
 extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/skiff":"%s"}},"rpm":{"files":{"/usr/bin/skiff":"%s"}}}}}' \
   "$target/release/skiff" "$target/release/skiff")
 (cd src-tauri && "$root/scripts/tauri.sh" build --ci --bundles "$bundles" --config "$extra") >&2
+
+# The .deb is xz-compressed, as Debian's own packages are (Tauri writes gzip): a third smaller.
+for deb in "$target"/release/bundle/deb/*.deb; do
+  tree=$(mktemp -d)
+  dpkg-deb -R "$deb" "$tree"
+  dpkg-deb --root-owner-group -Zxz -b "$tree" "$deb" >/dev/null
+  rm -rf "$tree"
+  echo "bundle: $deb recompressed with xz" >&2
+done
 for f in "$target"/release/bundle/deb/*.deb "$target"/release/bundle/rpm/*.rpm; do
   [ -f "$f" ] && echo "$f"
 done

@@ -11,7 +11,7 @@ target=$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-targe
 deb=$(scripts/bundle.sh | grep '\.deb$' | head -1)
 [ -n "$deb" ] || { echo "test-package: no .deb was built" >&2; exit 1; }
 pkg=$(dpkg-deb -f "$deb" Package)
-echo "test-package: $deb ($(du -h "$deb" | cut -f1), package $pkg)"
+echo "test-package: $deb ($(du -h "$deb" | cut -f1), $(stat -c %s "$deb") bytes, package $pkg)"
 if dpkg -s "$pkg" >/dev/null 2>&1; then
   echo "test-package: $pkg is already installed; refusing to replace it" >&2
   exit 1
@@ -32,7 +32,8 @@ grep -q "^Exec=" "$desktop" || fail "desktop entry without Exec"
 sizes=$(echo "$files" | grep -cE '^/usr/share/icons/hicolor/[0-9x@]+/apps/.*\.png$' || true)
 [ "$sizes" -ge 3 ] || fail "icons at $sizes sizes, expected at least 3"
 echo "test-package: installed $app, /usr/bin/skiff, $desktop, icons at $sizes sizes"
-/usr/bin/skiff --version
+/usr/bin/skiff --version | grep -q '^skiff ' || fail "/usr/bin/skiff --version did not answer"
+[ "$(ar t "$deb" | grep '^data\.tar')" = data.tar.xz ] || fail "the package is not xz-compressed"
 
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   node tests/package/window.mjs "$app" "$target/e2e/package-window.png" 2>/dev/null
