@@ -91,8 +91,8 @@ pub fn show_window(app: &AppHandle) {
 /// Keeps the tray in step with the registry, as the `tray` handler, until `shutdown`.
 ///
 /// The tooltip's counts change with every container change, but repainting the tray per event
-/// would cost a snapshot each: after deltas it is refreshed at most once a second while changes
-/// keep coming; engine state changes (the icon colour) repaint it at once.
+/// would cost a snapshot each: a change arms a one-second timer, and the repaint it brings covers
+/// every change of that second; engine state changes (the icon colour) repaint it at once.
 ///
 /// Subscribes at once (before the future is first polled).
 pub fn follow(
@@ -141,8 +141,9 @@ impl Consumer for Tray {
         Ok(Handled::Ok)
     }
 
+    /// Armed by the first change after a repaint: an idle app has no tray timer at all.
     fn tick_every(&self) -> Option<std::time::Duration> {
-        Some(std::time::Duration::from_secs(1))
+        self.dirty.then_some(std::time::Duration::from_secs(1))
     }
 
     fn tick(&mut self) -> Result<Handled, Self::Error> {

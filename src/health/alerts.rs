@@ -8,6 +8,8 @@
 //!   window's banner, not announced: Skiff is opened beside engines that are often stopped.
 //! - a handler whose queue stays above its threshold for more than `sustain` (a stuck or slow
 //!   consumer), sampled every `sample_every` so that a handler that stopped reporting is seen too.
+//!   Sampling stops while the registry is quiet and no queue episode is open: queues only fill
+//!   when items flow, and every item reaches this consumer too, which arms sampling again.
 //!
 //! Each raise opens an episode; the episode's "recovered" is sent only if its raise was, and a
 //! subject that raised recently (`cooldown`) does not raise again: an engine or a queue that
@@ -198,6 +200,11 @@ impl AlertPolicy {
         }
         alerts
     }
+
+    /// A queue is above its threshold, or its backlog was announced and not yet recovered.
+    fn queue_episode_open(&self) -> bool {
+        self.queues.values().any(|e| e.since.is_some() || e.shown)
+    }
 }
 
 /// Alerts kept for the Health page.
@@ -266,6 +273,7 @@ pub fn run(
             policy: AlertPolicy::new(config),
             registry: registry.clone(),
             tx,
+            quiet: false,
         },
     );
     async move {
@@ -278,6 +286,9 @@ struct Alerts {
     policy: AlertPolicy,
     registry: Registry,
     tx: mpsc::Sender<Alert>,
+    /// No item since the last sample, and that sample left no queue episode open: the next
+    /// sample could only repeat it, so none is taken until an item arrives.
+    quiet: bool,
 }
 
 impl Alerts {
@@ -297,6 +308,7 @@ impl Consumer for Alerts {
     type Error = std::convert::Infallible;
 
     fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
+        self.quiet = false;
         let now = Instant::now();
         let alerts: Vec<Alert> = match feed {
             Feed::Engine(status) => self.policy.engine(&status, now).into_iter().collect(),
@@ -312,13 +324,14 @@ impl Consumer for Alerts {
     }
 
     fn tick_every(&self) -> Option<std::time::Duration> {
-        Some(self.policy.config.sample_every)
+        (!self.quiet).then_some(self.policy.config.sample_every)
     }
 
     fn tick(&mut self) -> Result<Handled, Self::Error> {
         let alerts = self
             .policy
             .queues(&self.registry.handler_reports(), Instant::now());
+        self.quiet = !self.policy.queue_episode_open();
         Ok(self.send(alerts))
     }
 }
@@ -469,5 +482,35 @@ mod tests {
         assert_eq!(recovered.len(), 1);
         assert_eq!(recovered[0].kind, AlertKind::QueueRecovered);
         assert!(p.queues(&queue(0), t).is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queues_are_sampled_while_items_flow_and_not_while_the_registry_is_quiet() {
+        let registry = Registry::new();
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let (tx, mut rx) = mpsc::channel(8);
+        let task = tokio::spawn(run(registry.clone(), AlertConfig::default(), tx, shutdown));
+        let slow = registry.handler("slow");
+        // The first sample finds nothing; then the registry is quiet and sampling stops, so a
+        // depth that changes without any item (which real queues never do) is not seen.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        slow.queued(5000);
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert!(rx.try_recv().is_err(), "sampled while quiet");
+        // An item arrives: sampling resumes, and the backlog is announced after `sustain`.
+        let _feed = registry.attach("e");
+        registry.apply(
+            "e",
+            crate::watcher::WatchEvent::Status(EngineStatus::new("e", "x", EngineState::Connected)),
+        );
+        tokio::time::sleep(Duration::from_secs(7)).await;
+        let alert = rx.try_recv().expect("backlog announced");
+        assert_eq!(alert.kind, AlertKind::QueueBacklog);
+        // The open episode keeps sampling without items: the drained queue is seen.
+        slow.queued(0);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(rx.try_recv().unwrap().kind, AlertKind::QueueRecovered);
+        drop(trigger);
+        task.await.unwrap();
     }
 }

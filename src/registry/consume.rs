@@ -50,8 +50,12 @@ pub trait Consumer {
     /// One item; `Err` ends the consumer.
     fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error>;
 
-    /// The period of [`Consumer::tick`], for consumers with periodic work (coalesced
-    /// refreshes, sampling); `None`, the default: no ticks.
+    /// How long after now [`Consumer::tick`] is wanted, for consumers with periodic work
+    /// (coalesced refreshes, sampling); `None`, the default: no tick.
+    ///
+    /// Asked again after every item and every tick, so a consumer arms its tick only while it
+    /// has work pending: an idle app is not woken to find nothing to do. A pending tick is not
+    /// pushed back by later items (a refresh coalesces a burst, it does not wait for its end).
     fn tick_every(&self) -> Option<Duration> {
         None
     }
@@ -88,13 +92,23 @@ impl Registry {
         async move {
             let ended = shutdown.wait();
             tokio::pin!(ended);
-            let every = consumer.tick_every();
-            let mut tick = tokio::time::interval(every.unwrap_or(Duration::from_secs(3600)));
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // One sleep, re-armed only when the consumer asks for a tick.
+            let tick = tokio::time::sleep(Duration::ZERO);
+            tokio::pin!(tick);
+            let mut armed = false;
             loop {
+                match consumer.tick_every() {
+                    Some(every) if !armed => {
+                        tick.as_mut().reset(tokio::time::Instant::now() + every);
+                        armed = true;
+                    }
+                    Some(_) => {}
+                    None => armed = false,
+                }
                 let item = tokio::select! {
                     () = &mut ended => return Ok(()),
-                    _ = tick.tick(), if every.is_some() => {
+                    () = &mut tick, if armed => {
+                        armed = false;
                         if consumer.tick()? == Handled::Failed {
                             metrics.error();
                         }
@@ -206,5 +220,65 @@ mod tests {
             .find(|h| h.name == "test")
             .unwrap();
         assert_eq!((report.processed, report.errors), (2, 1));
+    }
+
+    /// Counts its ticks; wants one a second after an item, until it had it.
+    struct Coalescing {
+        pending: bool,
+        ticks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Consumer for Coalescing {
+        type Error = std::convert::Infallible;
+
+        fn handle(&mut self, _feed: Feed) -> Result<Handled, Self::Error> {
+            self.pending = true;
+            Ok(Handled::Ok)
+        }
+
+        fn tick_every(&self) -> Option<Duration> {
+            self.pending.then_some(Duration::from_secs(1))
+        }
+
+        fn tick(&mut self) -> Result<Handled, Self::Error> {
+            self.pending = false;
+            self.ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Handled::Ok)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_tick_is_armed_only_while_the_consumer_has_work_and_coalesces_a_burst() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let registry = Registry::new();
+        let (trigger, shutdown) = crate::shutdown::channel();
+        let ticks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let consumer = Coalescing {
+            pending: false,
+            ticks: ticks.clone(),
+        };
+        let task = tokio::spawn(registry.consume("test", shutdown, consumer));
+        let _feed = registry.attach("e");
+        let status = || WatchEvent::Status(EngineStatus::new("e", "x", EngineState::Connected));
+        // Nothing happened: an hour passes without a tick.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(ticks.load(SeqCst), 0);
+        // A burst spread over 0.9 s: one tick, a second after its first item.
+        for _ in 0..10 {
+            registry.apply("e", status());
+            tokio::time::sleep(Duration::from_millis(90)).await;
+        }
+        assert_eq!(ticks.load(SeqCst), 0, "the tick waits for its second");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(ticks.load(SeqCst), 1);
+        // Quiet again: no more ticks.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(ticks.load(SeqCst), 1);
+        // A later item arms it again.
+        registry.apply("e", status());
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(ticks.load(SeqCst), 2);
+        drop(trigger);
+        assert!(task.await.unwrap().is_ok());
     }
 }
