@@ -57,8 +57,10 @@ impl Completer {
                     .as_ref()
                     .is_some_and(|i| super::signs::restarts(i, finding.exit_code));
                 // Full: the rules stop waiting for this answer at the container's next start.
-                let _ = self.answers.try_send((finding.clone(), restarts));
-                if restarts {
+                // An answer "restarts" they never got would leave a crash the policy then does
+                // not restart unreported: it is raised now instead, the side a user can act on.
+                let delivered = self.answers.try_send((finding.clone(), restarts)).is_ok();
+                if restarts && delivered {
                     continue;
                 }
             }
