@@ -214,17 +214,19 @@ impl Source for DockerSource {
         let start = stream.engine_opened_at().unwrap_or(started_local);
         self.actions.set(Some(client.clone()));
         let pinged = client.clone();
+        let watched = self.spec.endpoint.clone();
         let connected = Connected {
             kind: Some(client.kind()),
             version: Some(client.version().to_owned()),
             endpoint: None,
             probe: Box::new(move || {
                 let client = pinged.clone();
+                let watched = watched.clone();
                 async move {
                     match client.docker().ping().await {
                         Ok(_) => Ok(()),
                         Err(e) => Err(lost(
-                            client.endpoint(),
+                            &watched,
                             EngineError::from_bollard(client.endpoint(), &e),
                         )),
                     }
@@ -256,7 +258,26 @@ impl Source for DockerSource {
 /// The failure of a connected session. A stream that broke because the engine went away reads
 /// as a transient I/O error; if the socket is gone too, the truth is that the engine is not
 /// running.
+///
+/// Over SSH, requests go to the local end of the tunnel: that socket refusing or vanishing means
+/// `ssh` itself ended (the server or the network went away), not that the engine stopped. It
+/// is transient, as when the tunnel cannot be opened; which of the stream or the liveness ping
+/// noticed first must not change the answer. The remote socket gone is `ssh`'s own report
+/// ([`EngineError::Ssh`]), kept as it is.
 fn lost(endpoint: &Endpoint, error: EngineError) -> ErrorInfo {
+    if let Endpoint::Ssh(target) = endpoint {
+        if matches!(
+            error,
+            EngineError::Refused { .. } | EngineError::SocketMissing { .. }
+        ) {
+            return transient(
+                endpoint,
+                format!("the SSH connection to {} ended", target.host),
+            )
+            .info();
+        }
+        return error.info();
+    }
     match endpoint.socket_path().filter(|p| !p.exists()) {
         Some(path) => EngineError::SocketMissing {
             endpoint: endpoint.clone(),
@@ -276,4 +297,51 @@ fn transient(endpoint: &Endpoint, detail: String) -> EngineError {
 
 fn now_nanos() -> i64 {
     chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::FailureKind;
+
+    #[test]
+    fn a_refused_tunnel_is_the_ssh_connection_ending_and_a_missing_remote_socket_is_not() {
+        let ssh: Endpoint = "ssh://box/run/podman/podman.sock".parse().unwrap();
+        let local: Endpoint = "unix:///tmp/skiff-ssh-x/engine.sock".parse().unwrap();
+        for error in [
+            EngineError::Refused {
+                endpoint: local.clone(),
+            },
+            EngineError::SocketMissing {
+                endpoint: local.clone(),
+                path: "/tmp/skiff-ssh-x/engine.sock".to_owned(),
+            },
+        ] {
+            let info = lost(&ssh, error);
+            assert_eq!(info.kind, FailureKind::Transient, "{info:?}");
+            assert!(
+                info.message.contains("SSH connection to box ended"),
+                "{info:?}"
+            );
+        }
+        let remote_gone = EngineError::Ssh(Box::new(crate::engine::error::SshFailure {
+            endpoint: ssh.clone(),
+            kind: FailureKind::NotRunning,
+            detail: "the socket does not exist on box".to_owned(),
+            remedy: None,
+        }));
+        assert_eq!(lost(&ssh, remote_gone).kind, FailureKind::NotRunning);
+        // Locally, a refused socket that still exists is the engine's: not running.
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("engine.sock");
+        std::fs::write(&sock, b"").unwrap();
+        let here: Endpoint = format!("unix://{}", sock.display()).parse().unwrap();
+        let info = lost(
+            &here,
+            EngineError::Refused {
+                endpoint: here.clone(),
+            },
+        );
+        assert_eq!(info.kind, FailureKind::NotRunning);
+    }
 }
