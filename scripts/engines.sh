@@ -26,6 +26,10 @@ d="$dir/$kind"
 
 log() { echo "engines.sh: $*" >&2; }
 
+# SKIFF_PODMAN_LOCK_TYPE=file: the engine's container locks are files under DIR instead of the
+# machine's one shared-memory segment (2048 locks for every rootful Podman). For engines whose
+# storage is deleted without removing its containers (the benchmarks' 1,000): their shm locks
+# would never be freed, and every Podman on the machine would then fail to create anything.
 # Podman refuses a run root longer than 50 characters: long engine dirs (e.g. under
 # ~/.local/share) get a short one in /tmp, derived from the dir so it is stable across restarts.
 runroot() {
@@ -137,6 +141,7 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$d/events.log"
+lock_type = "${SKIFF_PODMAN_LOCK_TYPE:-shm}"
 [network]
 network_config_dir = "$d/networks"
 CONF
