@@ -19,10 +19,12 @@ test:
 	scripts/deps.sh test
 	$(MAKE) check test-rust test-ui test-e2e
 
-## make bench: every benchmark side by side on throwaway engines; writes target/bench/report.md
-## (+ CSV samples) and copies the report to docs/benchmarks.md. About 15 minutes here.
+## make bench: every benchmark side by side on throwaway engines, release builds; writes
+## target/bench/report.md (+ each run's samples) and copies the report to docs/benchmarks.md;
+## prints the figures that got worse than the committed report. SKIFF_BENCH_RUNS=2 measures
+## everything twice and reports the spread (the noise). About 30 minutes a run here.
 bench:
-	scripts/deps.sh test
+	scripts/deps.sh bench
 	scripts/bench.sh
 
 ## make bundle: the installable .deb (and .rpm when rpmbuild exists); prints its path.

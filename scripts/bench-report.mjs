@@ -1,37 +1,52 @@
-// Writes the Markdown report of `make bench` from the files the benchmarks left in DIR.
-// Usage: node scripts/bench-report.mjs DIR ELAPSED_SECONDS > report.md
+// Writes the Markdown report of `make bench` from the files the benchmarks left in each run's
+// directory, and compares its figures with the committed docs/benchmarks.md.
+// Usage: node scripts/bench-report.mjs ELAPSED_SECONDS RUN_DIR... > report.md
+//
+// The table shows the first run. Each comparable figure is also kept as a number (`fig`): with two
+// runs, their spread is the noise; a figure worse than the committed report's by more than that
+// noise (and at least 5 %, the floor one run cannot measure) is listed under "Regressions". The
+// numbers travel in an HTML comment at the end of the report, for the next comparison.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
-const [dir, elapsed] = process.argv.slice(2);
-const read = (f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").trim() : null);
-const nums = (f) => read(f)?.split(/\s+/).map(Number) ?? null;
+const [elapsed, ...dirs] = process.argv.slice(2);
 const sh = (cmd, args) => {
   try {
-    return execFileSync(cmd, args, { encoding: "utf8" }).trim();
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     return "?";
   }
 };
 const f = (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : v.toFixed(d));
 const verdict = (ok) => (ok === null ? "no goal set" : ok ? "**met**" : "**not met**");
+
+/** The rows and comparable figures of one run's directory. */
+function build(dir) {
+const read = (f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").trim() : null);
+const nums = (f) => read(f)?.split(/\s+/).map(Number) ?? null;
 const rows = [];
 const row = (figure, value, goal, ok, how) => rows.push(`| ${figure} | ${value} | ${goal} | ${verdict(ok)} | ${how} |`);
+const figures = {};
+/** A figure to compare between runs and reports; `better`: "lower" or "higher". */
+const fig = (key, value, unit, better = "lower") => {
+  if (Number.isFinite(value)) figures[key] = { value, unit, better };
+};
 
 // 1. Stream overhead.
 for (const engine of ["docker", "podman"]) {
   const s = read(`streams-${engine}.txt`)?.split(/\s+/);
-  if (!s) {
-    row(`Stream overhead (${engine})`, "not measured", "", false, "");
-    continue;
-  }
+  // Absent: the step was not run (SKIFF_BENCH_ONLY); a failed step stops `make bench`.
+  if (!s) continue;
   const [, n, ops, , rawP50, rawP99, skP50, skP99, addP50, addP99] = s.map((x, i) => (i === 0 ? x : Number(x)));
   const how = `${ops} pause/unpause operations, ${n} events matched; \`streams-${engine}.csv\``;
   row(`${engine}: engine's raw /events stream, after timeNano`, `median ${f(rawP50, 2)} ms, p99 ${f(rawP99, 2)} ms`, "reference", null, how);
   row(`${engine}: \`skiff watch --json\`, after timeNano`, `median ${f(skP50, 2)} ms, p99 ${f(skP99, 2)} ms (ratio of medians ${f(skP50 / rawP50, 2)})`, "reference", null, how);
+  fig(`${engine}.events.watch_p50_ms`, skP50, "ms");
+  fig(`${engine}.events.watch_p99_ms`, skP99, "ms");
   if (engine === "docker") {
+    fig("docker.events.added_p50_ms", addP50, "ms");
     row("docker: latency Skiff adds (per event, watch − raw)", `median ${f(addP50, 3)} ms, p99 ${f(addP99, 3)} ms`, "median < 1 ms, p99 < 5 ms", addP50 < 1 && addP99 < 5, how);
   } else {
     row("podman: latency Skiff adds (per event, watch − raw)", `median ${f(addP50, 1)} ms, p99 ${f(addP99, 1)} ms`, "none: each subscriber polls Podman's event log on its own ~250 ms timer, so the difference is chance; the end-to-end figure above is what counts", null, how);
@@ -51,12 +66,11 @@ for (const engine of ["docker", "podman"]) {
 // 1b. Log following.
 for (const engine of ["docker", "podman"]) {
   const l = nums(`logs-${engine}.txt`);
-  if (!l) {
-    row(`Log following (${engine})`, "not measured", "", false, "");
-    continue;
-  }
+  // Absent: the step was not run (SKIFF_BENCH_ONLY); a failed step stops `make bench`.
+  if (!l) continue;
   const [lines, ours, theirs, ourRate, theirRate, addP50, addP99, n] = l;
   const how = `${lines} numbered lines at ~50k/s, followed by both at once; \`logs.log\``;
+  fig(`${engine}.logs.lines_per_s`, ourRate, "lines/s", "higher");
   row(`${engine}: lines received, \`skiff logs -f\` / \`${engine} logs -f\``, `${ours} / ${theirs}`, "all, none twice", ours === lines, how);
   row(`${engine}: lines/s sustained, Skiff / the engine's CLI`, `${f(ourRate, 0)} / ${f(theirRate, 0)}`, "reference (the engine's logger limits both)", null, how);
   if (engine === "docker") {
@@ -69,11 +83,11 @@ for (const engine of ["docker", "podman"]) {
 // 2. Reconnect.
 for (const engine of ["podman", "docker"]) {
   const r = nums(`reconnect-${engine}.txt`);
-  if (!r) {
-    row(`Reconnect (${engine})`, "not measured", "", false, "");
-    continue;
-  }
+  // Absent: the step was not run (SKIFF_BENCH_ONLY); a failed step stops `make bench`.
+  if (!r) continue;
   const [restarts, c50, c95, r50, r95, bySocket] = r;
+  fig(`${engine}.reconnect.connected_p50_ms`, c50, "ms");
+  fig(`${engine}.reconnect.resynced_p50_ms`, r50, "ms");
   row(`${engine}: socket answering → \`connected\``, `median ${f(c50)} ms, p95 ${f(c95)} ms; ${bySocket}/${restarts} attempts triggered by the socket watch`, "median < 100 ms, by the socket watch (\"reconnect at once\"; Skiff's own goal)", c50 < 100 && bySocket === restarts, `${restarts} restarts, backoff timer 30 s; \`reconnect-${engine}.csv\``);
   row(`${engine}: socket answering → registry consistent (resync done)`, `median ${f(r50)} ms, p95 ${f(r95)} ms`, "median < 500 ms (Skiff's own goal)", r50 < 500, `same restarts`);
 }
@@ -86,29 +100,26 @@ const store = Object.fromEntries((read("store.txt") ?? "").split("\n").filter(Bo
 const ingest = store["ingest_10k_containers/100k_events"];
 if (ingest) {
   const perSec = 100_000 / (ingest / 1e9);
+  fig("store.ingest_events_per_s", perSec, "events/s", "higher");
   row("Store ingest, 10k containers", `${f(perSec / 1000, 0)}k events/s (100k events in ${f(ingest / 1e6)} ms)`, "≥ 200k events/s, nothing dropped", perSec >= 200_000, "criterion, `cargo bench --bench store`, median");
 }
 const per = [100, 1000, 10000].map((n) => store[`per_event_cost/${n}`] / 20_000);
 if (per.every((v) => v > 0)) {
+  fig("store.per_event_10k_us", per[2] / 1000, "µs");
   row("Per-event cost at 100 / 1k / 10k containers", per.map((v) => `${f(v / 1000, 2)} µs`).join(" / "), "flat: 10k within 2× of 100", per[2] / per[0] < 2, "criterion, 20k events per sample, median");
 }
 
 // 4. Memory and soak.
-for (const l of (read("memory.txt") ?? "").split("\n").filter(Boolean)) {
-  const [engine, count, watch, app, web] = l.split(/\s+/);
-  const mib = (k) => `${f(Number(k) / 1024)} MiB`;
-  row(`${engine}: RSS of \`skiff watch\` with ${count} containers`, mib(watch), "no goal set", null, "VmRSS 2 s after the first resync (debug build)");
-  row(`${engine}: RSS of the desktop backend with ${count} containers`, `${mib(app)} (WebKit web process: ${web ? mib(web) : "n/a"})`, "no goal set", null, "VmRSS 12 s after start, under Xvfb (debug build)");
-}
 for (const l of (read("chaos.txt") ?? "").split("\n").filter(Boolean)) {
   // chaos podman: 100 SIGKILLs with 57 containers made, registry = ps -a after every reconnect; 5m1s in all, slowest restart→equal 1.2s
   const m = l.match(/^chaos (\w+): (\d+) SIGKILLs with (\d+) containers made.*?; (.+) in all, slowest restart→equal (.+)$/);
   if (m) row(`Chaos: ${m[1]} SIGKILLed ${m[2]} times during a workload`, `registry = \`ps -a\` after every reconnect (${m[3]} containers made; slowest restart → equal ${m[5]}; ${m[4]} in all)`, "equal after every reconnect", true, "`tests/chaos.rs`, `SKIFF_CHAOS_KILLS=100`, release build");
 }
-if (!read("chaos.txt")?.trim()) row("Chaos: engines SIGKILLed 100 times", "not measured (the chaos test failed: see the run's log)", "equal after every reconnect", false, "`tests/chaos.rs`");
+if (read("chaos.txt") !== null && !read("chaos.txt")) row("Chaos: engines SIGKILLed 100 times", "not measured (the chaos test failed: see the run's log)", "equal after every reconnect", false, "`tests/chaos.rs`");
 const soak = nums("soak.txt");
 if (soak) {
   const [events, secs, start, warm, end, growth] = soak;
+  fig("soak.end_rss_mib", end / 1048576, "MiB");
   row("Soak: RSS over 1M events, 1k churning containers", `start ${f(start / 1048576)} MiB, after warm-up ${f(warm / 1048576)} MiB, end ${f(end / 1048576)} MiB: ${f(growth, 2)} % growth (${events} events in ${f(secs)} s)`, "< 5 % growth after warm-up (first quarter)", growth < 5, "full core: store, fan-out, telemetry, alerts, a JSON consumer; `soak.csv`");
 }
 
@@ -116,14 +127,20 @@ if (soak) {
 const pixel = read("pixel.json") ? JSON.parse(read("pixel.json")) : null;
 if (pixel) {
   const e = pixel.event_to_pixel;
-  row("Event → pixel (Docker): timeNano → DOM row update", `p50 ${f(e.p50_ms)} ms, p99 ${f(e.p99_ms)} ms (max ${f(e.max_ms)} ms, n = ${e.n})`, "p99 < 50 ms", e.p99_ms < 50, "MutationObserver in the real window, debug build; `pixel.csv`");
+  fig("window.event_to_pixel_p50_ms", e.p50_ms, "ms");
+  fig("window.event_to_pixel_p99_ms", e.p99_ms, "ms");
+  row("Event → pixel (Docker): timeNano → DOM row update", `p50 ${f(e.p50_ms)} ms, p99 ${f(e.p99_ms)} ms (max ${f(e.max_ms)} ms, n = ${e.n})`, "p99 < 20 ms (release)", e.p99_ms < 20, "MutationObserver in the real window, release build; `pixel.csv`");
   const pp = pixel.event_to_pixel_podman;
   if (pp) {
     row("Event → pixel (Podman), end to end", `p50 ${f(pp.p50_ms)} ms, p99 ${f(pp.p99_ms)} ms (n = ${pp.n})`, "none: Podman delivers events by polling its log file (~125 ms median here), which dominates", null, "same method as Docker");
   }
   const p = pixel.first_paint_10k;
+  fig("window.first_paint_10k_render_ms", p.render_ms_median, "ms");
+  fig("window.snapshot_10k_ipc_ms", p.snapshot_ms_median, "ms");
+  fig("window.first_paint_10k_since_navigation_ms", p.since_navigation_ms_median, "ms");
   row("First paint of 10k rows (snapshot in hand → rows painted)", `median ${f(p.render_ms_median, 0)} ms (max ${f(p.render_ms_max, 0)} ms, ${p.rendered_rows} rows in the DOM: virtualized)`, "< 200 ms", p.render_ms_median < 200, `${p.reloads} reloads with a synthetic engine of 10k containers`);
-  row("First paint of 10k rows: snapshot IPC / since navigation", `${f(p.snapshot_ms_median, 0)} ms / ${f(p.since_navigation_ms_median, 0)} ms`, "no goal set", null, "the same reloads (debug build: serde of 10k rows unoptimized)");
+  row("Snapshot of 10k rows over IPC (requested → applied)", `median ${f(p.snapshot_ms_median, 1)} ms`, "< 30 ms", p.snapshot_ms_median < 30, "the same reloads, release build");
+  row("Navigation → 10k rows painted", `median ${f(p.since_navigation_ms_median, 0)} ms`, "< 250 ms", p.since_navigation_ms_median < 250, "the same reloads, release build (a reload: the page and its scripts are loaded again)");
 }
 
 // 6. Container details: stats of 100 containers, the log view in the real window.
@@ -133,11 +150,10 @@ const kv = (file) => {
 };
 for (const engine of ["docker", "podman"]) {
   const st = kv(`stats-${engine}.txt`);
-  if (!st) {
-    row(`Stats of 100 containers (${engine})`, "not measured", "", false, "");
-    continue;
-  }
+  // Absent: the step was not run (SKIFF_BENCH_ONLY); a failed step stops `make bench`.
+  if (!st) continue;
   const how = `${st.containers} running containers followed as the list does, ${st.steady_s} s steady; \`stats-${engine}.txt\``;
+  fig(`${engine}.stats.skiff_cpu_percent`, st.skiff_cpu_percent, "%");
   row(`${engine}: stats of ${st.containers} containers: Skiff's CPU / the engine's CPU`, `${f(st.skiff_cpu_percent, 2)} % / ${f(st.engine_cpu_percent, 2)} % of a core (engine idle: ${f(st.engine_idle_cpu_percent, 2)} %)`, "reference", null, how);
   row(`${engine}: requests to the engine per second, samples per second`, `${f(st.requests_per_s, 3)} / ${f(st.samples_per_s, 1)}`, "no request after the first; ≤ 1 sample/s a container", st.requests_per_s < 0.1 && st.samples_per_s <= st.containers * 1.05, how);
   if (st.one_request_each_engine_cpu_percent !== undefined) {
@@ -147,6 +163,8 @@ for (const engine of ["docker", "podman"]) {
 const lw = read("logs-window.json") ? JSON.parse(read("logs-window.json")) : null;
 if (lw) {
   const how = "the real window (release build) under Xvfb, Docker; `benches/ui/logs.mjs`";
+  fig("window.log_view_first_paint_ms", lw.first_paint_1m.median_ms, "ms");
+  fig("window.log_view_write_to_pixel_p99_ms", lw.follow.write_to_pixel_p99_ms, "ms");
   row("Log view: first lines painted after opening a 1M-line log", `median ${f(lw.first_paint_1m.median_ms, 0)} ms (max ${f(lw.first_paint_1m.max_ms, 0)} ms, ${lw.first_paint_1m.opens} opens)`, "< 300 ms", lw.first_paint_1m.median_ms < 300, how);
   const fo = lw.follow;
   row("Log view following ~10k lines/s: write → pixel", `p50 ${f(fo.write_to_pixel_p50_ms, 0)} ms, p99 ${f(fo.write_to_pixel_p99_ms, 0)} ms (${f(fo.lines_per_s, 0)} lines/s, ${fo.painted_lines} lines painted)`, "p99 < 100 ms", fo.write_to_pixel_p99_ms < 100, how);
@@ -158,11 +176,131 @@ if (lw) {
 const tw = read("terminal-window.json") ? JSON.parse(read("terminal-window.json")) : null;
 if (tw) {
   const how = `the real window (release build, ${tw.renderer} renderer) under Xvfb, Docker; \`benches/ui/terminal.mjs\``;
+  fig("window.terminal_echo_p99_ms", tw.echo_p99_ms, "ms");
   row("Terminal: keystroke → echo in xterm.js's buffer (Skiff's window / `docker exec -it` on a pty)", `p50 ${f(tw.echo_p50_ms, 1)} ms, p99 ${f(tw.echo_p99_ms, 1)} ms / p50 ${f(tw.docker_cli_echo_p50_ms, 1)} ms, p99 ${f(tw.docker_cli_echo_p99_ms, 1)} ms (${tw.keys} keys)`, "p99 < 30 ms", tw.echo_p99_ms < 30, how);
   row("Terminal: `cat` of a 20 MB file, to the end (Skiff's window / `docker exec -t` on a pty nobody renders)", `${f(tw.cat_ms, 0)} ms (${f(tw.cat_mb_per_s, 1)} MB/s) / ${f(tw.docker_cli_cat_ms, 0)} ms`, "reference", null, how);
   row("Terminal: lines received during the `cat` / the file's", `${tw.cat_lines_received} / ${tw.cat_lines}`, "nothing lost", tw.cat_lines_received === tw.cat_lines, how);
   row("Terminal: the page answering a message during the `cat`", `p50 ${f(tw.input_lag_p50_ms, 0)} ms, p99 ${f(tw.input_lag_p99_ms, 0)} ms, max ${f(tw.input_lag_max_ms, 0)} ms`, "answers (no freeze)", tw.input_lag_max_ms < 1000, how);
 }
+
+// 7. Idle, start-up and memory: release builds, 1,000 containers on Podman (`benches/ui/idle.mjs`).
+const idle = read("idle.json") ? JSON.parse(read("idle.json")) : null;
+if (idle) {
+  const n = idle.containers;
+  const how = `${n} containers on Podman, ${idle.seconds} s each; schedstat of every thread; requests counted at a proxy socket`;
+  const cs = idle.cold_start;
+  fig("start.cold_first_rows_median_ms", cs.median_ms, "ms");
+  row(`Cold start: exec → first container rows painted, ${n} containers`, `median ${f(cs.median_ms, 0)} ms, max ${f(cs.max_ms, 0)} ms (${cs.starts} starts)`, "median < 500 ms", cs.median_ms < 500, "release binary started by WebKitWebDriver (its launch included); `skiff:first-rows` mark");
+  const cpu = (x) => `${f(x.cpu_ms_per_min, 2)} CPU ms/min (${f(x.cpu_percent, 4)} %), ${f(x.wakeups_per_s, 1)} wake-ups/s`;
+  const goals = { shown: 0.1, hidden: 0.02, watch: 0.01 };
+  const label = { shown: "the window shown", hidden: "the window hidden to the tray", watch: "`skiff watch`" };
+  for (const k of ["shown", "hidden", "watch"]) {
+    const x = idle.idle[k];
+    if (!x) continue;
+    const procs = Object.entries(x.processes).map(([name, p]) => `${name} ${f(p.cpu_ms_per_min, 2)}`).join(", ");
+    // Readings without `threads_ended` summed each process's live threads: a pool thread that
+    // ended took its history with it and could bring a process's figure down to zero.
+    if (x.threads_ended === undefined) {
+      row(`Idle CPU, ${label[k]} (all its processes)`, `not valid: ${cpu(x)}, read as per-process sums (threads that ended during the minute hid the others' work)`, `< ${goals[k]} %`, null, `${how}; re-measure with the per-thread reading`);
+    } else {
+      fig(`idle.${k}.cpu_ms_per_min`, x.cpu_ms_per_min, "ms/min");
+      fig(`idle.${k}.wakeups_per_s`, x.wakeups_per_s, "/s");
+      row(`Idle CPU, ${label[k]} (all its processes)`, `${cpu(x)}; per process (ms/min): ${procs}; ${x.threads_ended} threads ended meanwhile`, `< ${goals[k]} %`, x.cpu_percent < goals[k], how);
+    }
+    row(`Engine requests while idle, ${label[k]}`, `${f(x.engine_requests_per_min, 1)} /min: ${Object.entries(x.engine_requests).map(([r, c]) => `${r} × ${c}`).join(", ") || "none"}; the engine's CPU ${f(x.engine_cpu_percent, 3)} %`, "the liveness pings only", Object.keys(x.engine_requests).every((r) => r.endsWith("/_ping")), how);
+  }
+  const lz = idle.idle.lazydocker;
+  if (lz && lz.threads_ended !== undefined) {
+    row("Idle CPU, lazydocker 0.25.2 (peer, same engine, same run)", `${cpu(lz)}; ${f(lz.engine_requests_per_min, 0)} engine requests/min; the engine's CPU ${f(lz.engine_cpu_percent, 2)} %`, "reference", null, `${how}; under tmux 200×50`);
+  }
+  const alone = idle.idle.engine_alone;
+  if (alone) row("The engine's CPU with no client", `${f(alone.cpu_percent, 3)} %`, "reference", null, "the Podman service alone, same minute length");
+  const m = idle.memory;
+  const procs = (x) => x.processes.map((p) => `${p.name} ${f(p.rssKib / 1024, 0)}/${f(p.pssKib / 1024, 0)}`).join(", ");
+  // An empty window that never loaded a page has no web process: nothing to compare with.
+  const comparable = m.empty_window?.processes.some((p) => p.name.startsWith("WebKitWebProc"));
+  if (m.skiff && m.empty_window && !comparable) {
+    row("Memory of an empty Tauri 2 window", `not comparable: ${f(m.empty_window.pss_mib, 0)} MiB PSS without a web process (it showed \`about:blank\`, which WebKit serves without one)`, "reference", null, "`src-tauri/examples/empty_window.rs` now loads a page; re-measure");
+  }
+  if (m.skiff && m.empty_window && comparable) {
+    const added = m.skiff.pss_mib - m.empty_window.pss_mib;
+    fig("memory.app_pss_mib", m.skiff.pss_mib, "MiB");
+    fig("memory.added_to_empty_window_pss_mib", added, "MiB");
+    row(`Memory of the app with ${n} containers, window shown (RSS / PSS)`, `${f(m.skiff.rss_mib, 0)} / ${f(m.skiff.pss_mib, 0)} MiB; per process (MiB): ${procs(m.skiff)}`, "reference", null, "`smaps_rollup` 15 s after start, release build");
+    row("Memory of an empty Tauri 2 window (same dependencies, same run)", `${f(m.empty_window.rss_mib, 0)} / ${f(m.empty_window.pss_mib, 0)} MiB; per process: ${procs(m.empty_window)}`, "reference", null, "`src-tauri/examples/empty_window.rs`, release build");
+    row(`What Skiff adds to the empty window (PSS), ${n} containers`, `${f(added, 1)} MiB`, "< 40 MiB", added < 40, "PSS: shared libraries counted once between the processes");
+  }
+  // Without `cli`, the reading ran the app's binary as `skiff` (a design since reverted).
+  if (m.watch && idle.cli) {
+    fig("memory.watch_rss_mib", m.watch.rss_mib, "MiB");
+    row(`Memory of \`skiff watch\` with ${n} containers (RSS / PSS)`, `${f(m.watch.rss_mib, 1)} / ${f(m.watch.pss_mib, 1)} MiB`, "reference", null, "release build");
+  }
+  if (m.lazydocker) row(`Memory of lazydocker with ${n} containers (RSS / PSS)`, `${f(m.lazydocker.rss_mib, 1)} / ${f(m.lazydocker.pss_mib, 1)} MiB`, "reference", null, "peer, same run");
+}
+const size = nums("package.txt");
+if (size) {
+  const [deb, app, cli] = size;
+  fig("package.deb_mb", deb / 1e6, "MB");
+  const bins = cli ? `${f(app / 1e6, 1)} MB / ${f(cli / 1e6, 1)} MB` : `${f(app / 1e6, 1)} MB (the CLI a link to it)`;
+  row("Package: the .deb / the app binary / the CLI binary", `${f(deb / 1e6, 1)} MB / ${bins}`, "< 10 MB", deb < 10e6, "`make bundle`: release profile (strip, fat LTO, one codegen unit), xz");
+}
+
+return { rows, figures };
+}
+
+const runs = dirs.map(build);
+const { rows } = runs[0];
+
+// Each figure: the runs' mean, and their spread (|a − b| / mean) when there are two.
+const figures = {};
+for (const [key, first] of Object.entries(runs[0].figures)) {
+  const values = runs.map((r) => r.figures[key]?.value).filter(Number.isFinite);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const spread = values.length > 1 && mean !== 0 ? (Math.max(...values) - Math.min(...values)) / Math.abs(mean) : null;
+  figures[key] = { ...first, value: mean, values, spread };
+}
+
+const committedText = sh("git", ["show", "HEAD:docs/benchmarks.md"]);
+// The committed report's figures (the HTML comment at its end), if it has them.
+const committed = (() => {
+  const text = committedText;
+  const m = text.match(/<!-- figures (\{.*\}) -->/s);
+  return m ? JSON.parse(m[1]) : null;
+})();
+const FLOOR = 0.05;
+const noiseRows = [];
+const regressions = [];
+for (const [key, x] of Object.entries(figures)) {
+  const before = committed?.[key];
+  const noise = Math.max(FLOOR, x.spread ?? 0, before?.spread ?? 0);
+  let change = null;
+  let worse = false;
+  if (before && before.value !== 0) {
+    change = (x.value - before.value) / Math.abs(before.value);
+    worse = x.better === "lower" ? change > noise : -change > noise;
+  }
+  const pc = (v) => (v === null ? "n/a" : `${v >= 0 ? "+" : ""}${f(v * 100, 1)} %`);
+  noiseRows.push(`| \`${key}\` | ${x.values.map((v) => f(v, 3)).join(" / ")} ${x.unit} | ${x.spread === null ? "one run" : f(x.spread * 100, 1) + " %"} | ${before ? `${f(before.value, 3)} ${x.unit}` : "n/a"} | ${pc(change)} | ${worse ? "**worse**" : change === null ? "" : "within noise or better"} |`);
+  if (worse) regressions.push(`- \`${key}\`: ${f(before.value, 3)} → ${f(x.value, 3)} ${x.unit} (${pc(change)}; noise ${f(noise * 100, 1)} %)`);
+}
+
+// A partial run (SKIFF_BENCH_ONLY) keeps the committed report's other rows, marked as such.
+const cell = (line) => line.split("|")[1]?.trim();
+const measured = new Set(rows.map(cell));
+const kept = process.env.SKIFF_BENCH_ONLY
+  ? (committedText.split("## Regressions")[0].match(/^\| (?!Figure \|).*\|$/gm) ?? [])
+      .filter((l) => !l.startsWith("|---") && !measured.has(cell(l)))
+  : [];
+const keptSection = kept.length
+  ? `\n## Not measured in this run: the committed report's rows
+This run measured only: ${process.env.SKIFF_BENCH_ONLY}. The rows below are copied from the report it
+replaces (generated ${committedText.match(/ on (\S+), commit/)?.[1] ?? "earlier"}); their "How" says which build they measured.
+
+| Figure | Measured | Goal | Met? | How |
+|---|---|---|---|---|
+${kept.join("\n")}
+`
+  : "";
 
 const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
 const dirty = sh("git", ["status", "--porcelain"]) ? " (with uncommitted changes)" : "";
@@ -176,9 +314,23 @@ Engines are the throwaway ones of \`scripts/engines.sh\` (own storage and socket
 network \`none\`). Figures measured side by side share the engine and the run. Raw samples are the
 CSV files beside \`report.md\` in \`target/bench/\`.
 
+Every figure is measured on release builds (the binaries the .deb ships). The table shows run 1
+of ${runs.length}; the next section gives every comparable figure of each run.
+
 | Figure | Measured | Goal | Met? | How |
 |---|---|---|---|---|
 ${rows.join("\n")}
+${keptSection}
+## Regressions
+${committed ? (regressions.length ? regressions.join("\n") : "None: no figure got worse than the committed report by more than the noise.") : "Not compared: the committed report has no figures to compare with."}
+
+## Noise: each figure's runs, and the committed report
+Spread: (max − min) / mean of the runs. A figure is worse when it moved the wrong way by more than
+the larger of this spread, the committed report's, and ${FLOOR * 100} %.
+
+| Figure | Runs | Spread | Committed | Change | |
+|---|---|---|---|---|---|
+${noiseRows.join("\n")}
 
 ## How each figure is measured
 - **Stream overhead** (\`cargo bench --bench streams\`): \`curl -N\` on the engine's raw \`/events\` and
@@ -193,8 +345,6 @@ ${rows.join("\n")}
   poller records when its socket first answers \`/_ping\`; the registry's subscriber records
   \`connected\` and the end of the resync.
 - **Registry scale** (\`cargo bench --bench store\`): criterion, store of 100 / 1k / 10k containers.
-- **Memory**: \`VmRSS\` from \`/proc\`; Docker's vfs storage creates only ~4 containers/s here, so
-  Docker has 200 containers and Podman 1,000.
 - **Soak** (\`cargo bench --bench soak\`): 1M synthetic events through the full core, RSS sampled
   50 times; the shortened version (200k events) runs in \`make test\`.
 - **Event → pixel / first paint** (\`benches/ui/pixel.mjs\`): the real window under Xvfb, driven by
@@ -210,4 +360,15 @@ ${rows.join("\n")}
   the marker line after it in the buffer; every newline received is counted. A message is
   posted to the page every 50 ms and timed until its handler ran. \`docker exec -it\` runs on a
   pseudo-terminal read by \`benches/ui/pty_echo.py\` (no rendering: a lower bound).
+- **Idle, cold start, memory** (\`benches/ui/idle.mjs\`): 1,000 never-started containers on a
+  throwaway Podman, reached through a proxy socket that counts every request. Cold start: the
+  release app started by WebKitWebDriver, timed from the session request to the
+  \`skiff:first-rows\` mark. Then the app alone (no WebDriver) for a minute shown, a minute
+  hidden to the tray (a \`WM_DELETE_WINDOW\` from \`benches/ui/close_window.py\`, as the
+  close button sends), \`skiff watch\`, the empty Tauri window
+  (\`src-tauri/examples/empty_window.rs\`) and lazydocker under tmux: CPU time and
+  wake-ups (times a thread was put on a CPU) from \`/proc/PID/task/*/schedstat\` of every
+  process in the tree; memory from \`smaps_rollup\`.
+
+<!-- figures ${JSON.stringify(figures)} -->
 `);

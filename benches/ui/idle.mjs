@@ -1,0 +1,311 @@
+// What Skiff costs while nothing happens, and how fast it starts: release builds, 1,000 containers
+// on a throwaway Podman, side by side with lazydocker and an empty Tauri window in the same run.
+//
+// 1. Cold start: the release app from exec to the first container rows painted (`skiff:first-rows`
+//    mark), N starts through WebDriver; the clock starts before the session request, so the
+//    figure includes WebKitWebDriver launching the app (an upper bound).
+// 2. Memory: RSS and PSS of each process of the app (backend, WebKit web and network processes),
+//    beside the empty Tauri window of `src-tauri/examples/empty_window.rs`.
+// 3. Idle CPU of every process of the app, window shown, then hidden to the tray (a
+//    WM_DELETE_WINDOW, as the close button sends), then of `skiff watch`, then of lazydocker under
+//    tmux: CPU ms per minute and wake-ups per second from each thread's schedstat, and the
+//    Podman service's own CPU in the same minute.
+// 4. Engine load: every request each of them sends the engine in that minute, counted at a
+//    proxy socket they all reach the engine through.
+//
+// Run by `make bench` under dbus-run-session + xvfb-run. Writes $SKIFF_BENCH_OUT/idle.json.
+// Environment: SKIFF_IDLE_CONTAINERS (1000), SKIFF_IDLE_SECONDS (60), SKIFF_IDLE_STARTS (10),
+// SKIFF_LAZYDOCKER (path; the peer is skipped without it).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Session, startDriver, stopDriver } from "../../tests/e2e/webdriver.mjs";
+import { idleCost, memory, tree, comm } from "./procs.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const release = join(targetDir, "release");
+const app = process.env.SKIFF_APP ?? join(release, "skiff-desktop");
+const out = process.env.SKIFF_BENCH_OUT ?? join(targetDir, "bench");
+const N = Number(process.env.SKIFF_IDLE_CONTAINERS ?? 1000);
+const SECONDS = Number(process.env.SKIFF_IDLE_SECONDS ?? 60);
+const STARTS = Number(process.env.SKIFF_IDLE_STARTS ?? 10);
+const lazydocker = process.env.SKIFF_LAZYDOCKER;
+const work = mkdtempSync(join(tmpdir(), "skiff-idle-"));
+const engines = join(root, "scripts", "engines.sh");
+const log = (m) => console.error(`idle: ${m}`);
+const pct = (s, p) => [...s].sort((a, b) => a - b)[Math.round((s.length - 1) * p)];
+
+/** A unix socket in front of the engine that counts the HTTP requests passing through it. */
+function countingProxy(engineSocket, path) {
+  const requests = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(engineSocket);
+    let pending = "";
+    client.on("data", (chunk) => {
+      pending += chunk.toString("latin1");
+      const line = /(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r\n/g;
+      let m;
+      let end = 0;
+      while ((m = line.exec(pending))) {
+        requests.push({ at: Date.now(), method: m[1], path: m[2].split("?")[0] });
+        end = line.lastIndex;
+      }
+      pending = pending.slice(end).slice(-256);
+    });
+    client.pipe(upstream).pipe(client);
+    const close = () => (client.destroy(), upstream.destroy());
+    client.on("error", close).on("close", close);
+    upstream.on("error", close).on("close", close);
+  });
+  server.listen(path);
+  return {
+    server,
+    /** The requests since `from` (ms epoch), by method and path version-stripped. */
+    since(from) {
+      const list = requests.filter((r) => r.at >= from);
+      const by = {};
+      for (const r of list) {
+        const key = `${r.method} ${r.path.replace(/^\/v[\d.]+/, "")}`;
+        by[key] = (by[key] ?? 0) + 1;
+      }
+      return { total: list.length, by };
+    },
+  };
+}
+
+/**
+ * Creates `n` never-started containers through the API, 4 at a time; a create answered 500 is
+ * tried again (twice), with the engine's message logged.
+ */
+async function createContainers(socket, n) {
+  const body = JSON.stringify({ Image: "busybox:latest", Cmd: ["sleep", "1"], HostConfig: { NetworkMode: "none" } });
+  const once = (i) =>
+    new Promise((ok, fail) => {
+      const req = http.request(
+        { socketPath: socket, method: "POST", path: `/v1.41/containers/create?name=idle-${i}`, headers: { "content-type": "application/json" } },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => (res.statusCode < 300 ? ok() : fail(new Error(`create idle-${i}: ${res.statusCode} ${text.trim()}`))));
+        },
+      );
+      req.on("error", fail).end(body);
+    });
+  const one = async (i) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(i);
+      } catch (e) {
+        // A create that failed late may have made the container: its name is then taken.
+        if (attempt > 1 && e.message.includes(" 409 ")) return;
+        if (attempt === 3 || e.message.includes(" 409 ")) throw e;
+        log(`${e.message}; trying again`);
+        await sleep(500);
+      }
+    }
+  };
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next < n) await one(next++);
+  }));
+}
+
+const env = (extra = {}) => ({
+  ...process.env,
+  SKIFF_CONFIG_DIR: join(work, "config"),
+  SKIFF_DATA_DIR: join(work, "data"),
+  // Only the engine under test: no Kubernetes context or other engine of this machine.
+  KUBECONFIG: join(work, "no-kubeconfig"),
+  ...extra,
+});
+
+/** Process names of a tree, with each one's memory. */
+function memoryOf(pid) {
+  const procs = tree(pid).map((p) => ({ pid: p, name: comm(p), ...memory(p) }));
+  const sum = (k) => procs.reduce((s, p) => s + p[k], 0);
+  return { processes: procs, rss_mib: sum("rssKib") / 1024, pss_mib: sum("pssKib") / 1024 };
+}
+
+async function coldStarts(host) {
+  const runs = [];
+  for (let i = 0; i < STARTS; i++) {
+    const driver = await startDriver({ port: 4444, nativePort: 4445, env: env({ SKIFF_HOST: host }), logFile: join(out, "idle-driver.log") });
+    try {
+      const t0 = Date.now();
+      const s = await Session.start(driver.base, app);
+      try {
+        const m = await s.waitFor("first rows", () =>
+          s.execute(`
+            const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e && performance.timeOrigin + e.startTime; };
+            const nav = performance.getEntriesByType("navigation")[0];
+            return at("skiff:first-rows") && at("skiff:rows-painted") ? {
+              rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
+              loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
+              requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
+              count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
+        60000);
+        // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
+        // figure without WebKitWebDriver's part. The session request's time bounds it above.
+        const exec = execEpochMs(driver.child.pid);
+        const from = (t) => Math.round(t - exec);
+        const run = {
+          first_rows_ms: m.rows - exec, first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
+          page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
+          snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
+        };
+        runs.push(run);
+        log(`start ${i + 1}: ${JSON.stringify(run)}`);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      stopDriver(driver);
+    }
+    await gone(app);
+  }
+  const rows = runs.map((r) => r.first_rows_ms);
+  return { starts: runs.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows), runs };
+}
+
+/** Waits `settleMs`, then measures `SECONDS` of idle of `child`'s tree and of the engine. */
+async function idleOf(label, child, proxy, enginePid, settleMs) {
+  await sleep(settleMs);
+  const from = Date.now();
+  const [cost, engine] = await Promise.all([
+    idleCost([child.pid], SECONDS, sleep),
+    idleCost([enginePid], SECONDS, sleep),
+  ]);
+  const requests = proxy.since(from);
+  const perMin = (requests.total * 60) / cost.seconds;
+  log(`${label}: ${cost.cpu_ms_per_min.toFixed(2)} CPU ms/min, ${cost.wakeups_per_s.toFixed(1)} wake-ups/s, ` +
+    `${perMin.toFixed(1)} engine requests/min; engine ${engine.cpu_percent.toFixed(3)} %`);
+  return { ...cost, engine_requests_per_min: perMin, engine_requests: requests.by, engine_cpu_percent: engine.cpu_percent };
+}
+
+/** When the app under the driver `root` was exec'd, in ms since the epoch (10 ms resolution). */
+function execEpochMs(root) {
+  const pid = tree(root).find((p) => {
+    try {
+      return readlinkSync(`/proc/${p}/exe`) === app;
+    } catch {
+      return false;
+    }
+  });
+  if (pid === undefined) throw new Error("the app's process was not found under the driver");
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const startTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  const uptimeS = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+  return Date.now() - (uptimeS - startTicks / 100) * 1000;
+}
+
+/** Waits until no process runs `binary` (the single-instance lock goes with the last one). */
+async function gone(binary) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      execFileSync("pgrep", ["-f", `^${binary}`]);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+  throw new Error(`${binary} is still running`);
+}
+
+/** Spawns `binary` with its output in a log file; fails if it is gone after `settleMs`. */
+async function started(label, binary, args, extraEnv, settleMs) {
+  const logFile = join(out, `idle-${label}.log`);
+  const child = spawn(binary, args, { env: env(extraEnv), stdio: ["ignore", "ignore", openSync(logFile, "w")] });
+  child.on("error", (e) => log(`${label}: ${e.message}`));
+  await sleep(settleMs);
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    throw new Error(`${label} exited early (see ${logFile})`);
+  }
+  return child;
+}
+
+function stop(child) {
+  for (const p of tree(child.pid).reverse()) {
+    try {
+      process.kill(p, "SIGTERM");
+    } catch {
+      // gone
+    }
+  }
+}
+
+async function main() {
+  mkdirSync(out, { recursive: true });
+  // File locks under `work`: its 1,000 containers are deleted with the directory, not removed
+  // one by one, and shm locks left behind would exhaust the machine's 2048 (engines.sh).
+  const host = execFileSync(engines, ["start", "podman", work], {
+    encoding: "utf8",
+    env: { ...process.env, SKIFF_PODMAN_LOCK_TYPE: "file" },
+  }).trim();
+  const socket = host.replace("unix://", "");
+  const enginePid = Number(readFileSync(join(work, "podman", "pid"), "utf8"));
+  log(`creating ${N} containers on Podman`);
+  await createContainers(socket, N);
+  mkdirSync(join(work, "proxy"));
+  const proxySocket = join(work, "proxy", "podman.sock");
+  const proxy = countingProxy(socket, proxySocket);
+  const viaProxy = `unix://${proxySocket}`;
+  const result = { containers: N, seconds: SECONDS, app, cli: join(release, "skiff") };
+
+  log(`cold start: ${STARTS} starts`);
+  result.cold_start = await coldStarts(viaProxy);
+
+  // The app on its own (no WebDriver): shown, then hidden to the tray.
+  const desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
+  result.memory = { skiff: memoryOf(desktop.pid) };
+  result.idle = { shown: await idleOf("window shown", desktop, proxy, enginePid, 5000) };
+  execFileSync("/usr/bin/python3", [join(import.meta.dirname, "close_window.py"), "Skiff"]);
+  result.idle.hidden = await idleOf("window hidden to the tray", desktop, proxy, enginePid, 5000);
+  result.memory.skiff_hidden = memoryOf(desktop.pid);
+  stop(desktop);
+  await gone(app);
+
+  const watch = await started("watch", join(release, "skiff"), ["watch", "--json", "--host", viaProxy], {}, 10000);
+  result.idle.watch = await idleOf("skiff watch", watch, proxy, enginePid, 0);
+  result.memory.watch = memoryOf(watch.pid);
+  stop(watch);
+
+  const empty = await started("empty-window", join(release, "examples", "empty_window"), [], {}, 15000);
+  result.memory.empty_window = memoryOf(empty.pid);
+  result.idle.empty_window = await idleOf("empty Tauri window", empty, proxy, enginePid, 0);
+  stop(empty);
+
+  if (lazydocker) {
+    // tmux gives it the terminal it needs; its pane's process is lazydocker itself.
+    const session = `skiff-idle-${process.pid}`;
+    execFileSync("tmux", ["new-session", "-d", "-s", session, "-x", "200", "-y", "50", `DOCKER_HOST=${viaProxy} exec ${lazydocker}`]);
+    try {
+      const pid = Number(execFileSync("tmux", ["list-panes", "-t", session, "-F", "#{pane_pid}"], { encoding: "utf8" }).trim());
+      result.idle.lazydocker = await idleOf("lazydocker", { pid }, proxy, enginePid, 15000);
+      result.memory.lazydocker = memoryOf(pid);
+    } finally {
+      execFileSync("tmux", ["kill-session", "-t", session]);
+    }
+  }
+  // The engine alone, nobody attached: its own baseline.
+  result.idle.engine_alone = await idleOf("engine alone", { pid: enginePid }, proxy, enginePid, 2000);
+
+  proxy.server.close();
+  writeFileSync(join(out, "idle.json"), JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(result, null, 2));
+}
+
+try {
+  await main();
+} finally {
+  try {
+    execFileSync(engines, ["stop", "podman", work], { stdio: "ignore" });
+  } catch {
+    // already stopped
+  }
+  rmSync(work, { recursive: true, force: true });
+}
