@@ -61,12 +61,17 @@ pub async fn list(client: &EngineClient, kind: Kind) -> Result<Vec<Object>, Engi
 }
 
 /// Every object of every kind the engine has, bounded objects, in kind order.
+///
+/// The kinds are asked at once, each on its own connection: a session's first rows wait for the
+/// slowest list, not for their sum.
 pub async fn list_all(client: &EngineClient) -> Result<Vec<Object>, EngineError> {
-    let mut all = Vec::new();
-    for kind in kinds_of(client.kind()) {
-        all.extend(list(client, *kind).await?.into_iter().map(Object::bounded));
-    }
-    Ok(all)
+    let lists = futures_util::future::try_join_all(
+        kinds_of(client.kind())
+            .iter()
+            .map(|kind| list(client, *kind)),
+    )
+    .await?;
+    Ok(lists.into_iter().flatten().map(Object::bounded).collect())
 }
 
 /// The object of `kind` named or identified by `id` as the engine has it now; `None` when it

@@ -94,9 +94,12 @@ impl DockerSource {
         let list = {
             // Bounded in time: a hung engine must not leave a stale list looking "connected".
             let listing = tokio::time::timeout(timeout, async {
-                let containers = client.list_containers(true).await?;
-                let objects = crate::objects::fetch::list_all(&client).await?;
-                Ok::<_, EngineError>((containers, objects))
+                // Side by side: the container rows (what a window waits for) do not queue
+                // behind the image, volume and network lists.
+                tokio::try_join!(
+                    client.list_containers(true),
+                    crate::objects::fetch::list_all(&client)
+                )
             });
             tokio::pin!(listing);
             loop {
