@@ -145,7 +145,8 @@ async function firstPaint(rows, reloads) {
           const get = (n) => performance.getEntriesByName(n)[0]?.startTime;
           const painted = get("skiff:rows-painted");
           return painted === undefined ? null : {
-            requested: get("skiff:snapshot-requested"), applied: get("skiff:snapshot-applied"), painted,
+            requested: get("skiff:snapshot-requested"), received: get("skiff:snapshot-received"),
+            applied: get("skiff:snapshot-applied"), painted,
             rows: document.querySelectorAll('[data-testid="container-row"]').length,
           };`);
         return m;
@@ -165,6 +166,8 @@ try {
   const paint = await firstPaint(10_000, 5);
   const render = paint.map((r) => r.painted - r.applied).sort((a, b) => a - b);
   const snapshot = paint.map((r) => r.applied - r.requested).sort((a, b) => a - b);
+  const ipc = paint.map((r) => r.received - r.requested).sort((a, b) => a - b);
+  const apply = paint.map((r) => r.applied - r.received).sort((a, b) => a - b);
   const total = paint.map((r) => r.painted).sort((a, b) => a - b);
   const result = {
     event_to_pixel: { engine: "docker", n: ms.length, ops: OPS, p50_ms: pct(ms, 0.5), p99_ms: pct(ms, 0.99), max_ms: ms[ms.length - 1] },
@@ -173,6 +176,8 @@ try {
       reloads: paint.length,
       rendered_rows: paint[0].rows,
       snapshot_ms_median: pct(snapshot, 0.5),
+      snapshot_ipc_ms_median: pct(ipc, 0.5),
+      snapshot_apply_ms_median: pct(apply, 0.5),
       render_ms_median: pct(render, 0.5),
       render_ms_max: render[render.length - 1],
       since_navigation_ms_median: pct(total, 0.5),

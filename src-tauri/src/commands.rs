@@ -11,13 +11,17 @@ use skiff::settings::Settings;
 use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 
 /// The whole registry, for first paint, reloads and after a gap in deltas.
-#[tauri::command]
+///
+/// On the command thread pool, not the main thread (where sync commands run): copying and
+/// serializing 10k rows takes milliseconds the main thread needs for painting, above all while
+/// the window starts.
+#[tauri::command(async)]
 pub fn snapshot(registry: State<'_, Registry>) -> Snapshot {
     registry.snapshot()
 }
 
-/// Recent engine events for the Events page.
-#[tauri::command]
+/// Recent engine events for the Events page (off the main thread, as the snapshot).
+#[tauri::command(async)]
 pub fn events_history(registry: State<'_, Registry>) -> Vec<EventRecord> {
     registry.history()
 }

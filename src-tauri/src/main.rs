@@ -55,8 +55,16 @@ fn plan(settings: Settings) -> Plan {
     })
 }
 
-/// The app's state, the core's sources and consumers: everything that runs before the window.
-fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, settings: Settings) {
+/// The app's state, the core's sources and consumers, then the window and the tray.
+///
+/// The engines are asked for their lists before the window is built (it is `create: false` in
+/// `tauri.conf.json`): building it takes the main thread a while, and a cold start's first rows
+/// wait for the slowest of the page and the lists. The tray comes last: nothing waits for it.
+fn setup(
+    app: &mut tauri::App,
+    logging: skiff::logs::Logging,
+    settings: Settings,
+) -> tauri::Result<()> {
     app.manage(logging);
     // `setup` runs outside any Tokio context: the core's tasks go on Tauri's runtime.
     let rt = tauri::async_runtime::handle();
@@ -65,10 +73,6 @@ fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, settings: Settings
     let (trigger, shutdown) = skiff::shutdown::channel();
     let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
     app.manage(core.telemetry(&plan.settings, rt.inner()));
-    // A desktop without a tray host still gets the window: the tray is a convenience.
-    if let Err(e) = tray::install(app.handle()) {
-        tracing::warn!(error = %e, "no tray icon");
-    }
     app.manage(notifications::Notifications::start(
         app.handle(),
         &core.registry,
@@ -114,6 +118,16 @@ fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, settings: Settings
     });
     app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
     app.manage(Running { _shutdown: trigger });
+    for window in app.config().app.windows.clone() {
+        tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?.build()?;
+    }
+    // A desktop without a tray host still gets the window: the tray is a convenience. Statuses
+    // that arrived before it are shown at once.
+    match tray::install(app.handle()) {
+        Ok(_) => tray::refresh(app.handle(), &app.state::<Registry>()),
+        Err(e) => tracing::warn!(error = %e, "no tray icon"),
+    }
+    Ok(())
 }
 
 fn main() {
@@ -138,10 +152,7 @@ fn main() {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
-        .setup(move |app| {
-            setup(app, logging, settings);
-            Ok(())
-        })
+        .setup(move |app| Ok(setup(app, logging, settings)?))
         .invoke_handler(tauri::generate_handler![
             commands::snapshot,
             commands::retry_now,
