@@ -115,6 +115,37 @@ async function createContainers(socket, n) {
   }));
 }
 
+/** One GET on the engine's socket; resolves with the time its whole body took (ms). */
+function timedGet(socket, path) {
+  return new Promise((ok, fail) => {
+    const t0 = performance.now();
+    http
+      .get({ socketPath: socket, path }, (res) => {
+        res.on("data", () => {});
+        res.on("end", () => (res.statusCode < 300 ? ok(performance.now() - t0) : fail(new Error(`GET ${path}: ${res.statusCode}`))));
+      })
+      .on("error", fail);
+  });
+}
+
+/**
+ * The engine's own time for the lists a session starts with (containers, images, volumes,
+ * networks, pods, asked side by side as Skiff asks them): the part of a cold start that is the
+ * engine's. Median of 5.
+ */
+async function engineLists(socket) {
+  const paths = ["/v1.41/containers/json?all=1", "/v1.41/images/json", "/v1.41/volumes", "/v4.0.0/libpod/networks/json", "/v4.0.0/libpod/pods/json"];
+  const containers = [];
+  const all = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const times = await Promise.all(paths.map((p) => timedGet(socket, p)));
+    all.push(performance.now() - t0);
+    containers.push(times[0]);
+  }
+  return { containers_ms_median: pct(containers, 0.5), all_lists_ms_median: pct(all, 0.5) };
+}
+
 const env = (extra = {}) => ({
   ...process.env,
   SKIFF_CONFIG_DIR: join(work, "config"),
@@ -256,6 +287,8 @@ async function main() {
   const viaProxy = `unix://${proxySocket}`;
   const result = { containers: N, seconds: SECONDS, app, cli: join(release, "skiff") };
 
+  log("the engine's own list times");
+  result.engine_lists = await engineLists(socket);
   log(`cold start: ${STARTS} starts`);
   result.cold_start = await coldStarts(viaProxy);
 
