@@ -2,6 +2,7 @@
 // UI can be tested (and rendered in a plain browser) without the desktop shell.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { inOrder, joinText } from "./ordered";
 import type { Action } from "./bindings/Action";
 import { EVENTS, type Commands, type Events } from "./bindings/contract";
 import type { Delta } from "./bindings/Delta";
@@ -228,11 +229,19 @@ export async function openTerminal(
   };
   const opened = await call("open_terminal", { engine, id, options, output });
   const session = opened.session;
+  // Keys must reach the shell in the order typed, and the last size must be the one applied:
+  // one call of each in flight at a time (see `ordered.ts`). Joined keys stay under the
+  // backend's 1 MiB limit on one input.
+  const input = inOrder(async (data: string) => void (await call("terminal_input", { session, data })), joinText(64 * 1024));
+  const resize = inOrder(
+    async ([rows, cols]: [number, number]) => void (await call("terminal_resize", { session, rows, cols })),
+    (_older, newer) => newer,
+  );
   return {
     command: opened.command,
     tty: opened.tty,
-    input: async (data) => void (await call("terminal_input", { session, data })),
-    resize: async (rows, cols) => void (await call("terminal_resize", { session, rows, cols })),
+    input,
+    resize: (rows, cols) => resize([rows, cols]),
     ack: (bytes) => void call("terminal_ack", { session, bytes }).catch(() => {}),
     close: () => {
       output.onmessage = () => {};
