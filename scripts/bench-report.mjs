@@ -290,9 +290,16 @@ for (const [key, x] of Object.entries(figures)) {
 // A partial run (SKIFF_BENCH_ONLY) keeps the committed report's other rows, marked as such.
 const cell = (line) => line.split("|")[1]?.trim();
 const measured = new Set(rows.map(cell));
+// A committed row this run replaced under a new wording ("First paint of 10k rows: …" by "First
+// paint of 10k rows (…)") is dropped too: same words before the first ":" or "(", at least three.
+const base = (label) => {
+  const b = label.replace(/\s*[(:].*$/, "");
+  return b.split(" ").length >= 3 ? b : label;
+};
+const supersededBases = new Set([...measured].map(base));
 const kept = process.env.SKIFF_BENCH_ONLY
   ? (committedText.split("## Regressions")[0].match(/^\| (?!Figure \|).*\|$/gm) ?? [])
-      .filter((l) => !l.startsWith("|---") && !measured.has(cell(l)))
+      .filter((l) => !l.startsWith("|---") && !measured.has(cell(l)) && !supersededBases.has(base(cell(l))))
   : [];
 const keptSection = kept.length
   ? `\n## Not measured in this run: the committed report's rows
