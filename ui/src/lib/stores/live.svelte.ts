@@ -12,6 +12,8 @@ export class LiveRegistry {
 
   private unlisten: (() => void) | null = null;
   private resyncing = false;
+  /** A resync was asked for while one was under way. */
+  private again = false;
   /** Deltas that arrive while the first snapshot is on its way; `null` once it is applied. */
   private buffered: { containers: Delta[]; objects: ObjectDelta[] } | null = { containers: [], objects: [] };
 
@@ -41,15 +43,23 @@ export class LiveRegistry {
   }
 
   private async resync(): Promise<void> {
-    if (this.resyncing) return;
+    // A lag reported while a snapshot is on its way may be of changes that snapshot was taken
+    // before (the bridge skipped them): one more snapshot follows it, not none.
+    if (this.resyncing) {
+      this.again = true;
+      return;
+    }
     this.resyncing = true;
     try {
-      const snap = await snapshot();
-      // Splits the snapshot's cost for the benchmark: the IPC (the command, the transfer, the
-      // JSON parse) before this mark, the model's maps after it.
-      performance.mark("skiff:snapshot-received");
-      this.model.applySnapshot(snap);
-      this.version++;
+      do {
+        this.again = false;
+        const snap = await snapshot();
+        // Splits the snapshot's cost for the benchmark: the IPC (the command, the transfer,
+        // the JSON parse) before this mark, the model's maps after it.
+        performance.mark("skiff:snapshot-received");
+        this.model.applySnapshot(snap);
+        this.version++;
+      } while (this.again);
     } catch (e) {
       this.fatal = errorMessage(e);
     } finally {

@@ -7,6 +7,8 @@ const shell = vi.hoisted(() => ({
   subs: null as Subscriptions | null,
   snapshots: [] as Snapshot[],
   asked: 0,
+  /** While set, a snapshot request waits for it (a snapshot "on its way"). */
+  gate: null as Promise<void> | null,
 }));
 vi.mock("../ipc", async (original) => ({
   ...(await original<typeof import("../ipc")>()),
@@ -16,6 +18,7 @@ vi.mock("../ipc", async (original) => ({
   },
   snapshot: async () => {
     shell.asked++;
+    if (shell.gate) await shell.gate;
     const next = shell.snapshots.shift();
     if (!next) throw { kind: "engine", message: "no snapshot" };
     return next;
@@ -35,6 +38,7 @@ describe("LiveRegistry", () => {
     shell.subs = null;
     shell.snapshots = [];
     shell.asked = 0;
+    shell.gate = null;
   });
 
   it("listens before the snapshot, applies what raced it once, and resyncs after a gap", async () => {
@@ -61,6 +65,23 @@ describe("LiveRegistry", () => {
     await vi.waitFor(() => expect(ids(live)).toEqual(["y", "z"]));
     live.stop();
     expect(shell.subs).toBeNull();
+  });
+
+  it("a lag reported while a snapshot is on its way brings one more snapshot after it", async () => {
+    const live = new LiveRegistry();
+    let open!: () => void;
+    shell.gate = new Promise((r) => (open = r));
+    shell.snapshots.push(snap(1, ["a"]), snap(5, ["a", "b", "c"]));
+    const started = live.start();
+    await vi.waitFor(() => expect(shell.asked).toBe(1));
+    // The bridge skipped deltas the first snapshot may predate.
+    shell.subs!.onLagged();
+    shell.subs!.onLagged();
+    shell.gate = null;
+    open();
+    await started;
+    expect(shell.asked).toBe(2);
+    expect(ids(live)).toEqual(["a", "b", "c"]);
   });
 
   it("says why when the snapshot cannot be taken", async () => {
