@@ -329,10 +329,14 @@ async fn follow_survives_restarts(kind: Kind) {
     .await;
     let got = collected.lines();
     assert_eq!(got.len(), truth.len(), "no line missing, none twice");
-    assert!(
-        got == truth,
-        "the lines followed are the engine's own log, in order"
-    );
+    if let Some(at) = (0..got.len()).find(|&i| got[i] != truth[i]) {
+        let around = |v: &[String]| v[at.saturating_sub(3)..(at + 4).min(v.len())].join(" ");
+        panic!(
+            "the lines followed are the engine's own log, in order: they differ at line {at} of {n}: followed [{}], engine [{}]",
+            around(&got),
+            around(&truth)
+        );
+    }
     // And the counter's numbers are contiguous (each restart went on from where it stopped; a
     // kill between `echo` and saving the count repeats one number in the log itself).
     let numbers: Vec<u64> = got.iter().map(|l| l.parse().unwrap()).collect();
