@@ -118,7 +118,17 @@ fn setup(
     });
     app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
     app.manage(Running { _shutdown: trigger });
-    for window in app.config().app.windows.clone() {
+    // Only the windows Tauri left to us: one with `create: true` was built before `setup`, and
+    // building it again would fail on its label.
+    let deferred: Vec<_> = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .filter(|w| !w.create)
+        .cloned()
+        .collect();
+    for window in deferred {
         tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?.build()?;
     }
     // A desktop without a tray host still gets the window: the tray is a convenience. Statuses
