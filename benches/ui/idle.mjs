@@ -15,7 +15,8 @@
 //
 // Run by `make bench` under dbus-run-session + xvfb-run. Writes $SKIFF_BENCH_OUT/idle.json.
 // Environment: SKIFF_IDLE_CONTAINERS (1000), SKIFF_IDLE_SECONDS (60), SKIFF_IDLE_STARTS (10),
-// SKIFF_LAZYDOCKER (path; the peer is skipped without it).
+// SKIFF_LAZYDOCKER (path; the peer is skipped without it), SKIFF_IDLE_COLD_ONLY=1 (the cold starts
+// only, to try a change to start-up).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -291,6 +292,11 @@ async function main() {
   result.engine_lists = await engineLists(socket);
   log(`cold start: ${STARTS} starts`);
   result.cold_start = await coldStarts(viaProxy);
+  if (process.env.SKIFF_IDLE_COLD_ONLY === "1") {
+    proxy.server.close();
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
 
   // The app on its own (no WebDriver): shown, then hidden to the tray.
   const desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);

@@ -22,13 +22,14 @@ use crate::watcher::EngineStatus;
 pub mod events {
     /// An `EngineStatus` per state change or failed attempt.
     pub const ENGINE_STATUS: &str = "engine://status";
-    /// A `Delta` per container change, with the engine's `rev`.
+    /// A run of consecutive container `Delta`s, oldest first, each with the engine's `rev`: an
+    /// engine's list is one event, a change alone is a run of one.
     pub const CONTAINERS_DELTA: &str = "containers://delta";
     /// The bridge fell behind the fan-out (how many items it missed): the window takes a
     /// snapshot.
     pub const CONTAINERS_LAGGED: &str = "containers://lagged";
-    /// An `ObjectDelta` per image, volume, network or pod change, with the engine's objects'
-    /// own `rev`.
+    /// A run of consecutive `ObjectDelta`s (image, volume, network or pod changes), oldest
+    /// first, each with the engine's objects' own `rev`.
     pub const OBJECTS_DELTA: &str = "objects://delta";
     /// A `ContainerAlert` the crash watch raised.
     pub const CONTAINER_ALERT: &str = "alerts://container";
@@ -242,11 +243,11 @@ fn detail_commands(cfg: &Config) -> Vec<CommandSpec> {
 pub fn event_specs(cfg: &Config) -> Vec<(&'static str, String)> {
     vec![
         (events::ENGINE_STATUS, ts::<EngineStatus>(cfg)),
-        (events::CONTAINERS_DELTA, ts::<Delta>(cfg)),
+        (events::CONTAINERS_DELTA, ts::<Vec<Delta>>(cfg)),
         (events::CONTAINERS_LAGGED, ts::<u64>(cfg)),
         (
             events::OBJECTS_DELTA,
-            ts::<crate::registry::objects::ObjectDelta>(cfg),
+            ts::<Vec<crate::registry::objects::ObjectDelta>>(cfg),
         ),
         (events::CONTAINER_ALERT, ts::<ContainerAlert>(cfg)),
     ]

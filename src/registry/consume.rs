@@ -64,6 +64,13 @@ pub trait Consumer {
     fn tick(&mut self) -> Result<Handled, Self::Error> {
         Ok(Handled::Ok)
     }
+
+    /// Called after an item when nothing more is queued: a consumer that groups what it is
+    /// handed (see [`super::batch`]) hands its group on here. It is called as the queue empties,
+    /// not after a delay, so grouping adds no wait: an item that arrives alone goes on alone.
+    fn caught_up(&mut self) -> Result<Handled, Self::Error> {
+        Ok(Handled::Ok)
+    }
 }
 
 /// A closure is a consumer without ticks.
@@ -135,6 +142,9 @@ impl Registry {
                     metrics.error();
                 }
                 metrics.handled(None);
+                if rx.is_empty() && consumer.caught_up()? == Handled::Failed {
+                    metrics.error();
+                }
             }
         }
     }

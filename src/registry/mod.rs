@@ -10,7 +10,8 @@
 //!   supervisor → store → hub → consumers.
 //! - [`alert`]: the container events the crash watch reads, and the alerts it raises, carried
 //!   and kept (the last 50) for every consumer.
-//! - `consume`: the one loop every consumer runs (metrics, lag, resync).
+//! - `consume`: the one loop every consumer runs (metrics, lag, resync); [`batch`]: runs of
+//!   deltas handed on as one message, for the UI bridge.
 //! - actions (`Registry::act`): single-flight container actions, confirmed by the engine's event.
 //! - `query`: finding a container by id, name or prefix.
 //! - [`revival`]: when a container's stream (log, stats) may be read again after it ended.
@@ -44,6 +45,7 @@
 
 mod actions;
 pub mod alert;
+pub mod batch;
 mod consume;
 pub mod delta;
 mod history;

@@ -257,8 +257,10 @@ function on<K extends keyof Events>(name: K, handler: (payload: Events[K]) => vo
 
 export interface Subscriptions {
   onStatus: (s: EngineStatus) => void;
-  onDelta: (d: Delta) => void;
-  onObject: (d: ObjectDelta) => void;
+  /** A run of container deltas, oldest first (an engine's list is one run). */
+  onDeltas: (run: Delta[]) => void;
+  /** A run of object deltas, oldest first. */
+  onObjects: (run: ObjectDelta[]) => void;
   onLagged: () => void;
 }
 
@@ -266,8 +268,8 @@ export interface Subscriptions {
 export async function subscribe(subs: Subscriptions): Promise<UnlistenFn> {
   const offs = await Promise.all([
     on(EVENTS.ENGINE_STATUS, subs.onStatus),
-    on(EVENTS.CONTAINERS_DELTA, subs.onDelta),
-    on(EVENTS.OBJECTS_DELTA, subs.onObject),
+    on(EVENTS.CONTAINERS_DELTA, subs.onDeltas),
+    on(EVENTS.OBJECTS_DELTA, subs.onObjects),
     on(EVENTS.CONTAINERS_LAGGED, () => subs.onLagged()),
   ]);
   return () => offs.forEach((off) => off());

@@ -2,7 +2,7 @@
 // order; after a gap or a lag, take a snapshot again. Svelte tracks `version`, bumped after each
 // change of the model (it does not see mutations inside the model itself).
 import { snapshot, subscribe, errorMessage, type Delta, type EngineStatus, type ObjectDelta } from "../ipc";
-import { RegistryModel } from "./registry";
+import { RegistryModel, type DeltaResult } from "./registry";
 
 export class LiveRegistry {
   readonly model = new RegistryModel();
@@ -23,8 +23,8 @@ export class LiveRegistry {
     // it (those already in it are dropped as stale by their rev).
     this.unlisten = await subscribe({
       onStatus: (s) => this.onStatus(s),
-      onDelta: (d) => this.onDelta(d),
-      onObject: (d) => this.onObject(d),
+      onDeltas: (run) => this.onDeltas(run),
+      onObjects: (run) => this.onObjects(run),
       onLagged: () => void this.resync(),
     });
     performance.mark("skiff:snapshot-requested");
@@ -32,8 +32,8 @@ export class LiveRegistry {
     performance.mark("skiff:snapshot-applied");
     const raced = this.buffered;
     this.buffered = null;
-    for (const d of raced?.containers ?? []) this.onDelta(d);
-    for (const d of raced?.objects ?? []) this.onObject(d);
+    this.onDeltas(raced?.containers ?? []);
+    this.onObjects(raced?.objects ?? []);
     this.ready = true;
   }
 
@@ -67,22 +67,33 @@ export class LiveRegistry {
     }
   }
 
-  private onDelta(d: Delta): void {
+  /** Applies a run in order, then bumps `version` once: one render for an engine's list. */
+  private onDeltas(run: Delta[]): void {
     if (this.buffered) {
-      this.buffered.containers.push(d);
+      this.buffered.containers.push(...run);
       return;
     }
-    if (this.model.applyDelta(d) === "gap") void this.resync();
-    else this.version++;
+    this.applyRun(run, (d) => this.model.applyDelta(d));
   }
 
-  private onObject(d: ObjectDelta): void {
+  private onObjects(run: ObjectDelta[]): void {
     if (this.buffered) {
-      this.buffered.objects.push(d);
+      this.buffered.objects.push(...run);
       return;
     }
-    if (this.model.applyObjectDelta(d) === "gap") void this.resync();
-    else this.version++;
+    this.applyRun(run, (d) => this.model.applyObjectDelta(d));
+  }
+
+  /** After a gap the rest of the run is not applied: the snapshot it brings holds it. */
+  private applyRun<D>(run: D[], apply: (d: D) => DeltaResult): void {
+    if (run.length === 0) return;
+    for (const d of run) {
+      if (apply(d) === "gap") {
+        void this.resync();
+        break;
+      }
+    }
+    this.version++;
   }
 
   private onStatus(s: EngineStatus): void {

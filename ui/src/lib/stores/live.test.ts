@@ -47,15 +47,15 @@ describe("LiveRegistry", () => {
     const started = live.start();
     // Subscribed before the snapshot was asked: a delta racing it is buffered, not lost.
     await vi.waitFor(() => expect(shell.subs).not.toBeNull());
-    shell.subs!.onDelta(upsert(2, "stale"));
-    shell.subs!.onDelta(upsert(3, "c"));
+    shell.subs!.onDeltas([upsert(2, "stale")]);
+    shell.subs!.onDeltas([upsert(3, "c")]);
     await started;
     expect(live.ready).toBe(true);
     expect(ids(live)).toEqual(["a", "b", "c"]);
 
     // A delta from beyond the next rev is a gap: a fresh snapshot replaces the list.
     shell.snapshots.push(snap(9, ["z"]));
-    shell.subs!.onDelta(upsert(7, "x"));
+    shell.subs!.onDeltas([upsert(7, "x")]);
     await vi.waitFor(() => expect(ids(live)).toEqual(["z"]));
     expect(shell.asked).toBe(2);
 
@@ -82,6 +82,26 @@ describe("LiveRegistry", () => {
     await started;
     expect(shell.asked).toBe(2);
     expect(ids(live)).toEqual(["a", "b", "c"]);
+  });
+
+  it("applies a run in order with one render, and a gap inside a run brings a snapshot instead of its rest", async () => {
+    const live = new LiveRegistry();
+    shell.snapshots.push(snap(1, ["a"]));
+    await live.start();
+    const before = live.version;
+    // An engine's list as the bridge sends it: one run.
+    shell.subs!.onDeltas([upsert(2, "b"), upsert(3, "c"), { engine: "podman", rev: 4, op: "remove", id: "a" }]);
+    expect(ids(live)).toEqual(["b", "c"]);
+    expect(live.version).toBe(before + 1);
+    // rev 6 after 4: the rest of the run is not applied on top of the hole.
+    shell.snapshots.push(snap(9, ["q"]));
+    shell.subs!.onDeltas([upsert(5, "d"), upsert(7, "gap"), upsert(8, "after")]);
+    await vi.waitFor(() => expect(ids(live)).toEqual(["q"]));
+    expect(shell.asked).toBe(2);
+    // An empty run changes nothing.
+    const settled = live.version;
+    shell.subs!.onDeltas([]);
+    expect(live.version).toBe(settled);
   });
 
   it("says why when the snapshot cannot be taken", async () => {

@@ -79,9 +79,9 @@ export interface Commands {
 /** Every event the shell emits, with its payload. */
 export interface Events {
   "engine://status": EngineStatus;
-  "containers://delta": Delta;
+  "containers://delta": Array<Delta>;
   "containers://lagged": number;
-  "objects://delta": ObjectDelta;
+  "objects://delta": Array<ObjectDelta>;
   "alerts://container": ContainerAlert;
 }
 
