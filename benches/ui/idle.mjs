@@ -47,13 +47,17 @@ function countingProxy(engineSocket, path) {
   const server = net.createServer((client) => {
     const upstream = net.connect(engineSocket);
     let pending = "";
+    // The request this connection answers now: its answer's last byte is timed.
+    let current = null;
+    upstream.on("data", () => current && (current.done = Date.now()));
     client.on("data", (chunk) => {
       pending += chunk.toString("latin1");
       const line = /(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r\n/g;
       let m;
       let end = 0;
       while ((m = line.exec(pending))) {
-        requests.push({ at: Date.now(), method: m[1], path: m[2].split("?")[0] });
+        current = { at: Date.now(), method: m[1], path: m[2].split("?")[0] };
+        requests.push(current);
         end = line.lastIndex;
       }
       pending = pending.slice(end).slice(-256);
@@ -66,6 +70,10 @@ function countingProxy(engineSocket, path) {
   server.listen(path);
   return {
     server,
+    /** The first request since `from` (ms epoch) whose path ends with `suffix`. */
+    first(from, suffix) {
+      return requests.find((r) => r.at >= from && r.path.endsWith(suffix));
+    },
     /** The requests since `from` (ms epoch), by method and path version-stripped. */
     since(from) {
       const list = requests.filter((r) => r.at >= from);
@@ -163,7 +171,7 @@ function memoryOf(pid) {
   return { processes: procs, rss_mib: sum("rssKib") / 1024, pss_mib: sum("pssKib") / 1024 };
 }
 
-async function coldStarts(host) {
+async function coldStarts(host, proxy) {
   const runs = [];
   for (let i = 0; i < STARTS; i++) {
     const driver = await startDriver({ port: 4444, nativePort: 4445, env: env({ SKIFF_HOST: host }), logFile: join(out, "idle-driver.log") });
@@ -179,16 +187,21 @@ async function coldStarts(host) {
               rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
               loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
               requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
+              received: at("skiff:first-run"),
               count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
         60000);
         // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
         // figure without WebKitWebDriver's part. The session request's time bounds it above.
         const exec = execEpochMs(driver.child.pid);
         const from = (t) => Math.round(t - exec);
+        // The container list through the proxy: asked and answered, on the same clock.
+        const list = proxy.first(t0, "/containers/json");
         const run = {
           first_rows_ms: m.rows - exec, first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
           page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
           snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
+          list_asked_ms: list && from(list.at), list_answered_ms: list?.done && from(list.done),
+          rows_received_ms: m.received && from(m.received),
         };
         runs.push(run);
         log(`start ${i + 1}: ${JSON.stringify(run)}`);
@@ -291,7 +304,7 @@ async function main() {
   log("the engine's own list times");
   result.engine_lists = await engineLists(socket);
   log(`cold start: ${STARTS} starts`);
-  result.cold_start = await coldStarts(viaProxy);
+  result.cold_start = await coldStarts(viaProxy, proxy);
   if (process.env.SKIFF_IDLE_COLD_ONLY === "1") {
     proxy.server.close();
     console.log(JSON.stringify(result, null, 2));
