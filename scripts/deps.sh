@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Skiff needs to build, run and test on Debian/Ubuntu, skipping what is present.
 #   scripts/deps.sh run    build + run the app (and a local Podman for demo containers)
-#   scripts/deps.sh test   + Docker Engine, Xvfb, WebKitWebDriver, tauri-driver, dbus
-#   scripts/deps.sh bench  + tmux (lazydocker's terminal) and python3-xlib (closing a window)
+#   scripts/deps.sh test   + Docker Engine, Xvfb, WebKitWebDriver, tauri-driver, dbus, python3-xlib
+#                          (closing a window as its close button does)
+#   scripts/deps.sh bench  + tmux (lazydocker's terminal)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -10,12 +11,12 @@ mode=${1:-run}
 need=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
       librsvg2-dev librsvg2-bin podman uidmap runc busybox-static openssh-client)
 if [ "$mode" = bench ]; then
-  need+=(tmux python3-xlib)
+  need+=(tmux)
   mode=test
 fi
 if [ "$mode" = test ]; then
   need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11 etcd-server openssl curl docker-registry
-        docker-compose podman-compose openssh-server)
+        docker-compose podman-compose openssh-server python3-xlib)
 fi
 command -v node >/dev/null || need+=(nodejs npm)
 

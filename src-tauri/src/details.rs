@@ -33,6 +33,14 @@ pub struct LogViews {
     next: Mutex<u32>,
 }
 
+impl LogViews {
+    /// Ends every view (the window that opened them is gone).
+    pub fn close_all(&self) {
+        let open = std::mem::take(&mut *self.open.lock());
+        drop(open);
+    }
+}
+
 #[derive(Debug)]
 struct View {
     engine: String,

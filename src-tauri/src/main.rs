@@ -15,6 +15,7 @@ mod objects;
 mod stats;
 mod terminal;
 mod tray;
+mod window;
 
 use skiff::app::{Core, Plan, Selection};
 use skiff::engine::discovery;
@@ -118,19 +119,7 @@ fn setup(
     });
     app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
     app.manage(Running { _shutdown: trigger });
-    // Only the windows Tauri left to us: one with `create: true` was built before `setup`, and
-    // building it again would fail on its label.
-    let deferred: Vec<_> = app
-        .config()
-        .app
-        .windows
-        .iter()
-        .filter(|w| !w.create)
-        .cloned()
-        .collect();
-    for window in deferred {
-        tauri::WebviewWindowBuilder::from_config(app.handle(), &window)?.build()?;
-    }
+    window::build_deferred(app.handle())?;
     // A desktop without a tray host still gets the window: the tray is a convenience. Statuses
     // that arrived before it are shown at once.
     match tray::install(app.handle()) {
@@ -158,7 +147,7 @@ fn main() {
         // Registered first, as the plugin requires: a second launch focuses this window and
         // exits 0 before it could start a second set of engine watchers.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            tray::show_window(app);
+            window::show(app);
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
@@ -208,17 +197,11 @@ fn main() {
             commands::open_port,
             objects::project_action,
         ])
-        // Closing the window hides it to the tray, where the watchers keep running (Quit is in
+        // Closing the window closes it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                if window.app_handle().tray_by_id("skiff").is_some() {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
-            }
-        })
-        .run(tauri::generate_context!());
+        .on_window_event(window::on_event)
+        .build(tauri::generate_context!())
+        .map(|app| app.run(window::on_run_event));
     if let Err(e) = result {
         eprintln!("skiff-desktop: {e:#}");
         std::process::exit(1);

@@ -24,6 +24,14 @@ pub struct StatsViews {
     next: Mutex<u32>,
 }
 
+impl StatsViews {
+    /// Ends every view (the window that opened them is gone).
+    pub fn close_all(&self) {
+        let open = std::mem::take(&mut *self.open.lock());
+        drop(open);
+    }
+}
+
 /// Opens a stats view whose samples go to `samples`; it follows nothing until [`show_stats`].
 #[tauri::command]
 pub async fn open_stats(

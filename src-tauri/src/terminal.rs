@@ -48,6 +48,12 @@ struct Handles {
 }
 
 impl Terminals {
+    /// Closes every terminal (the window that opened them is gone).
+    pub fn close_all(&self) {
+        let open = std::mem::take(&mut *self.open.lock());
+        drop(open);
+    }
+
     fn get(&self, session: u32) -> Result<Handles, IpcError> {
         self.open
             .lock()

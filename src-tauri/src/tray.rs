@@ -34,6 +34,9 @@ struct StatusLine(MenuItem<tauri::Wry>);
 /// The menu's line for the last container alert (opens the window's Alerts page).
 struct AlertLine(MenuItem<tauri::Wry>);
 
+/// The tray icon's id.
+pub const ID: &str = "skiff";
+
 pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let status = MenuItem::with_id(app, "status", health::summary(&[]), false, None::<&str>)?;
     let alert = MenuItem::with_id(app, "alert", "No container alerts", false, None::<&str>)?;
@@ -42,12 +45,12 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let retry = MenuItem::with_id(app, "retry", "Retry all now", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&status, &alert, &separator, &show, &retry, &quit])?;
-    let mut builder = TrayIconBuilder::with_id("skiff")
+    let mut builder = TrayIconBuilder::with_id(ID)
         .menu(&menu)
         .tooltip("Skiff")
         .on_menu_event(|app, event| match event.id().as_ref() {
             // The alert line opens the window (its Alerts are on the Health page).
-            "show" | "alert" => show_window(app),
+            "show" | "alert" => crate::window::show(app),
             "retry" => {
                 let _ = app.state::<Registry>().retry_now(None);
             }
@@ -66,7 +69,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
                     ..
                 } = event
                 {
-                    show_window(tray.app_handle());
+                    crate::window::show(tray.app_handle());
                 }
             });
     }
@@ -77,15 +80,6 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
     app.manage(StatusLine(status));
     app.manage(AlertLine(alert));
     Ok(tray)
-}
-
-/// Shows, restores and focuses the main window (tray, second launch).
-pub fn show_window(app: &AppHandle) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
-    }
 }
 
 /// Keeps the tray in step with the registry, as the `tray` handler, until `shutdown`.
@@ -156,7 +150,7 @@ impl Consumer for Tray {
 
 /// Re-reads the registry and updates the icon and tooltip.
 pub fn refresh(app: &AppHandle, registry: &Registry) {
-    let Some(tray) = app.tray_by_id("skiff") else {
+    let Some(tray) = app.tray_by_id(ID) else {
         return;
     };
     let snapshot = registry.snapshot();

@@ -1,0 +1,83 @@
+//! The main window's life: built from its config, closed to the tray, built again to be shown.
+//!
+//! Closing the window while the tray is there does not hide it: the window and its webview are
+//! destroyed, and the app runs on in the tray (the watchers, the tray icon, the notifications).
+//! A hidden webview kept WebKit's web process alive (~230 MiB PSS with 1,000 containers) and
+//! its timers woke it ~30 ms of CPU a minute for a page nobody saw; that was most of what Skiff
+//! cost hidden to the tray. Showing it again builds a fresh page, which takes one snapshot of
+//! the registry, as a reload does (~0.5 s, `make bench`'s cold start).
+//!
+//! What the page followed (log views, stats, terminals) is ended with it: nothing else would
+//! ever close them. Without a tray, closing the window quits, as before.
+
+use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
+
+/// The main window's label in `tauri.conf.json`.
+pub const MAIN: &str = "main";
+
+/// Builds the windows of the config that Tauri left to the app (`create: false`): one with
+/// `create: true` was built before `setup`, and building it again would fail on its label.
+pub fn build_deferred(app: &AppHandle) -> tauri::Result<()> {
+    let deferred: Vec<_> = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .filter(|w| !w.create)
+        .cloned()
+        .collect();
+    for window in deferred {
+        tauri::WebviewWindowBuilder::from_config(app, &window)?.build()?;
+    }
+    Ok(())
+}
+
+/// Shows, restores and focuses the main window, building it if it was closed to the tray (tray,
+/// second launch).
+pub fn show(app: &AppHandle) {
+    let window = if let Some(window) = app.get_webview_window(MAIN) {
+        window
+    } else {
+        let Some(config) = app.config().app.windows.iter().find(|w| w.label == MAIN) else {
+            return;
+        };
+        match tauri::WebviewWindowBuilder::from_config(app, config)
+            .and_then(tauri::WebviewWindowBuilder::build)
+        {
+            Ok(window) => window,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not open the window again");
+                return;
+            }
+        }
+    };
+    let _ = window.show();
+    let _ = window.unminimize();
+    let _ = window.set_focus();
+}
+
+/// The window's events: its destruction ends what its page followed.
+pub fn on_event(window: &tauri::Window, event: &WindowEvent) {
+    if let WindowEvent::Destroyed = event {
+        let app = window.app_handle();
+        if let Some(views) = app.try_state::<crate::details::LogViews>() {
+            views.close_all();
+        }
+        if let Some(views) = app.try_state::<crate::stats::StatsViews>() {
+            views.close_all();
+        }
+        if let Some(terminals) = app.try_state::<crate::terminal::Terminals>() {
+            terminals.close_all();
+        }
+    }
+}
+
+/// The app's events: the last window closing does not end the app while the tray is there
+/// (its Quit, or the session ending, does).
+pub fn on_run_event(app: &AppHandle, event: RunEvent) {
+    if let RunEvent::ExitRequested { api, code, .. } = event {
+        if code.is_none() && app.tray_by_id(crate::tray::ID).is_some() {
+            api.prevent_exit();
+        }
+    }
+}

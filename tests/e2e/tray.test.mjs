@@ -1,0 +1,81 @@
+// Closing the window to the tray, and opening it again, with the real app (no WebDriver: the
+// window it drives would be the one this test closes). Closing releases the webview: WebKit's
+// web process exits while the app runs on in the tray; a second launch builds the window again.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { descendants } from "./webdriver.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const app = join(targetDir, "debug", "skiff-desktop");
+const closeWindow = join(root, "benches", "ui", "close_window.py");
+const work = mkdtempSync(join(tmpdir(), "skiff-e2e-tray-"));
+// No engine is needed: the window opens (with its remedies) whatever the engines' state.
+const env = { ...process.env, SKIFF_HOST: `unix://${join(work, "none.sock")}`, XDG_DATA_HOME: join(work, "data") };
+
+const comm = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+};
+const webProcesses = (pid) => descendants(pid).filter((p) => comm(p).startsWith("WebKitWebProces"));
+
+/** Mapped X11 windows titled "Skiff". */
+function mappedWindows() {
+  const script = `
+from Xlib import X, display
+d = display.Display()
+def walk(w):
+    yield w
+    for c in w.query_tree().children:
+        yield from walk(c)
+n = 0
+for w in walk(d.screen().root):
+    try:
+        n += w.get_wm_name() == "Skiff" and w.get_attributes().map_state == X.IsViewable
+    except Exception:
+        pass
+print(n)`;
+  return Number(execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }).trim());
+}
+
+async function until(what, check, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+let desktop;
+after(async () => {
+  desktop?.kill();
+  await sleep(1000);
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("closing the window to the tray ends its web process; launching Skiff again opens it", async () => {
+  desktop = spawn(app, [], { env, stdio: "ignore" });
+  await until("the window", () => mappedWindows() === 1 && webProcesses(desktop.pid).length > 0);
+
+  execFileSync("/usr/bin/python3", [closeWindow, "Skiff"]);
+  await until("the web process to exit", () => webProcesses(desktop.pid).length === 0);
+  assert.equal(mappedWindows(), 0);
+  // Still running in the tray, with its watchers.
+  await sleep(1000);
+  assert.equal(desktop.exitCode, null, "the app quit instead of closing to the tray");
+
+  // A second launch hands over to this one (single instance) and exits 0.
+  execFileSync(app, [], { env, stdio: "ignore", timeout: 30000 });
+  await until("the window again", () => mappedWindows() === 1 && webProcesses(desktop.pid).length === 1);
+  assert.equal(desktop.exitCode, null);
+});
