@@ -88,13 +88,13 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
 /// would cost a snapshot each: a change arms a one-second timer, and the repaint it brings covers
 /// every change of that second; engine state changes (the icon colour) repaint it at once.
 ///
-/// Subscribes at once (before the future is first polled).
+/// Subscribes at once (before the future is first polled). The first repaint is `setup`'s, once
+/// the tray is installed.
 pub fn follow(
     app: AppHandle,
     registry: &Registry,
     shutdown: &Shutdown,
 ) -> impl std::future::Future<Output = ()> + Send {
-    refresh(&app, registry);
     let consuming = registry.consume(
         "tray",
         shutdown.clone(),

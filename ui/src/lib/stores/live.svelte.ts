@@ -2,6 +2,7 @@
 // order; after a gap or a lag, take a snapshot again. Svelte tracks `version`, bumped after each
 // change of the model (it does not see mutations inside the model itself).
 import { snapshot, subscribe, errorMessage, type Delta, type EngineStatus, type ObjectDelta } from "../ipc";
+import { inOrder } from "../ipc/ordered";
 import { RegistryModel, type DeltaResult } from "./registry";
 
 export class LiveRegistry {
@@ -12,9 +13,16 @@ export class LiveRegistry {
 
   private unlisten: (() => void) | null = null;
   private marked = false;
-  private resyncing = false;
-  /** A resync was asked for while one was under way. */
-  private again = false;
+  /**
+   * One snapshot in flight at a time; asked for meanwhile, one more follows it (every request
+   * that waited is folded into it). A lag reported while a snapshot is on its way may be of
+   * changes that snapshot was taken before (the bridge skipped them): one more snapshot follows
+   * it, not none.
+   */
+  private readonly snapshots = inOrder<true>(
+    () => this.takeSnapshot(),
+    () => true,
+  );
   /** Deltas that arrive while the first snapshot is on its way; `null` once it is applied. */
   private buffered: { containers: Delta[]; objects: ObjectDelta[] } | null = { containers: [], objects: [] };
 
@@ -44,28 +52,20 @@ export class LiveRegistry {
   }
 
   private async resync(): Promise<void> {
-    // A lag reported while a snapshot is on its way may be of changes that snapshot was taken
-    // before (the bridge skipped them): one more snapshot follows it, not none.
-    if (this.resyncing) {
-      this.again = true;
-      return;
-    }
-    this.resyncing = true;
     try {
-      do {
-        this.again = false;
-        const snap = await snapshot();
-        // Splits the snapshot's cost for the benchmark: the IPC (the command, the transfer,
-        // the JSON parse) before this mark, the model's maps after it.
-        performance.mark("skiff:snapshot-received");
-        this.model.applySnapshot(snap);
-        this.version++;
-      } while (this.again);
+      await this.snapshots(true);
     } catch (e) {
       this.fatal = errorMessage(e);
-    } finally {
-      this.resyncing = false;
     }
+  }
+
+  private async takeSnapshot(): Promise<void> {
+    const snap = await snapshot();
+    // Splits the snapshot's cost for the benchmark: the IPC (the command, the transfer, the
+    // JSON parse) before this mark, the model's maps after it.
+    performance.mark("skiff:snapshot-received");
+    this.model.applySnapshot(snap);
+    this.version++;
   }
 
   /** Applies a run in order, then bumps `version` once: one render for an engine's list. */
