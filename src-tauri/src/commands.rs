@@ -3,8 +3,9 @@
 //! Every argument from the webview is treated as hostile: engine ids must name a watched
 //! engine, container ids must be hex, and errors come back typed (`{kind, message}`).
 
+use skiff::ipc::wire::WireSnapshot;
 use skiff::ipc::IpcError;
-use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry, Snapshot};
+use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry};
 use tauri::State;
 
 use skiff::settings::Settings;
@@ -16,8 +17,8 @@ use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 /// serializing 10k rows takes milliseconds the main thread needs for painting, above all while
 /// the window starts.
 #[tauri::command(async)]
-pub fn snapshot(registry: State<'_, Registry>) -> Snapshot {
-    registry.snapshot()
+pub fn snapshot(registry: State<'_, Registry>) -> WireSnapshot {
+    registry.snapshot().into()
 }
 
 /// Recent engine events for the Events page (off the main thread, as the snapshot).

@@ -14,7 +14,7 @@ use ts_rs::{Config, TS};
 
 use super::IpcError;
 use crate::registry::ContainerAlert;
-use crate::registry::{Action, ActionError, ActionOutcome, Delta, EventRecord, Snapshot};
+use crate::registry::{Action, ActionError, ActionOutcome, Delta, EventRecord};
 use crate::settings::Settings;
 use crate::watcher::EngineStatus;
 
@@ -69,7 +69,7 @@ fn command(
 pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
     let cmd = |name, args, result| command(cfg, name, args, result);
     vec![
-        cmd("snapshot", vec![], ts::<Snapshot>(cfg)),
+        cmd("snapshot", vec![], ts::<super::wire::WireSnapshot>(cfg)),
         cmd(
             "retry_now",
             vec![("engine", ts::<Option<String>>(cfg))],

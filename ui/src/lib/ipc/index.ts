@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { inOrder, joinText } from "./ordered";
+import { fromWire } from "./wire";
 import type { Action } from "./bindings/Action";
 import { EVENTS, type Commands, type Events } from "./bindings/contract";
 import type { Delta } from "./bindings/Delta";
@@ -96,7 +97,8 @@ async function call<K extends Name>(
   }
 }
 
-export const snapshot = () => call("snapshot");
+/** The registry as one `Snapshot` (sent compactly, see `wire.ts`). */
+export const snapshot = () => call("snapshot").then(fromWire);
 export const eventsHistory = () => call("events_history");
 export const retryNow = (engine: string | null) => call("retry_now", { engine });
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>

@@ -22,16 +22,16 @@ import type { PruneReport } from "./PruneReport";
 import type { PruneTarget } from "./PruneTarget";
 import type { PullProgress } from "./PullProgress";
 import type { Settings } from "./Settings";
-import type { Snapshot } from "./Snapshot";
 import type { StatsSample } from "./StatsSample";
 import type { TelemetryReport } from "./TelemetryReport";
 import type { TerminalOpened } from "./TerminalOpened";
 import type { TerminalOptions } from "./TerminalOptions";
 import type { ToolEngine } from "./ToolEngine";
+import type { WireSnapshot } from "./WireSnapshot";
 
 /** Every command: its arguments, result and error. */
 export interface Commands {
-  snapshot: { args: Record<string, never>; result: Snapshot; error: IpcError };
+  snapshot: { args: Record<string, never>; result: WireSnapshot; error: IpcError };
   retry_now: { args: { engine: string | null }; result: number; error: IpcError };
   container_action: { args: { engine: string; id: string; action: Action; force: boolean | null }; result: ActionOutcome; error: ActionError };
   events_history: { args: Record<string, never>; result: Array<EventRecord>; error: IpcError };
