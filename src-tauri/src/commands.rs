@@ -385,10 +385,10 @@ mod tests {
         });
         let (_app, w) = window(&registry);
 
-        // The snapshot has the generated shape.
+        // The snapshot has the generated (wire) shape.
         let snap = invoke(&w, "snapshot", json!({})).expect("snapshot");
         assert!(
-            snap["containers"].is_array() && snap["revs"].is_object(),
+            snap["rows"].is_array() && snap["texts"].is_array() && snap["revs"].is_object(),
             "{snap}"
         );
 
