@@ -3,8 +3,6 @@
 //! The following, the batching and the joining are the core's (`skiff::container_logs`); this
 //! only checks the webview's arguments and owns the open views.
 
-use std::collections::BTreeMap;
-
 use parking_lot::Mutex;
 use std::sync::Arc;
 
@@ -15,6 +13,8 @@ use skiff::registry::{ActionError, Registry};
 use skiff::shutdown::ShutdownTrigger;
 use tauri::ipc::Channel;
 use tauri::State;
+
+use crate::opened::Opened;
 
 /// Log views open at once at most: opening one more closes the oldest (a reloaded window
 /// cannot leave followers behind without bound).
@@ -27,22 +27,17 @@ const MAX_TAIL: u32 = 100_000;
 const MAX_PAGE: u32 = 10_000;
 
 /// The open log views, each ended by dropping its trigger.
-#[derive(Debug, Default)]
-pub struct LogViews {
-    open: Mutex<BTreeMap<u32, View>>,
-    next: Mutex<u32>,
-}
+#[derive(Debug)]
+pub struct LogViews(pub(crate) Opened<View>);
 
-impl LogViews {
-    /// Ends every view (the window that opened them is gone).
-    pub fn close_all(&self) {
-        let open = std::mem::take(&mut *self.open.lock());
-        drop(open);
+impl Default for LogViews {
+    fn default() -> Self {
+        Self(Opened::new(MAX_VIEWS))
     }
 }
 
 #[derive(Debug)]
-struct View {
+pub(crate) struct View {
     engine: String,
     id: String,
     /// Where the view's lines begin, for paging back.
@@ -70,27 +65,17 @@ pub fn open_logs(
         )));
     }
     let (trigger, shutdown) = skiff::shutdown::channel();
-    let view = {
-        let mut next = views.next.lock();
-        *next = next.wrapping_add(1);
-        *next
-    };
+    let view = views.0.number();
     let start = Arc::new(Mutex::new(Start::default()));
-    {
-        let mut open = views.open.lock();
-        open.insert(
-            view,
-            View {
-                engine: engine.clone(),
-                id: id.clone(),
-                start: start.clone(),
-                _following: trigger,
-            },
-        );
-        while open.len() > MAX_VIEWS {
-            open.pop_first();
-        }
-    }
+    views.0.insert(
+        view,
+        View {
+            engine: engine.clone(),
+            id: id.clone(),
+            start: start.clone(),
+            _following: trigger,
+        },
+    );
     let mut follow = Follow::new(
         registry.inner().clone(),
         &engine,
@@ -136,13 +121,10 @@ pub async fn older_logs(
             "a page is 1 to {MAX_PAGE} lines"
         )));
     }
-    let (engine, id, start) = {
-        let open = views.open.lock();
-        let v = open
-            .get(&view)
-            .ok_or_else(|| IpcError::invalid_argument(format!("no log view {view}")))?;
-        (v.engine.clone(), v.id.clone(), v.start.clone())
-    };
+    let (engine, id, start) = views
+        .0
+        .with(view, |v| (v.engine.clone(), v.id.clone(), v.start.clone()))
+        .ok_or_else(|| IpcError::invalid_argument(format!("no log view {view}")))?;
     let mut moved = start.lock().clone();
     let (_keep, shutdown) = skiff::shutdown::channel();
     let page = skiff::container_logs::older(
@@ -162,7 +144,7 @@ pub async fn older_logs(
 /// Stops following a view's log (unknown views are already closed).
 #[tauri::command]
 pub fn close_logs(views: State<'_, LogViews>, view: u32) {
-    views.open.lock().remove(&view);
+    views.0.remove(view);
 }
 
 /// The engine's own inspect document of a container (a pod's object).

@@ -12,6 +12,7 @@ mod commands;
 mod details;
 mod notifications;
 mod objects;
+mod opened;
 mod stats;
 mod terminal;
 mod tray;

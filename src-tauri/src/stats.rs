@@ -2,13 +2,12 @@
 //! detail view's charts. Each view is a core [`Board`] fed the containers it shows; its samples
 //! reach the webview through a Tauri `ipc::Channel`, each batch as soon as it is ready.
 
-use std::collections::BTreeMap;
-
-use parking_lot::Mutex;
 use skiff::container_stats::{Board, ContainerRef, Sample};
 use skiff::ipc::IpcError;
 use skiff::registry::Registry;
 use tauri::ipc::Channel;
+
+use crate::opened::Opened;
 use tauri::State;
 
 /// Stats views open at once at most: opening one more closes the oldest.
@@ -18,17 +17,12 @@ const MAX_VIEWS: usize = 4;
 const MAX_SHOWN: usize = 100;
 
 /// The open stats views.
-#[derive(Debug, Default)]
-pub struct StatsViews {
-    open: Mutex<BTreeMap<u32, Board>>,
-    next: Mutex<u32>,
-}
+#[derive(Debug)]
+pub struct StatsViews(pub(crate) Opened<Board>);
 
-impl StatsViews {
-    /// Ends every view (the window that opened them is gone).
-    pub fn close_all(&self) {
-        let open = std::mem::take(&mut *self.open.lock());
-        drop(open);
+impl Default for StatsViews {
+    fn default() -> Self {
+        Self(Opened::new(MAX_VIEWS))
     }
 }
 
@@ -40,18 +34,8 @@ pub async fn open_stats(
     samples: Channel<Vec<Sample>>,
 ) -> Result<u32, IpcError> {
     let (board, mut rx) = Board::new(registry.inner().clone(), MAX_SHOWN);
-    let view = {
-        let mut next = views.next.lock();
-        *next = next.wrapping_add(1);
-        *next
-    };
-    {
-        let mut open = views.open.lock();
-        open.insert(view, board);
-        while open.len() > MAX_VIEWS {
-            open.pop_first();
-        }
-    }
+    let view = views.0.number();
+    views.0.insert(view, board);
     // Ends when the board is gone and its follows with it (their senders dropped).
     tauri::async_runtime::spawn(async move {
         while let Some(first) = rx.recv().await {
@@ -83,16 +67,17 @@ pub async fn show_stats(
     for c in &containers {
         crate::commands::container_id(&c.id)?;
     }
-    let mut open = views.open.lock();
-    let board = open
-        .get_mut(&view)
+    let shown = views
+        .0
+        .with(view, |board| {
+            board.show(containers.into_iter().map(|c| (c.engine, c.id)))
+        })
         .ok_or_else(|| IpcError::invalid_argument(format!("no stats view {view}")))?;
-    let shown = board.show(containers.into_iter().map(|c| (c.engine, c.id)));
     Ok(u32::try_from(shown).unwrap_or(u32::MAX))
 }
 
 /// Stops a view's stats (unknown views are already closed).
 #[tauri::command]
 pub fn close_stats(views: State<'_, StatsViews>, view: u32) {
-    views.open.lock().remove(&view);
+    views.0.remove(view);
 }

@@ -4,11 +4,9 @@
 //! the user types comes back through `terminal_input` (a Tauri channel only goes to the
 //! webview), into a bounded queue.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use parking_lot::Mutex;
 use skiff::engine::Control;
 use skiff::ipc::IpcError;
 use skiff::registry::Registry;
@@ -16,6 +14,8 @@ use skiff::shutdown::ShutdownTrigger;
 use skiff::terminal::{Credit, TerminalOpened, TerminalOptions};
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::State;
+
+use crate::opened::Opened;
 
 /// Terminals open at once at most: opening one more closes the oldest (a reloaded window
 /// cannot leave sessions behind without bound).
@@ -28,13 +28,15 @@ const MAX_INPUT: usize = 1 << 20;
 const INPUT_PIECE: usize = 16 * 1024;
 
 /// The open terminals.
-#[derive(Default)]
-pub struct Terminals {
-    open: Mutex<BTreeMap<u32, Open>>,
-    next: Mutex<u32>,
+pub struct Terminals(pub(crate) Opened<Open>);
+
+impl Default for Terminals {
+    fn default() -> Self {
+        Self(Opened::new(MAX_SESSIONS))
+    }
 }
 
-struct Open {
+pub(crate) struct Open {
     handles: Handles,
     _stop: ShutdownTrigger,
 }
@@ -48,17 +50,9 @@ struct Handles {
 }
 
 impl Terminals {
-    /// Closes every terminal (the window that opened them is gone).
-    pub fn close_all(&self) {
-        let open = std::mem::take(&mut *self.open.lock());
-        drop(open);
-    }
-
     fn get(&self, session: u32) -> Result<Handles, IpcError> {
-        self.open
-            .lock()
-            .get(&session)
-            .map(|o| o.handles.clone())
+        self.0
+            .with(session, |o| o.handles.clone())
             .ok_or_else(|| IpcError::invalid_argument(format!("no terminal {session}")))
     }
 }
@@ -81,11 +75,7 @@ pub async fn open_terminal(
         .terminal(&engine, &id, request)
         .await
         .map_err(|e| IpcError::engine(e.message))?;
-    let number = {
-        let mut next = terminals.next.lock();
-        *next = next.wrapping_add(1);
-        *next
-    };
+    let number = terminals.0.number();
     let opened = TerminalOpened {
         session: number,
         command: session.command.clone(),
@@ -112,8 +102,7 @@ pub async fn open_terminal(
         registry.engine_lost(&engine),
         shutdown,
     );
-    let mut open = terminals.open.lock();
-    open.insert(
+    terminals.0.insert(
         number,
         Open {
             handles: Handles {
@@ -124,9 +113,6 @@ pub async fn open_terminal(
             _stop: stop,
         },
     );
-    while open.len() > MAX_SESSIONS {
-        open.pop_first();
-    }
     Ok(opened)
 }
 
@@ -189,5 +175,5 @@ pub fn terminal_ack(
 /// Unknown sessions are already closed.
 #[tauri::command]
 pub fn close_terminal(terminals: State<'_, Terminals>, session: u32) {
-    terminals.open.lock().remove(&session);
+    terminals.0.remove(session);
 }

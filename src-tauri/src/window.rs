@@ -61,13 +61,13 @@ pub fn on_event(window: &tauri::Window, event: &WindowEvent) {
     if let WindowEvent::Destroyed = event {
         let app = window.app_handle();
         if let Some(views) = app.try_state::<crate::details::LogViews>() {
-            views.close_all();
+            views.0.close_all();
         }
         if let Some(views) = app.try_state::<crate::stats::StatsViews>() {
-            views.close_all();
+            views.0.close_all();
         }
         if let Some(terminals) = app.try_state::<crate::terminal::Terminals>() {
-            terminals.close_all();
+            terminals.0.close_all();
         }
     }
 }
