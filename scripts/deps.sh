@@ -2,7 +2,8 @@
 # Installs what Skiff needs to build, run and test on Debian/Ubuntu, skipping what is present.
 #   scripts/deps.sh run    build + run the app (and a local Podman for demo containers)
 #   scripts/deps.sh test   + Docker Engine, Xvfb, WebKitWebDriver, tauri-driver, dbus, python3-xlib
-#                          (closing a window as its close button does)
+#                          (closing a window as its close button does), dunst (a notification
+#                          server for the alerts)
 #   scripts/deps.sh bench  + tmux (lazydocker's terminal)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ if [ "$mode" = bench ]; then
 fi
 if [ "$mode" = test ]; then
   need+=(docker.io xvfb xauth webkit2gtk-driver dbus dbus-x11 etcd-server openssl curl docker-registry
-        docker-compose podman-compose openssh-server python3-xlib)
+        docker-compose podman-compose openssh-server python3-xlib dunst)
 fi
 command -v node >/dev/null || need+=(nodejs npm)
 

@@ -131,6 +131,7 @@ fn setup(
 }
 
 fn main() {
+    window::quiet_webkit();
     // Settings first: they hold the log level. Their error is logged once the logger is up.
     let loaded = Settings::load();
     let level = loaded.as_ref().map(|s| s.log_level).unwrap_or_default();

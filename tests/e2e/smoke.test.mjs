@@ -1,7 +1,7 @@
 // End-to-end smoke test of the real Skiff window: the names of containers created in a
 // throwaway Podman engine appear in the DOM of the app started under Xvfb via tauri-driver.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,10 +13,23 @@ const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 const app = join(targetDir, "debug", "skiff-desktop");
 const engines = join(root, "scripts", "engines.sh");
 
-let work, host, driver, session;
+let work, host, driver, session, notifier;
 
 function engine(...args) {
   return execFileSync(engines, [args[0], "podman", work, ...args.slice(1)], { encoding: "utf8" }).trim();
+}
+
+/** Polls `check` (synchronous; a throw counts as false) every 100 ms for up to 10 s. */
+async function until(what, check) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (check()) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 before(async () => {
@@ -37,6 +50,12 @@ before(async () => {
     mkdirSync(join(work, "contexts", "meta", dir), { recursive: true });
     writeFileSync(join(work, "contexts", "meta", dir, "meta.json"), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
   }
+  // A real notification server on the session bus (Debian's dunst, drawing on Xvfb): the
+  // outage's alerts reach it through the notification plugin's D-Bus calls.
+  notifier = spawn("dunst", [], { stdio: "ignore" });
+  await until("dunst owns org.freedesktop.Notifications", () =>
+    execFileSync("gdbus", ["call", "--session", "--dest", "org.freedesktop.DBus", "--object-path", "/",
+      "--method", "org.freedesktop.DBus.NameHasOwner", "org.freedesktop.Notifications"], { encoding: "utf8" }).includes("true"));
   driver = await startDriver({
     port: 4444,
     nativePort: 4445,
@@ -56,6 +75,7 @@ before(async () => {
 after(async () => {
   await session?.close();
   if (driver) stopDriver(driver);
+  notifier?.kill();
   try {
     engine("destroy");
   } finally {
@@ -300,6 +320,11 @@ test("a killed engine shows a banner with a countdown; when it returns the banne
   });
   const kinds = alerts.map((c) => c.split(" ").find((k) => k.startsWith("engine_")));
   assert.deepEqual(kinds, ["engine_recovered", "engine_down"], "newest first, one pair per outage");
+  // Both were shown on the desktop: the server answered each Notify, and has both.
+  const texts = await Promise.all((await session.findAll('[data-testid="alerts"] li')).map((i) => session.text(i)));
+  for (const t of texts) assert.doesNotMatch(t, /not shown/, t);
+  const counts = execFileSync("dunstctl", ["count"], { encoding: "utf8" }).match(/\d+/g).map(Number);
+  assert.equal(counts.reduce((a, b) => a + b, 0), 2, "dunst received the two alerts");
 });
 
 test("the first-run consent banner sits below the list without hiding it, and leads to the telemetry page", async () => {
