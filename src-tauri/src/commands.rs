@@ -3,7 +3,7 @@
 //! Every argument from the webview is treated as hostile: engine ids must name a watched
 //! engine, container ids must be hex, and errors come back typed (`{kind, message}`).
 
-use skiff::ipc::wire::WireSnapshot;
+use skiff::ipc::wire;
 use skiff::ipc::IpcError;
 use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry};
 use tauri::State;
@@ -15,10 +15,13 @@ use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 ///
 /// On the command thread pool, not the main thread (where sync commands run): copying and
 /// serializing 10k rows takes milliseconds the main thread needs for painting, above all while
-/// the window starts.
+/// the window starts. The JSON is written once, from the stores (`skiff::ipc::wire`), and
+/// handed to Tauri as it is: the contract's `WireSnapshot`.
 #[tauri::command(async)]
-pub fn snapshot(registry: State<'_, Registry>) -> WireSnapshot {
-    registry.snapshot().into()
+pub fn snapshot(registry: State<'_, Registry>) -> Result<tauri::ipc::Response, IpcError> {
+    let json = wire::snapshot_json(&registry)
+        .map_err(|e| IpcError::unavailable(format!("the snapshot could not be written: {e}")))?;
+    Ok(tauri::ipc::Response::new(json))
 }
 
 /// Recent engine events for the Events page (off the main thread, as the snapshot).

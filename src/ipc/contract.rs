@@ -69,7 +69,11 @@ fn command(
 pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
     let cmd = |name, args, result| command(cfg, name, args, result);
     vec![
-        cmd("snapshot", vec![], ts::<super::wire::WireSnapshot>(cfg)),
+        cmd(
+            "snapshot",
+            vec![],
+            ts::<super::wire::WireSnapshot<'static>>(cfg),
+        ),
         cmd(
             "retry_now",
             vec![("engine", ts::<Option<String>>(cfg))],

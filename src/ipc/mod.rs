@@ -40,7 +40,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     ContainerList::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;
     Snapshot::export_all(&cfg)?;
-    wire::WireSnapshot::export_all(&cfg)?;
+    wire::WireSnapshot::<'static>::export_all(&cfg)?;
     RegistryEvent::export_all(&cfg)?;
     EventRecord::export_all(&cfg)?;
     BackoffPolicy::export_all(&cfg)?;

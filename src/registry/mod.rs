@@ -72,4 +72,5 @@ pub use delta::{Change, Delta};
 pub use hub::{EventRecord, Ports, Registry, RegistryEvent, Snapshot};
 pub use metrics::{HandlerMetrics, HandlerReport};
 pub use revival::{reread, Ended, Reread, Revival, Step, Wake};
+pub use snapshot::SnapshotRef;
 pub use store::EngineStore;

@@ -4,7 +4,8 @@ import type { EngineStatus } from "./EngineStatus";
 import type { WireRow } from "./WireRow";
 
 /**
- * A [`Snapshot`] with its containers as [`WireRow`]s.
+ * A [`Snapshot`] with its containers as [`WireRow`]s. It borrows from the
+ * registry's stores: nothing of a row is copied on its way to the JSON.
  */
 export type WireSnapshot = { engines: Array<EngineStatus>, 
 /**
