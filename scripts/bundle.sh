@@ -22,10 +22,13 @@ extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/skiff":"%s"}},"rpm
 (cd src-tauri && "$root/scripts/tauri.sh" build --ci --bundles "$bundles" --config "$extra") >&2
 
 # The .deb is xz-compressed, as Debian's own packages are (Tauri writes gzip): a third smaller.
+# At -9 (64 MiB window) xz finds what the app and the CLI share (the same core, Tokio, serde,
+# hyper, compiled twice), which the default 8 MiB window cannot reach across 23 MB of app:
+# 8.9 MB instead of 11.6 MB. It costs ~30 s here, and 65 MiB of memory to install.
 for deb in "$target"/release/bundle/deb/*.deb; do
   tree=$(mktemp -d)
   dpkg-deb -R "$deb" "$tree"
-  dpkg-deb --root-owner-group -Zxz -b "$tree" "$deb" >/dev/null
+  dpkg-deb --root-owner-group -Zxz -z9 -Sextreme -b "$tree" "$deb" >/dev/null
   rm -rf "$tree"
   echo "bundle: $deb recompressed with xz" >&2
 done
