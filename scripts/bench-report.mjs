@@ -252,6 +252,11 @@ if (idle) {
   }
   if (m.lazydocker) row(`Memory of lazydocker with ${n} containers (RSS / PSS)`, `${f(m.lazydocker.rss_mib, 1)} / ${f(m.lazydocker.pss_mib, 1)} MiB`, "reference", null, "peer, same run");
 }
+const churn = read("churn.json") ? JSON.parse(read("churn.json")) : null;
+if (churn) {
+  fig("memory.churn_growth_pct", churn.growth_pct, "%");
+  row(`Memory under churn through the window: ${churn.minutes} min, ${churn.containers} containers`, `PSS start ${f(churn.pss_start_mib, 0)} MiB, after warm-up ${f(churn.pss_after_warmup_mib, 0)} MiB, end ${f(churn.pss_end_mib, 0)} MiB (max ${f(churn.pss_max_mib, 0)}): ${f(churn.growth_pct, 2)} % growth; ${churn.operations} pause/unpause (${churn.failed} failed)`, churn.minutes >= 60 ? "< 5 % growth after warm-up (first quarter)" : "< 5 % growth after warm-up (the goal is over 1 hour)", churn.minutes >= 60 ? churn.growth_pct < 5 : null, `\`benches/ui/churn.mjs\`: the release app shown, Docker, ${churn.rate_per_s} operations/s; all its processes' PSS every 30 s; \`churn.csv\``);
+}
 const size = nums("package.txt");
 if (size) {
   const [deb, app, cli] = size;

@@ -4,8 +4,8 @@
 # Side by side on the same engines in the same run (absolute times drift on shared machines):
 # stream overhead (skiff watch vs the engine's raw /events stream), log following, reconnect,
 # registry scale (criterion), the soak curve, event → pixel / first paint, the log view and the
-# terminal in the real window, stats, and idle: cold start, memory, idle CPU and engine requests
-# beside lazydocker and an empty Tauri window. Raw samples: CSV and JSON files beside the report.
+# terminal in the real window, stats, idle: cold start, memory, idle CPU and engine requests
+# beside lazydocker and an empty Tauri window, and memory under an hour of churn in the window. Raw samples: CSV and JSON files beside the report.
 #
 # Output: $TARGET/bench/report.md (+ run1/, run2/ with each run's files), copied to
 # docs/benchmarks.md; the figures that got worse than the committed report are printed.
@@ -27,7 +27,7 @@ runs=${SKIFF_BENCH_RUNS:-1}
 base=$out
 
 # SKIFF_BENCH_ONLY="idle pixel": only those steps (names: streams logs reconnect store chaos soak
-# pixel stats logs-window terminal idle); the report keeps the committed report's other rows.
+# pixel stats logs-window terminal idle churn); the report keeps the committed report's other rows.
 want() { [ -z "${SKIFF_BENCH_ONLY:-}" ] || [[ " $SKIFF_BENCH_ONLY " == *" $1 "* ]]; }
 
 step "building (release: benches, the .deb and its binaries, the empty Tauri window beside it)"
@@ -117,6 +117,12 @@ for run in $(seq 1 "$runs"); do
   measure
 done
 out=$base
+
+# Memory under churn through the window takes the hour (SKIFF_CHURN_MINUTES): once, not per run.
+if want churn; then
+  step "churn through the window: ${SKIFF_CHURN_MINUTES:-60} min of pause/unpause on 1,000 containers, PSS every 30 s"
+  SKIFF_BENCH_OUT="$base/run1" dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" node benches/ui/churn.mjs 2>"$base/run1/churn.err" | tee "$base/run1/churn.log"
+fi
 
 step "report"
 node scripts/bench-report.mjs "$(( $(date +%s) - started ))" "$out"/run* > "$out/report.md"
