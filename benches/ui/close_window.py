@@ -13,7 +13,11 @@ from Xlib import X, display, protocol
 
 def windows(d, window):
     yield window
-    for child in window.query_tree().children:
+    try:
+        children = window.query_tree().children
+    except Exception:  # a window that vanished meanwhile
+        return
+    for child in children:
         yield from windows(d, child)
 
 
