@@ -237,12 +237,7 @@ mod tests {
         let registry = Registry::new();
         crate::registry::synthetic::fill(&registry, "synthetic", 300).await;
         crate::registry::synthetic::fill(&registry, "another", 20).await;
-        for _ in 0..200 {
-            if registry.snapshot().containers.len() == 320 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        crate::registry::synthetic::settled(&registry, 320).await;
         let owned = registry.snapshot();
         assert_eq!(owned.containers.len(), 320);
         let json: serde_json::Value =

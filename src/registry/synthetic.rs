@@ -61,6 +61,18 @@ pub async fn fill(registry: &Registry, id: &str, n: usize) {
     }
 }
 
+/// Waits, up to a second, until the registry holds `rows` containers: `fill` returns once its
+/// items are sent, before the hub has applied them. The caller asserts the count.
+#[cfg(test)]
+pub(crate) async fn settled(registry: &Registry, rows: usize) {
+    for _ in 0..200 {
+        if registry.snapshot().containers.len() == rows {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,12 +81,7 @@ mod tests {
     async fn fills_a_connected_engine_with_n_rows() {
         let registry = Registry::new();
         fill(&registry, "synthetic", 250).await;
-        for _ in 0..100 {
-            if registry.snapshot().containers.len() == 250 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        settled(&registry, 250).await;
         let snap = registry.snapshot();
         assert_eq!(snap.containers.len(), 250);
         assert_eq!(snap.engines[0].state, EngineState::Connected);
