@@ -11,11 +11,11 @@
 // Run by `make bench` (scripts/bench.sh) under dbus-run-session + xvfb-run, once (not per run):
 // it takes the hour. Writes $SKIFF_BENCH_OUT/churn.json and churn.csv.
 import { execFileSync, spawn } from "node:child_process";
-import http from "node:http";
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { api, createContainers } from "./engine_api.mjs";
 import { memory, tree } from "./procs.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -32,39 +32,6 @@ const work = mkdtempSync(join(tmpdir(), "skiff-churn-"));
 const log = (m) => console.error(`churn: ${m}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** One request to the engine's API; fails on an answer above 299 other than `ok`'s codes. */
-function api(socket, method, path, body, ok = []) {
-  return new Promise((done, fail) => {
-    const req = http.request({ socketPath: socket, method, path: `/v1.41${path}`, headers: { "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.on("data", (d) => (text += d));
-      res.on("end", () => (res.statusCode < 300 || ok.includes(res.statusCode) ? done(text) : fail(new Error(`${method} ${path}: ${res.statusCode} ${text.trim()}`))));
-    });
-    req.on("error", fail).end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
-/** Creates `count` containers named `prefix-i`, 4 at a time; returns their ids. */
-async function create(socket, prefix, count, cmd) {
-  const ids = [];
-  let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < count) {
-      const i = next++;
-      const text = await api(socket, "POST", `/containers/create?name=${prefix}-${i}`, { Image: "busybox:latest", Cmd: cmd, HostConfig: { NetworkMode: "none" } });
-      ids[i] = JSON.parse(text).Id;
-    }
-  }));
-  return ids;
-}
-
-/** PSS and RSS of the app's process tree, in MiB, with each process's PSS. */
-function sample(pid) {
-  const procs = tree(pid).map((p) => ({ pid: p, ...memory(p) }));
-  const sum = (k) => procs.reduce((s, p) => s + (Number.isFinite(p[k]) ? p[k] : 0), 0) / 1024;
-  return { pss_mib: sum("pssKib"), rss_mib: sum("rssKib"), processes: procs.length };
-}
-
 async function main() {
   mkdirSync(out, { recursive: true });
   const host = execFileSync(engines, ["start", "docker", work], { encoding: "utf8" }).trim();
@@ -72,8 +39,8 @@ async function main() {
   let child;
   try {
     log(`creating ${CREATED} containers and starting ${RUNNING}`);
-    await create(socket, "idle", CREATED, ["sleep", "1"]);
-    const running = await create(socket, "churn", RUNNING, ["sleep", "86400"]);
+    await createContainers(socket, "idle", CREATED, ["sleep", "1"], log);
+    const running = await createContainers(socket, "churn", RUNNING, ["sleep", "86400"], log);
     for (const id of running) await api(socket, "POST", `/containers/${id}/start`);
     child = spawn(app, [], {
       env: {

@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Session, startDriver, stopDriver } from "../../tests/e2e/webdriver.mjs";
+import { createContainers } from "./engine_api.mjs";
 import { idleCost, memory, tree, comm } from "./procs.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -85,43 +86,6 @@ function countingProxy(engineSocket, path) {
       return { total: list.length, by };
     },
   };
-}
-
-/**
- * Creates `n` never-started containers through the API, 4 at a time; a create answered 500 is
- * tried again (twice), with the engine's message logged.
- */
-async function createContainers(socket, n) {
-  const body = JSON.stringify({ Image: "busybox:latest", Cmd: ["sleep", "1"], HostConfig: { NetworkMode: "none" } });
-  const once = (i) =>
-    new Promise((ok, fail) => {
-      const req = http.request(
-        { socketPath: socket, method: "POST", path: `/v1.41/containers/create?name=idle-${i}`, headers: { "content-type": "application/json" } },
-        (res) => {
-          let text = "";
-          res.on("data", (d) => (text += d));
-          res.on("end", () => (res.statusCode < 300 ? ok() : fail(new Error(`create idle-${i}: ${res.statusCode} ${text.trim()}`))));
-        },
-      );
-      req.on("error", fail).end(body);
-    });
-  const one = async (i) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await once(i);
-      } catch (e) {
-        // A create that failed late may have made the container: its name is then taken.
-        if (attempt > 1 && e.message.includes(" 409 ")) return;
-        if (attempt === 3 || e.message.includes(" 409 ")) throw e;
-        log(`${e.message}; trying again`);
-        await sleep(500);
-      }
-    }
-  };
-  let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < n) await one(next++);
-  }));
 }
 
 /** One GET on the engine's socket; resolves with the time its whole body took (ms). */
@@ -294,7 +258,7 @@ async function main() {
   const socket = host.replace("unix://", "");
   const enginePid = Number(readFileSync(join(work, "podman", "pid"), "utf8"));
   log(`creating ${N} containers on Podman`);
-  await createContainers(socket, N);
+  await createContainers(socket, "idle", N, ["sleep", "1"], log);
   mkdirSync(join(work, "proxy"));
   const proxySocket = join(work, "proxy", "podman.sock");
   const proxy = countingProxy(socket, proxySocket);
