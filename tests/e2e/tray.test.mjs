@@ -37,25 +37,7 @@ const webProcesses = (pid) => descendants(pid).filter((p) => comm(p).startsWith(
 
 /** Mapped X11 windows titled "Skiff". */
 function mappedWindows() {
-  const script = `
-from Xlib import X, display
-d = display.Display()
-def walk(w):
-    yield w
-    try:
-        children = w.query_tree().children
-    except Exception:  # a window that vanished meanwhile
-        return
-    for c in children:
-        yield from walk(c)
-n = 0
-for w in walk(d.screen().root):
-    try:
-        n += w.get_wm_name() == "Skiff" and w.get_attributes().map_state == X.IsViewable
-    except Exception:
-        pass
-print(n)`;
-  return Number(execFileSync("/usr/bin/python3", ["-c", script], { encoding: "utf8" }).trim());
+  return Number(execFileSync("/usr/bin/python3", [closeWindow, "--count", "Skiff"], { encoding: "utf8" }).trim());
 }
 
 async function until(what, check, ms = 30000) {
