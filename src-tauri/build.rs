@@ -21,7 +21,6 @@ fn main() {
             "choose_kubeconfig",
             "reset_kubeconfig",
             "open_log_folder",
-            "set_compositing",
             "open_logs",
             "close_logs",
             "inspect_container",

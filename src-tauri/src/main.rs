@@ -9,7 +9,6 @@
 
 mod bridge;
 mod commands;
-mod compositing;
 mod details;
 mod notifications;
 mod objects;
@@ -155,7 +154,6 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| Ok(setup(app, logging, settings)?))
-        .on_page_load(compositing::on_page_load)
         .invoke_handler(tauri::generate_handler![
             commands::snapshot,
             commands::retry_now,
@@ -200,7 +198,6 @@ fn main() {
             objects::tag_image,
             commands::open_port,
             objects::project_action,
-            compositing::set_compositing,
         ])
         // Closing the window closes it to the tray, where the watchers keep running (Quit is in
         // the tray menu; launching Skiff again shows the window). Without a tray, closing quits.

@@ -131,11 +131,6 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
         cmd("choose_kubeconfig", vec![], ts::<Option<String>>(cfg)),
         cmd("reset_kubeconfig", vec![], ts::<()>(cfg)),
         cmd("open_log_folder", vec![], ts::<()>(cfg)),
-        cmd(
-            "set_compositing",
-            vec![("on", ts::<bool>(cfg))],
-            ts::<()>(cfg),
-        ),
     ]
     .into_iter()
     .chain(detail_commands(cfg))

@@ -109,31 +109,6 @@ export const telemetryReport = () => call("telemetry_report");
 export const buildInfo = () => call("build_info");
 export const logFolder = () => call("log_folder");
 export const openLogFolder = () => call("open_log_folder");
-
-// The page is drawn on the CPU; while something in it draws with WebGL (a terminal), it is
-// composited with OpenGL instead (`src-tauri/src/compositing.rs`). Each holder counts; the last release turns it
-// off. The calls go in order, and a newer state replaces one still waiting.
-let gpuHolders = 0;
-const compositing = inOrder(
-  async (on: boolean) => void (await call("set_compositing", { on })),
-  (_older: boolean, newer: boolean) => newer,
-);
-
-/**
- * Holds the GPU compositor on; resolves once it is (or once it could not be: the holder then
- * finds no WebGL and falls back). The returned function releases the hold, once.
- */
-export async function holdCompositing(): Promise<() => void> {
-  gpuHolders++;
-  await compositing(true).catch(() => {});
-  let held = true;
-  return () => {
-    if (!held) return;
-    held = false;
-    gpuHolders--;
-    if (gpuHolders === 0) void compositing(false).catch(() => {});
-  };
-}
 export const podmanSetup = () => call("podman_setup");
 export const startPodman = () => call("start_podman");
 export const recentAlerts = () => call("recent_alerts");

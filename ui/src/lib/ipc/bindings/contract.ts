@@ -49,7 +49,6 @@ export interface Commands {
   choose_kubeconfig: { args: Record<string, never>; result: string | null; error: IpcError };
   reset_kubeconfig: { args: Record<string, never>; result: null; error: IpcError };
   open_log_folder: { args: Record<string, never>; result: null; error: IpcError };
-  set_compositing: { args: { on: boolean }; result: null; error: IpcError };
   open_logs: { args: { engine: string; id: string; tail: number | null; lines: Channel<Array<LogLine>> }; result: number; error: IpcError };
   close_logs: { args: { view: number }; result: null; error: IpcError };
   older_logs: { args: { view: number; count: number }; result: Array<LogLine>; error: IpcError };
