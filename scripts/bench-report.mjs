@@ -240,11 +240,6 @@ if (idle) {
     row(`Memory of the app with ${n} containers, window shown (RSS / PSS)`, `${f(m.skiff.rss_mib, 0)} / ${f(m.skiff.pss_mib, 0)} MiB; per process (MiB): ${procs(m.skiff)}`, "reference", null, "`smaps_rollup` 15 s after start, release build");
     row("Memory of an empty Tauri 2 window (same dependencies, same run)", `${f(m.empty_window.rss_mib, 0)} / ${f(m.empty_window.pss_mib, 0)} MiB; per process: ${procs(m.empty_window)}`, "reference", null, "`src-tauri/examples/empty_window.rs`, release build");
     row(`What Skiff adds to the empty window (PSS), ${n} containers`, `${f(added, 1)} MiB`, "< 40 MiB", added < 40, "PSS: shared libraries counted once between the processes");
-    const cpu = m.empty_window_cpu;
-    if (cpu) {
-      row("Memory of the empty window drawn on the CPU, as Skiff draws its page (RSS / PSS)", `${f(cpu.rss_mib, 0)} / ${f(cpu.pss_mib, 0)} MiB; per process: ${procs(cpu)}`, "reference", null, "the same example with `WEBKIT_DISABLE_COMPOSITING_MODE=1`, same run");
-      row(`What Skiff adds to that window (PSS), ${n} containers`, `${f(m.skiff.pss_mib - cpu.pss_mib, 1)} MiB`, "reference", null, "the page and the backend alone, compositing left out of both");
-    }
   }
   if (m.skiff_hidden) {
     fig("memory.closed_to_tray_pss_mib", m.skiff_hidden.pss_mib, "MiB");
@@ -405,9 +400,7 @@ ${noiseRows.join("\n")}
   close button sends; the webview is released with it), \`skiff watch\`, the empty Tauri window
   (\`src-tauri/examples/empty_window.rs\`) and lazydocker under tmux: CPU time and
   wake-ups (times a thread was put on a CPU) from \`/proc/PID/task/*/schedstat\` of every
-  process in the tree; memory from \`smaps_rollup\`. Skiff draws its page on the CPU
-  (\`src-tauri/src/compositing.rs\`), a default Tauri window composites it with OpenGL: the
-  empty window is measured both ways.
+  process in the tree; memory from \`smaps_rollup\`.
 - **Churn through the window** (\`benches/ui/churn.mjs\`, once per \`make bench\`): the release app
   shows 1,000 containers of a throwaway Docker (900 created, 100 running) while the running ones
   are paused and unpaused 10 times a second for \`SKIFF_CHURN_MINUTES\` (60); the PSS of all its

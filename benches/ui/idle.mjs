@@ -294,11 +294,6 @@ async function main() {
   result.memory.empty_window = memoryOf(empty.pid);
   result.idle.empty_window = await idleOf("empty Tauri window", empty, proxy, enginePid, 0);
   stop(empty);
-  // The same empty window drawn on the CPU, as Skiff draws its page (`compositing.rs`): what
-  // Skiff's page and backend add, apart from the compositing Skiff leaves out.
-  const emptyCpu = await started("empty-window-cpu", join(release, "examples", "empty_window"), [], { WEBKIT_DISABLE_COMPOSITING_MODE: "1" }, 15000);
-  result.memory.empty_window_cpu = memoryOf(emptyCpu.pid);
-  stop(emptyCpu);
 
   if (lazydocker) {
     // tmux gives it the terminal it needs; its pane's process is lazydocker itself.
