@@ -32,6 +32,13 @@ const work = mkdtempSync(join(tmpdir(), "skiff-churn-"));
 const log = (m) => console.error(`churn: ${m}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** PSS and RSS of the app's process tree, in MiB, with each process's PSS. */
+function sample(pid) {
+  const procs = tree(pid).map((p) => ({ pid: p, ...memory(p) }));
+  const sum = (k) => procs.reduce((s, p) => s + (Number.isFinite(p[k]) ? p[k] : 0), 0) / 1024;
+  return { pss_mib: sum("pssKib"), rss_mib: sum("rssKib"), processes: procs.length };
+}
+
 async function main() {
   mkdirSync(out, { recursive: true });
   const host = execFileSync(engines, ["start", "docker", work], { encoding: "utf8" }).trim();
