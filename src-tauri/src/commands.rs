@@ -11,17 +11,24 @@ use tauri::State;
 use skiff::settings::Settings;
 use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 
-/// The whole registry, for first paint, reloads and after a gap in deltas.
+/// The whole registry, for first paint, reloads and after a gap in deltas: sent to the page
+/// that asked as a script its receiver takes, with the page's `token` (`skiff::ipc::wire`
+/// says why not as this command's response).
 ///
 /// On the command thread pool, not the main thread (where sync commands run): copying and
 /// serializing 10k rows takes milliseconds the main thread needs for painting, above all while
-/// the window starts. The JSON is written once, from the stores (`skiff::ipc::wire`), and
-/// handed to Tauri as it is: the contract's `WireSnapshot`.
+/// the window starts. The JSON is written once, from the stores.
 #[tauri::command(async)]
-pub fn snapshot(registry: State<'_, Registry>) -> Result<tauri::ipc::Response, IpcError> {
-    let json = wire::snapshot_json(&registry)
+pub fn snapshot<R: tauri::Runtime>(
+    webview: tauri::Webview<R>,
+    registry: State<'_, Registry>,
+    token: u32,
+) -> Result<(), IpcError> {
+    let script = wire::snapshot_script(&registry, token)
         .map_err(|e| IpcError::unavailable(format!("the snapshot could not be written: {e}")))?;
-    Ok(tauri::ipc::Response::new(json))
+    webview.eval(script).map_err(|e| {
+        IpcError::unavailable(format!("the snapshot could not be sent to the window: {e}"))
+    })
 }
 
 /// Recent engine events for the Events page (off the main thread, as the snapshot).
@@ -388,12 +395,13 @@ mod tests {
         });
         let (_app, w) = window(&registry);
 
-        // The snapshot has the generated (wire) shape.
-        let snap = invoke(&w, "snapshot", json!({})).expect("snapshot");
-        assert!(
-            snap["rows"].is_array() && snap["texts"].is_array() && snap["revs"].is_object(),
-            "{snap}"
-        );
+        // The snapshot is sent to the window as a script (`skiff::ipc::wire`'s tests read it);
+        // the command answers once it is on its way, and wants the page's token.
+        assert_eq!(invoke(&w, "snapshot", json!({"token": 7})), Ok(Value::Null));
+        for token in [json!(-1), json!("7"), json!(1u64 << 33), Value::Null] {
+            let err = invoke(&w, "snapshot", json!({ "token": token })).unwrap_err();
+            assert!(err.to_string().contains("token"), "{token}: {err}");
+        }
 
         // Unknown engines, malformed ids, unknown actions: typed errors, the engine never asked.
         let err = invoke(&w, "retry_now", json!({"engine": "../../etc"})).unwrap_err();

@@ -69,11 +69,9 @@ fn command(
 pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
     let cmd = |name, args, result| command(cfg, name, args, result);
     vec![
-        cmd(
-            "snapshot",
-            vec![],
-            ts::<super::wire::WireSnapshot<'static>>(cfg),
-        ),
+        // The snapshot itself arrives as a script the page's receiver takes (`ipc::wire`):
+        // `[token, JSON of a WireSnapshot]`.
+        cmd("snapshot", vec![("token", ts::<u32>(cfg))], ts::<()>(cfg)),
         cmd(
             "retry_now",
             vec![("engine", ts::<Option<String>>(cfg))],

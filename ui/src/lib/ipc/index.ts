@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { inOrder, joinText } from "./ordered";
+import { delivered } from "./delivery";
 import { fromWire } from "./wire";
 import type { Action } from "./bindings/Action";
 import { EVENTS, type Commands, type Events } from "./bindings/contract";
@@ -97,8 +98,8 @@ async function call<K extends Name>(
   }
 }
 
-/** The registry as one `Snapshot` (sent compactly, see `wire.ts`). */
-export const snapshot = () => call("snapshot").then(fromWire);
+/** The registry as one `Snapshot` (sent compactly, see `wire.ts`, as a script, see `delivery.ts`). */
+export const snapshot = () => delivered((token) => call("snapshot", { token })).then(fromWire);
 export const eventsHistory = () => call("events_history");
 export const retryNow = (engine: string | null) => call("retry_now", { engine });
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>

@@ -27,11 +27,10 @@ import type { TelemetryReport } from "./TelemetryReport";
 import type { TerminalOpened } from "./TerminalOpened";
 import type { TerminalOptions } from "./TerminalOptions";
 import type { ToolEngine } from "./ToolEngine";
-import type { WireSnapshot } from "./WireSnapshot";
 
 /** Every command: its arguments, result and error. */
 export interface Commands {
-  snapshot: { args: Record<string, never>; result: WireSnapshot; error: IpcError };
+  snapshot: { args: { token: number }; result: null; error: IpcError };
   retry_now: { args: { engine: string | null }; result: number; error: IpcError };
   container_action: { args: { engine: string; id: string; action: Action; force: boolean | null }; result: ActionOutcome; error: ActionError };
   events_history: { args: Record<string, never>; result: Array<EventRecord>; error: IpcError };
