@@ -16,15 +16,21 @@ use skiff::ipc::contract::events;
 use skiff::registry::batch::{Batch, Batching};
 use skiff::registry::{Handled, Registry};
 use skiff::shutdown::Shutdown;
-use tauri::{AppHandle, Emitter};
+use tauri::Emitter;
+
+use crate::start::Later;
 
 /// Forwards until `shutdown`. Subscribes at once (before the future is first polled).
 pub fn forward(
-    app: AppHandle,
+    app: Later,
     registry: &Registry,
     shutdown: &Shutdown,
 ) -> impl std::future::Future<Output = ()> + Send {
     let bridge = Batching::new(move |batch| {
+        // Before the app exists there is no window: its page's first snapshot holds all this.
+        let Some(app) = app.get() else {
+            return Ok(Handled::Ok);
+        };
         let sent = match batch {
             Batch::Engine(status) => app.emit(events::ENGINE_STATUS, status),
             Batch::Deltas(run) => app.emit(events::CONTAINERS_DELTA, run),
