@@ -16,7 +16,8 @@
 // Run by `make bench` under dbus-run-session + xvfb-run. Writes $SKIFF_BENCH_OUT/idle.json.
 // Environment: SKIFF_IDLE_CONTAINERS (1000), SKIFF_IDLE_SECONDS (60), SKIFF_IDLE_STARTS (10),
 // SKIFF_LAZYDOCKER (path; the peer is skipped without it), SKIFF_IDLE_COLD_ONLY=1 (the cold starts
-// only, to try a change to start-up).
+// only, to try a change to start-up), with SKIFF_IDLE_COMPARE=<another skiff-desktop> (the build
+// before the change: its starts taken in turn with the app's, in the same run).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -135,50 +136,60 @@ function memoryOf(pid) {
   return { processes: procs, rss_mib: sum("rssKib") / 1024, pss_mib: sum("pssKib") / 1024 };
 }
 
-async function coldStarts(host, proxy) {
-  const runs = [];
+/**
+ * `STARTS` cold starts of each of `apps`, taken in turn (A, B, A, B…: a change to start-up
+ * against the build before it, in the same minutes of the same machine), by binary.
+ */
+async function coldStarts(host, proxy, apps) {
+  const runs = new Map(apps.map((a) => [a, []]));
   for (let i = 0; i < STARTS; i++) {
-    const driver = await startDriver({ port: 4444, nativePort: 4445, env: env({ SKIFF_HOST: host }), logFile: join(out, "idle-driver.log") });
+    for (const a of apps) runs.get(a).push(await coldStart(host, proxy, a, i));
+  }
+  return apps.map((a) => {
+    const rows = runs.get(a).map((r) => r.first_rows_ms);
+    return { app: a, starts: rows.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows), runs: runs.get(a) };
+  });
+}
+
+async function coldStart(host, proxy, app, i) {
+  const driver = await startDriver({ port: 4444, nativePort: 4445, env: env({ SKIFF_HOST: host }), logFile: join(out, "idle-driver.log") });
+  try {
+    const t0 = Date.now();
+    const s = await Session.start(driver.base, app);
     try {
-      const t0 = Date.now();
-      const s = await Session.start(driver.base, app);
-      try {
-        const m = await s.waitFor("first rows", () =>
-          s.execute(`
-            const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e && performance.timeOrigin + e.startTime; };
-            const nav = performance.getEntriesByType("navigation")[0];
-            return at("skiff:first-rows") && at("skiff:rows-painted") ? {
-              rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
-              loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
-              requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
-              received: at("skiff:first-run"),
-              count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
-        60000);
-        // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
-        // figure without WebKitWebDriver's part. The session request's time bounds it above.
-        const exec = execEpochMs(driver.child.pid);
-        const from = (t) => Math.round(t - exec);
-        // The container list through the proxy: asked and answered, on the same clock.
-        const list = proxy.first(t0, "/containers/json");
-        const run = {
-          first_rows_ms: m.rows - exec, first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
-          page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
-          snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
-          list_asked_ms: list && from(list.at), list_answered_ms: list?.done && from(list.done),
-          rows_received_ms: m.received && from(m.received),
-        };
-        runs.push(run);
-        log(`start ${i + 1}: ${JSON.stringify(run)}`);
-      } finally {
-        await s.close();
-      }
+      const m = await s.waitFor("first rows", () =>
+        s.execute(`
+          const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e && performance.timeOrigin + e.startTime; };
+          const nav = performance.getEntriesByType("navigation")[0];
+          return at("skiff:first-rows") && at("skiff:rows-painted") ? {
+            rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
+            loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
+            requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
+            received: at("skiff:first-run"),
+            count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
+      60000);
+      // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
+      // figure without WebKitWebDriver's part. The session request's time bounds it above.
+      const exec = execEpochMs(driver.child.pid);
+      const from = (t) => Math.round(t - exec);
+      // The container list through the proxy: asked and answered, on the same clock.
+      const list = proxy.first(t0, "/containers/json");
+      const run = {
+        first_rows_ms: m.rows - exec, first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
+        page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
+        snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
+        list_asked_ms: list && from(list.at), list_answered_ms: list?.done && from(list.done),
+        rows_received_ms: m.received && from(m.received),
+      };
+      log(`start ${i + 1} of ${app}: ${JSON.stringify(run)}`);
+      return run;
     } finally {
-      stopDriver(driver);
+      await s.close();
     }
+  } finally {
+    stopDriver(driver);
     await gone(app);
   }
-  const rows = runs.map((r) => r.first_rows_ms);
-  return { starts: runs.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows), runs };
 }
 
 /** Waits `settleMs`, then measures `SECONDS` of idle of `child`'s tree and of the engine. */
@@ -268,12 +279,14 @@ async function main() {
   log("the engine's own list times");
   result.engine_lists = await engineLists(socket);
   log(`cold start: ${STARTS} starts`);
-  result.cold_start = await coldStarts(viaProxy, proxy);
   if (process.env.SKIFF_IDLE_COLD_ONLY === "1") {
+    const other = process.env.SKIFF_IDLE_COMPARE;
+    [result.cold_start, result.cold_start_compared] = await coldStarts(viaProxy, proxy, other ? [app, other] : [app]);
     proxy.server.close();
     console.log(JSON.stringify(result, null, 2));
     return;
   }
+  [result.cold_start] = await coldStarts(viaProxy, proxy, [app]);
 
   // The app on its own (no WebDriver): shown, then hidden to the tray.
   const desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
