@@ -170,7 +170,7 @@ async function coldStart(host, proxy, app, i) {
       60000);
       // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
       // figure without WebKitWebDriver's part. The session request's time bounds it above.
-      const exec = execEpochMs(driver.child.pid);
+      const exec = execEpochMs(driver.child.pid, app);
       const from = (t) => Math.round(t - exec);
       // The container list through the proxy: asked and answered, on the same clock.
       const list = proxy.first(t0, "/containers/json");
@@ -207,11 +207,11 @@ async function idleOf(label, child, proxy, enginePid, settleMs) {
   return { ...cost, engine_requests_per_min: perMin, engine_requests: requests.by, engine_cpu_percent: engine.cpu_percent };
 }
 
-/** When the app under the driver `root` was exec'd, in ms since the epoch (10 ms resolution). */
-function execEpochMs(root) {
+/** When `binary` under the driver `root` was exec'd, in ms since the epoch (10 ms resolution). */
+function execEpochMs(root, binary) {
   const pid = tree(root).find((p) => {
     try {
-      return readlinkSync(`/proc/${p}/exe`) === app;
+      return readlinkSync(`/proc/${p}/exe`) === binary;
     } catch {
       return false;
     }
