@@ -16,21 +16,15 @@ use skiff::ipc::contract::events;
 use skiff::registry::batch::{Batch, Batching};
 use skiff::registry::{Handled, Registry};
 use skiff::shutdown::Shutdown;
-use tauri::Emitter;
-
-use crate::start::Later;
+use tauri::{AppHandle, Emitter};
 
 /// Forwards until `shutdown`. Subscribes at once (before the future is first polled).
 pub fn forward(
-    app: Later,
+    app: AppHandle,
     registry: &Registry,
     shutdown: &Shutdown,
 ) -> impl std::future::Future<Output = ()> + Send {
     let bridge = Batching::new(move |batch| {
-        // Before the app exists there is no window: its page's first snapshot holds all this.
-        let Some(app) = app.get() else {
-            return Ok(Handled::Ok);
-        };
         let sent = match batch {
             Batch::Engine(status) => app.emit(events::ENGINE_STATUS, status),
             Batch::Deltas(run) => app.emit(events::CONTAINERS_DELTA, run),

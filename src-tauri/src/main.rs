@@ -13,7 +13,6 @@ mod details;
 mod notifications;
 mod objects;
 mod opened;
-mod start;
 mod stats;
 mod terminal;
 mod tray;
@@ -23,7 +22,6 @@ use skiff::app::{Core, Plan, Selection};
 use skiff::engine::discovery;
 use skiff::registry::Registry;
 use skiff::settings::Settings;
-use start::Start;
 use tauri::Manager;
 
 /// What starting more watchers later needs (the "Start Podman" remedy).
@@ -34,11 +32,9 @@ pub struct EngineRuntime {
     pub podman_start: tokio::sync::Mutex<()>,
 }
 
-/// Kept in Tauri's state so that dropping it (at exit) stops every watcher and lets another
-/// instance start early (`start.rs`).
+/// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
 struct Running {
     _shutdown: skiff::shutdown::ShutdownTrigger,
-    _instance: Option<skiff::telemetry::OwnerLock>,
 }
 
 /// What the app watches: `SKIFF_HOST`, else discovery with the settings' endpoints, and the
@@ -61,23 +57,72 @@ fn plan(settings: Settings) -> Plan {
     })
 }
 
-/// The core (started before the builder when it could be, `start.rs`), the app's state, then
-/// the window and the tray.
+/// The app's state, the core's sources and consumers, then the window and the tray.
 ///
-/// The window is `create: false` in `tauri.conf.json`: the engines are asked for their lists
-/// before it is built, since building it takes the main thread a while, and a cold start's first
-/// rows wait for the slowest of the page and the lists. The tray comes last: nothing waits for
-/// it.
-fn setup(app: &mut tauri::App, logging: skiff::logs::Logging, start: Start) -> tauri::Result<()> {
+/// The engines are asked for their lists before the window is built (it is `create: false` in
+/// `tauri.conf.json`): building it takes the main thread a while, and a cold start's first rows
+/// wait for the slowest of the page and the lists. The tray comes last: nothing waits for it.
+fn setup(
+    app: &mut tauri::App,
+    logging: skiff::logs::Logging,
+    settings: Settings,
+) -> tauri::Result<()> {
     app.manage(logging);
-    start.started().attach(app);
+    // `setup` runs outside any Tokio context: the core's tasks go on Tauri's runtime.
+    let rt = tauri::async_runtime::handle();
+    let _in_runtime = rt.inner().enter();
+    let plan = plan(settings);
+    let (trigger, shutdown) = skiff::shutdown::channel();
+    let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
+    app.manage(core.telemetry(&plan.settings, rt.inner()));
+    app.manage(notifications::Notifications::start(
+        app.handle(),
+        &core.registry,
+        plan.settings.notifications,
+        &shutdown,
+    ));
+    // Crash alerts: the record is this process's when no `skiff watch` holds it, and so are
+    // their notifications.
+    let crash_watch = core.crash_watch(&plan.settings, true);
+    notifications::container_alerts(
+        app.handle(),
+        &core.registry,
+        crash_watch.owner && plan.settings.notifications,
+        &shutdown,
+    );
+    app.manage(crash_watch);
+    // Every consumer subscribes before the sources start, so the first statuses reach
+    // the window and the tray.
+    tauri::async_runtime::spawn(tray::follow(
+        app.handle().clone(),
+        &core.registry,
+        &shutdown,
+    ));
+    tauri::async_runtime::spawn(bridge::forward(
+        app.handle().clone(),
+        &core.registry,
+        &shutdown,
+    ));
+    core.start(&plan.targets);
+    if let Some(n) = skiff::registry::synthetic::requested() {
+        let registry = core.registry.clone();
+        tauri::async_runtime::spawn(async move {
+            skiff::registry::synthetic::fill(&registry, "synthetic", n).await;
+        });
+    }
+    app.manage(core.registry.clone());
     app.manage(details::LogViews::default());
     app.manage(stats::StatsViews::default());
     app.manage(terminal::Terminals::default());
+    app.manage(EngineRuntime {
+        core,
+        podman_start: tokio::sync::Mutex::new(()),
+    });
     app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
+    app.manage(Running { _shutdown: trigger });
     window::build_deferred(app.handle())?;
     // A desktop without a tray host still gets the window: the tray is a convenience. Statuses
-    // and alerts that arrived before it are shown at once.
+    // that arrived before it are shown at once.
     match tray::install(app.handle()) {
         Ok(_) => tray::refresh(app.handle(), &app.state::<Registry>()),
         Err(e) => tracing::warn!(error = %e, "no tray icon"),
@@ -99,7 +144,6 @@ fn main() {
         Settings::default()
     });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), logs = ?logging.dir(), "skiff-desktop starting");
-    let start = Start::now_if_alone(settings);
 
     let result = tauri::Builder::default()
         // Registered first, as the plugin requires: a second launch focuses this window and
@@ -109,7 +153,7 @@ fn main() {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
-        .setup(move |app| Ok(setup(app, logging, start)?))
+        .setup(move |app| Ok(setup(app, logging, settings)?))
         .invoke_handler(tauri::generate_handler![
             commands::snapshot,
             commands::retry_now,

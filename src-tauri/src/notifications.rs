@@ -8,10 +8,9 @@ use std::sync::Arc;
 use skiff::health::alerts::{self, Alert, AlertConfig, AlertLog, AlertRecord};
 use skiff::registry::Registry;
 use skiff::shutdown::Shutdown;
+use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 use tokio::sync::mpsc;
-
-use crate::start::Later;
 
 /// Kept in Tauri's state: the switch and the log.
 pub struct Notifications {
@@ -21,8 +20,7 @@ pub struct Notifications {
 
 impl Notifications {
     /// Starts the alert policy on `registry` and the task that shows its alerts.
-    /// The alerts wait in their queue until the app exists (`start.rs`).
-    pub fn start(app: &Later, registry: &Registry, enabled: bool, shutdown: &Shutdown) -> Self {
+    pub fn start(app: &AppHandle, registry: &Registry, enabled: bool, shutdown: &Shutdown) -> Self {
         let (tx, mut rx) = mpsc::channel::<Alert>(64);
         tauri::async_runtime::spawn(alerts::run(
             registry.clone(),
@@ -36,7 +34,6 @@ impl Notifications {
         };
         let (app, on, log) = (app.clone(), this.enabled.clone(), this.log.clone());
         tauri::async_runtime::spawn(async move {
-            let app = app.wait().await;
             while let Some(alert) = rx.recv().await {
                 let mut shown = false;
                 if on.load(Ordering::Relaxed) {
@@ -82,7 +79,7 @@ impl Notifications {
 
 /// Container alerts as notifications, when this process owns them: the first alert waits
 /// [`GROUP_WINDOW`] for others, and all of them are one notification.
-pub fn container_alerts(app: &Later, registry: &Registry, show: bool, shutdown: &Shutdown) {
+pub fn container_alerts(app: &AppHandle, registry: &Registry, show: bool, shutdown: &Shutdown) {
     if !show {
         return;
     }
@@ -100,7 +97,6 @@ pub fn container_alerts(app: &Later, registry: &Registry, show: bool, shutdown: 
     });
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let app = app.wait().await;
         while let Some(first) = rx.recv().await {
             let mut group = vec![first];
             let until = tokio::time::Instant::now() + GROUP_WINDOW;

@@ -15,8 +15,6 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager};
 
-use crate::start::Later;
-
 const CONNECTED: &[u8] = include_bytes!("../../icons/tray-connected.png");
 const DEGRADED: &[u8] = include_bytes!("../../icons/tray-degraded.png");
 const OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
@@ -35,9 +33,6 @@ struct StatusLine(MenuItem<tauri::Wry>);
 
 /// The menu's line for the last container alert (opens the window's Alerts page).
 struct AlertLine(MenuItem<tauri::Wry>);
-
-/// In the app state once the alert line showed an alert.
-struct AlertShown;
 
 /// The tray icon's id.
 pub const ID: &str = "skiff";
@@ -96,7 +91,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
 /// Subscribes at once (before the future is first polled). The first repaint is `setup`'s, once
 /// the tray is installed.
 pub fn follow(
-    app: Later,
+    app: AppHandle,
     registry: &Registry,
     shutdown: &Shutdown,
 ) -> impl std::future::Future<Output = ()> + Send {
@@ -114,10 +109,9 @@ pub fn follow(
     }
 }
 
-/// The `tray` consumer. Before the app exists there is no tray to update: `setup`'s
-/// [`refresh`] shows what happened meanwhile.
+/// The `tray` consumer.
 struct Tray {
-    app: Later,
+    app: AppHandle,
     registry: Registry,
     /// Containers changed since the last repaint.
     dirty: bool,
@@ -127,13 +121,15 @@ impl Consumer for Tray {
     type Error = std::convert::Infallible;
 
     fn handle(&mut self, feed: Feed) -> Result<Handled, Self::Error> {
-        let Some(app) = self.app.get() else {
-            return Ok(Handled::Ok);
-        };
         match feed {
-            Feed::Engine(_) | Feed::Resync { .. } => refresh(app, &self.registry),
+            Feed::Engine(_) | Feed::Resync { .. } => refresh(&self.app, &self.registry),
             Feed::Object(_) => {}
-            Feed::Alert(alert) => show_alert(app, &alert),
+            Feed::Alert(alert) => {
+                if let Some(line) = self.app.try_state::<AlertLine>() {
+                    let _ = line.0.set_text(skiff::crash_watch::words::line(&alert));
+                    let _ = line.0.set_enabled(true);
+                }
+            }
             Feed::Delta(_) => self.dirty = true,
         }
         Ok(Handled::Ok)
@@ -145,33 +141,18 @@ impl Consumer for Tray {
     }
 
     fn tick(&mut self) -> Result<Handled, Self::Error> {
-        if let (true, Some(app)) = (std::mem::take(&mut self.dirty), self.app.get()) {
-            refresh(app, &self.registry);
+        if std::mem::take(&mut self.dirty) {
+            refresh(&self.app, &self.registry);
         }
         Ok(Handled::Ok)
     }
 }
 
-/// The menu's alert line says `alert`.
-fn show_alert(app: &AppHandle, alert: &skiff::registry::ContainerAlert) {
-    if let Some(line) = app.try_state::<AlertLine>() {
-        let _ = line.0.set_text(skiff::crash_watch::words::line(alert));
-        let _ = line.0.set_enabled(true);
-    }
-}
-
-/// Re-reads the registry and updates the icon, the tooltip and the menu's status line; the
-/// first time (the tray just installed), its alert line too.
+/// Re-reads the registry and updates the icon and tooltip.
 pub fn refresh(app: &AppHandle, registry: &Registry) {
     let Some(tray) = app.tray_by_id(ID) else {
         return;
     };
-    if let Some(last) = registry.alerts().last() {
-        if app.try_state::<AlertShown>().is_none() {
-            app.manage(AlertShown);
-            show_alert(app, last);
-        }
-    }
     let snapshot = registry.snapshot();
     let _ = tray.set_icon(icon(health::overall(&snapshot.engines)));
     if let Some(line) = app.try_state::<StatusLine>() {
