@@ -34,6 +34,9 @@ struct StatusLine(MenuItem<tauri::Wry>);
 /// The menu's line for the last container alert (opens the window's Alerts page).
 struct AlertLine(MenuItem<tauri::Wry>);
 
+/// In the app state once `refresh` looked for an alert raised before the tray existed.
+struct AlertShown;
+
 /// The tray icon's id.
 pub const ID: &str = "skiff";
 
@@ -124,12 +127,7 @@ impl Consumer for Tray {
         match feed {
             Feed::Engine(_) | Feed::Resync { .. } => refresh(&self.app, &self.registry),
             Feed::Object(_) => {}
-            Feed::Alert(alert) => {
-                if let Some(line) = self.app.try_state::<AlertLine>() {
-                    let _ = line.0.set_text(skiff::crash_watch::words::line(&alert));
-                    let _ = line.0.set_enabled(true);
-                }
-            }
+            Feed::Alert(alert) => show_alert(&self.app, &alert),
             Feed::Delta(_) => self.dirty = true,
         }
         Ok(Handled::Ok)
@@ -148,11 +146,27 @@ impl Consumer for Tray {
     }
 }
 
-/// Re-reads the registry and updates the icon and tooltip.
+/// The menu's alert line says `alert`.
+fn show_alert(app: &AppHandle, alert: &skiff::registry::ContainerAlert) {
+    if let Some(line) = app.try_state::<AlertLine>() {
+        let _ = line.0.set_text(skiff::crash_watch::words::line(alert));
+        let _ = line.0.set_enabled(true);
+    }
+}
+
+/// Re-reads the registry and updates the icon, the tooltip and the menu's status line; the
+/// first time (`setup`'s, the tray just installed), the alert line too: an alert raised before
+/// the tray existed (the crash watch's first relist) found no line to write.
 pub fn refresh(app: &AppHandle, registry: &Registry) {
     let Some(tray) = app.tray_by_id(ID) else {
         return;
     };
+    if app.try_state::<AlertShown>().is_none() {
+        app.manage(AlertShown);
+        if let Some(last) = registry.alerts().last() {
+            show_alert(app, last);
+        }
+    }
     let snapshot = registry.snapshot();
     let _ = tray.set_icon(icon(health::overall(&snapshot.engines)));
     if let Some(line) = app.try_state::<StatusLine>() {
