@@ -334,6 +334,10 @@ ${kept.join("\n")}
 `
   : "";
 
+// A partial run also keeps the committed figures of what it did not measure: the next run still
+// has them to compare with.
+const keptFigures = process.env.SKIFF_BENCH_ONLY ? { ...(committed ?? {}), ...figures } : figures;
+
 const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
 const dirty = sh("git", ["status", "--porcelain"]) ? " (with uncommitted changes)" : "";
 console.log(`# Skiff benchmarks
@@ -407,5 +411,5 @@ ${noiseRows.join("\n")}
   processes every 30 s. Growth: from the end of the first quarter to the end, each the median of
   its last three samples.
 
-<!-- figures ${JSON.stringify(figures)} -->
+<!-- figures ${JSON.stringify(keptFigures)} -->
 `);
