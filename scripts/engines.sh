@@ -215,6 +215,12 @@ destroy() {
     # A network's bridge interface outlives its engine on the host: without this, each test that
     # creates networks leaks one, and after ~30 Docker has no address pool left.
     cli network prune -f >/dev/null 2>&1 || true
+  elif [ "$kind" = podman ] && [ -d "$d/root" ]; then
+    # The service is down (a test stopped or killed it) and its containers run on under conmon:
+    # Podman's own CLI on the same storage removes them (found after a green CI run: one
+    # container and its conmon left running in a test's directory).
+    local_cli rm -a -f -t 0 >/dev/null 2>&1 || true
+    local_cli pod rm -a -f -t 0 >/dev/null 2>&1 || true
   fi
   stop
 }
