@@ -34,9 +34,6 @@ struct StatusLine(MenuItem<tauri::Wry>);
 /// The menu's line for the last container alert (opens the window's Alerts page).
 struct AlertLine(MenuItem<tauri::Wry>);
 
-/// In the app state once `refresh` looked for an alert raised before the tray existed.
-struct AlertShown;
-
 /// The tray icon's id.
 pub const ID: &str = "skiff";
 
@@ -82,6 +79,12 @@ pub fn install(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let tray = builder.build(app)?;
     app.manage(StatusLine(status));
     app.manage(AlertLine(alert));
+    // An alert raised before the line existed (the crash watch's first relist can come while
+    // `setup` still builds the window) found nothing to write: read once the line is there, so
+    // an alert is either kept here or sent to the line, never neither.
+    if let Some(last) = app.try_state::<Registry>().and_then(|r| r.alerts().pop()) {
+        show_alert(app, &last);
+    }
     Ok(tray)
 }
 
@@ -154,19 +157,11 @@ fn show_alert(app: &AppHandle, alert: &skiff::registry::ContainerAlert) {
     }
 }
 
-/// Re-reads the registry and updates the icon, the tooltip and the menu's status line; the
-/// first time (`setup`'s, the tray just installed), the alert line too: an alert raised before
-/// the tray existed (the crash watch's first relist) found no line to write.
+/// Re-reads the registry and updates the icon and tooltip.
 pub fn refresh(app: &AppHandle, registry: &Registry) {
     let Some(tray) = app.tray_by_id(ID) else {
         return;
     };
-    if app.try_state::<AlertShown>().is_none() {
-        app.manage(AlertShown);
-        if let Some(last) = registry.alerts().last() {
-            show_alert(app, last);
-        }
-    }
     let snapshot = registry.snapshot();
     let _ = tray.set_icon(icon(health::overall(&snapshot.engines)));
     if let Some(line) = app.try_state::<StatusLine>() {
