@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { api, createContainers } from "./engine_api.mjs";
-import { memory, tree } from "./procs.mjs";
+import { tree, treeMemory } from "./procs.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -32,11 +32,10 @@ const work = mkdtempSync(join(tmpdir(), "skiff-churn-"));
 const log = (m) => console.error(`churn: ${m}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** PSS and RSS of the app's process tree, in MiB, with each process's PSS. */
+/** PSS and RSS of the app's process tree, in MiB, and how many processes it has. */
 function sample(pid) {
-  const procs = tree(pid).map((p) => ({ pid: p, ...memory(p) }));
-  const sum = (k) => procs.reduce((s, p) => s + (Number.isFinite(p[k]) ? p[k] : 0), 0) / 1024;
-  return { pss_mib: sum("pssKib"), rss_mib: sum("rssKib"), processes: procs.length };
+  const { processes, pss_mib, rss_mib } = treeMemory(pid);
+  return { pss_mib, rss_mib, processes: processes.length };
 }
 
 async function main() {

@@ -27,7 +27,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Session, startDriver, stopDriver } from "../../tests/e2e/webdriver.mjs";
 import { createContainers } from "./engine_api.mjs";
-import { idleCost, memory, tree, comm } from "./procs.mjs";
+import { idleCost, tree, treeMemory } from "./procs.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
@@ -128,13 +128,6 @@ const env = (extra = {}) => ({
   KUBECONFIG: join(work, "no-kubeconfig"),
   ...extra,
 });
-
-/** Process names of a tree, with each one's memory. */
-function memoryOf(pid) {
-  const procs = tree(pid).map((p) => ({ pid: p, name: comm(p), ...memory(p) }));
-  const sum = (k) => procs.reduce((s, p) => s + p[k], 0);
-  return { processes: procs, rss_mib: sum("rssKib") / 1024, pss_mib: sum("pssKib") / 1024 };
-}
 
 /**
  * `STARTS` cold starts of each of `apps`, taken in turn (A, B, A, B…: a change to start-up
@@ -290,21 +283,21 @@ async function main() {
 
   // The app on its own (no WebDriver): shown, then hidden to the tray.
   const desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
-  result.memory = { skiff: memoryOf(desktop.pid) };
+  result.memory = { skiff: treeMemory(desktop.pid) };
   result.idle = { shown: await idleOf("window shown", desktop, proxy, enginePid, 5000) };
   execFileSync("/usr/bin/python3", [join(import.meta.dirname, "close_window.py"), "Skiff"]);
   result.idle.hidden = await idleOf("window hidden to the tray", desktop, proxy, enginePid, 5000);
-  result.memory.skiff_hidden = memoryOf(desktop.pid);
+  result.memory.skiff_hidden = treeMemory(desktop.pid);
   stop(desktop);
   await gone(app);
 
   const watch = await started("watch", join(release, "skiff"), ["watch", "--json", "--host", viaProxy], {}, 10000);
   result.idle.watch = await idleOf("skiff watch", watch, proxy, enginePid, 0);
-  result.memory.watch = memoryOf(watch.pid);
+  result.memory.watch = treeMemory(watch.pid);
   stop(watch);
 
   const empty = await started("empty-window", join(release, "examples", "empty_window"), [], {}, 15000);
-  result.memory.empty_window = memoryOf(empty.pid);
+  result.memory.empty_window = treeMemory(empty.pid);
   result.idle.empty_window = await idleOf("empty Tauri window", empty, proxy, enginePid, 0);
   stop(empty);
 
@@ -315,7 +308,7 @@ async function main() {
     try {
       const pid = Number(execFileSync("tmux", ["list-panes", "-t", session, "-F", "#{pane_pid}"], { encoding: "utf8" }).trim());
       result.idle.lazydocker = await idleOf("lazydocker", { pid }, proxy, enginePid, 15000);
-      result.memory.lazydocker = memoryOf(pid);
+      result.memory.lazydocker = treeMemory(pid);
     } finally {
       execFileSync("tmux", ["kill-session", "-t", session]);
     }

@@ -78,6 +78,16 @@ export function memory(pid) {
 }
 
 /**
+ * Memory of `pid`'s process tree: each process (pid, name, RSS and PSS in KiB) and the sums in
+ * MiB; a process that ended meanwhile counts as nothing.
+ */
+export function treeMemory(pid) {
+  const processes = tree(pid).map((p) => ({ pid: p, name: comm(p), ...memory(p) }));
+  const sum = (k) => processes.reduce((s, p) => s + (Number.isFinite(p[k]) ? p[k] : 0), 0) / 1024;
+  return { processes, rss_mib: sum("rssKib"), pss_mib: sum("pssKib") };
+}
+
+/**
  * Samples `pids` (re-read as trees of `roots`) over `seconds`: CPU % of one core, CPU ms per
  * minute and wake-ups per second, per process name and in all.
  */
