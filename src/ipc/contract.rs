@@ -319,5 +319,10 @@ pub fn typescript(cfg: &Config) -> String {
         let _ = writeln!(out, "  {key}: \"{name}\",");
     }
     out += "} as const;\n";
+    let _ = write!(
+        out,
+        "\n/** The property of `window` the shell assigns snapshots to (`skiff::ipc::wire::RECEIVER`). */\nexport const SNAPSHOT_RECEIVER = \"{}\";\n",
+        super::wire::RECEIVER
+    );
     out
 }

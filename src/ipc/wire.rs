@@ -122,8 +122,9 @@ pub fn snapshot_json(registry: &Registry) -> serde_json::Result<String> {
     registry.with_snapshot(|snapshot| serde_json::to_string(&WireSnapshot::of(snapshot)))
 }
 
-/// The page's setter that snapshots arrive through (`ui/src/lib/ipc/delivery.ts`).
-pub const RECEIVER: &str = "window.__skiffSnapshot";
+/// The name of the page's setter that snapshots arrive through, a property of `window`
+/// (`ui/src/lib/ipc/delivery.ts`, which takes it from the generated contract).
+pub const RECEIVER: &str = "__skiffSnapshot";
 
 /// The snapshot as a script for the webview to evaluate: `window.__skiffSnapshot=[token,"…"]`,
 /// the JSON of [`snapshot_json`] as a string literal.
@@ -142,7 +143,7 @@ pub fn snapshot_script(registry: &Registry, token: u32) -> serde_json::Result<St
     // Written outside the hub's lock: the escaping is the script's cost, not the registry's.
     let json = snapshot_json(registry)?;
     let literal = serde_json::to_string(&json)?;
-    Ok(format!("{RECEIVER}=[{token},{literal}]"))
+    Ok(format!("window.{RECEIVER}=[{token},{literal}]"))
 }
 
 #[cfg(test)]
@@ -289,7 +290,7 @@ mod tests {
         // The script carries the same JSON, whole, as a string beside the page's token.
         let script = snapshot_script(&registry, 4_000_000_000).unwrap();
         let value = script
-            .strip_prefix("window.__skiffSnapshot=")
+            .strip_prefix(&format!("window.{RECEIVER}="))
             .expect("an assignment to the page's receiver");
         let [token, text]: [serde_json::Value; 2] = serde_json::from_str(value).unwrap();
         assert_eq!(token, 4_000_000_000u32);

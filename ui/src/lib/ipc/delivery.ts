@@ -4,10 +4,10 @@
 // command answers once the script is on its way; the receiver below hands each snapshot to the
 // request that carries its token, and ignores any other value (a request of the page before a
 // reload, or anything else that assigns the name).
+import { SNAPSHOT_RECEIVER as RECEIVER } from "./bindings/contract";
 import type { WireSnapshot } from "./bindings/WireSnapshot";
 
-/** The name the shell assigns (`skiff::ipc::wire::RECEIVER`, without `window.`). */
-export const RECEIVER = "__skiffSnapshot";
+export { RECEIVER };
 
 /** How long a snapshot may take to arrive once the command said it was sent. */
 export const ARRIVAL_TIMEOUT_MS = 30_000;

@@ -91,3 +91,6 @@ export const EVENTS = {
   OBJECTS_DELTA: "objects://delta",
   ALERTS_CONTAINER: "alerts://container",
 } as const;
+
+/** The property of `window` the shell assigns snapshots to (`skiff::ipc::wire::RECEIVER`). */
+export const SNAPSHOT_RECEIVER = "__skiffSnapshot";
