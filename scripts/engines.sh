@@ -223,6 +223,21 @@ destroy() {
     local_cli pod rm -a -f -t 0 >/dev/null 2>&1 || true
   fi
   stop
+  [ "$kind" = podman ] && end_exec_conmons
+}
+
+# Each exec session leaves its conmon asleep for 5 minutes after the process ended (Podman's
+# `--exit-delay 300`, so the exit code can still be read), then runs `podman container cleanup`,
+# even once the container is removed. Found after a CI run: the terminal test's sessions still
+# held the deleted test directory. Only conmons whose arguments name this engine's storage.
+end_exec_conmons() {
+  local pid
+  for pid in $(pgrep -x conmon || true); do
+    if tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- '^--exec-attach$' &&
+      tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- " $d/"; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
 }
 
 demo() {
