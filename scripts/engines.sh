@@ -224,6 +224,18 @@ destroy() {
   fi
   stop
   [ "$kind" = podman ] && end_exec_conmons
+  unmount_leftovers
+}
+
+# What the engine mounted under DIR and did not unmount: dockerd bind-mounts its data root onto
+# itself and unmounts it only on a clean exit (a test that SIGKILLs it left it, found after CI
+# runs), and a container's shm outlives a service that died. Deepest first, lazily: the engine
+# and its containers are gone by now.
+unmount_leftovers() {
+  local m
+  awk -v p="$d/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
 }
 
 # Each exec session leaves its conmon asleep for 5 minutes after the process ended (Podman's
