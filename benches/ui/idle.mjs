@@ -158,7 +158,8 @@ async function coldStart(host, proxy, app, i) {
             rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
             loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
             requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
-            received: at("skiff:first-run"),
+            received: at("skiff:first-run"), runApplied: at("skiff:first-run-applied"),
+            rendered: at("skiff:first-rows-rendered"),
             count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
       60000);
       // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
@@ -172,7 +173,8 @@ async function coldStart(host, proxy, app, i) {
         page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
         snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
         list_asked_ms: list && from(list.at), list_answered_ms: list?.done && from(list.done),
-        rows_received_ms: m.received && from(m.received),
+        rows_received_ms: m.received && from(m.received), rows_applied_ms: m.runApplied && from(m.runApplied),
+        rows_rendered_ms: m.rendered && from(m.rendered),
       };
       log(`start ${i + 1} of ${app}: ${JSON.stringify(run)}`);
       return run;
