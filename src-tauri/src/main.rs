@@ -13,6 +13,7 @@ mod details;
 mod notifications;
 mod objects;
 mod opened;
+mod relaunch;
 mod stats;
 mod terminal;
 mod tray;
@@ -205,6 +206,13 @@ fn main() {
         .build(tauri::generate_context!())
         .map(|app| app.run(window::on_run_event));
     if let Err(e) = result {
+        if relaunch::should_relaunch(&e) {
+            // stderr, not only the log: the logger's writer may not flush before the exec.
+            eprintln!("skiff-desktop: {e:#}; the running instance left: starting again");
+            tracing::info!(error = %e, "the running instance left before it answered: starting again");
+            let failed = relaunch::relaunch();
+            eprintln!("skiff-desktop: could not start again: {failed}");
+        }
         eprintln!("skiff-desktop: {e:#}");
         std::process::exit(1);
     }

@@ -80,3 +80,27 @@ test("closing the window to the tray ends its web process; launching Skiff again
   await until("the window again", () => mappedWindows() === 1 && webProcesses(desktop.pid).length === 1);
   assert.equal(desktop.exitCode, null);
 });
+
+test("a launch while the running instance quits without answering starts on its own", async () => {
+  desktop?.kill("SIGKILL");
+  await until("the first test's app to end", () => desktop.exitCode !== null || desktop.signalCode !== null);
+  const leaving = spawn(app, [], { env, stdio: "ignore" });
+  try {
+    await until("the running instance's window", () => mappedWindows() === 1 && webProcesses(leaving.pid).length > 0);
+    // Frozen, it holds its D-Bus name but cannot answer the hand-over; killed while the new
+    // launch waits for that answer, it leaves without replying, as an instance that quits does.
+    process.kill(leaving.pid, "SIGSTOP");
+    const log = join(work, "relaunch.log");
+    desktop = spawn(app, [], { env, stdio: ["ignore", "ignore", openSync(log, "w")] });
+    // Its log's first line comes just before the app is built and the plugin hands over; the
+    // hand-over waits for the frozen instance from then on.
+    await until("the new launch's first log line", () => readFileSync(log, "utf8").includes("skiff-desktop starting"));
+    await sleep(2000);
+    process.kill(leaving.pid, "SIGKILL");
+    await until("the new launch's window", () => mappedWindows() === 1 && webProcesses(desktop.pid).length > 0, 60000);
+    assert.equal(desktop.exitCode, null, readFileSync(log, "utf8"));
+    assert.match(readFileSync(log, "utf8"), /the running instance left: starting again/);
+  } finally {
+    leaving.kill("SIGKILL");
+  }
+});
