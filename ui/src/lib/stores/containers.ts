@@ -1,5 +1,6 @@
 // Pure list logic (filter, sort, group), kept out of components so it is unit-tested.
 import type { Container } from "../ipc";
+import { sortByText } from "./collate";
 
 export type SortKey = "name" | "image" | "state" | "created" | "engine";
 export type StateFilter = "all" | "running" | "stopped";
@@ -31,15 +32,16 @@ export function matches(c: Container, view: ListView): boolean {
   );
 }
 
-function compare(a: Container, b: Container, key: SortKey): number {
-  if (key === "created") return a.created - b.created;
-  return a[key].localeCompare(b[key]) || a.name.localeCompare(b.name);
-}
-
 export function visibleRows(rows: Container[], view: ListView): Container[] {
   const out = rows.filter((c) => matches(c, view));
-  out.sort((a, b) => (view.descending ? -1 : 1) * compare(a, b, view.sort));
-  return out;
+  const key = view.sort;
+  if (key === "created") {
+    const sign = view.descending ? -1 : 1;
+    return out.sort((a, b) => sign * (a.created - b.created));
+  }
+  // Texts in `localeCompare`'s order, by keys read once per row (`collate.ts`): this runs after
+  // every change, and ICU's comparisons alone took 40–50 ms for 10k rows.
+  return sortByText(out, (c) => c[key], (c) => c.name, view.descending);
 }
 
 export interface Group {
