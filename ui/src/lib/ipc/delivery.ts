@@ -1,10 +1,9 @@
 // Snapshots reach the page as a script the shell evaluates, `window.__skiffSnapshot = [token,
-// {…}]`, not as the `snapshot` command's response (`src/ipc/wire.rs` gives the measurements: on
-// Linux a 1.4 MB response spent ~40 ms per MB in WebKit's custom-protocol stream). The snapshot
-// is a literal, or a string to parse when its JSON holds `"__proto__"` (a literal would make
-// that key a prototype). The command answers once the script is on its way; the receiver below
-// hands each snapshot to the request that carries its token, and ignores any other value (a
-// request of the page before a reload, or anything else that assigns the name).
+// "<JSON>"]`, not as the `snapshot` command's response (`src/ipc/wire.rs` gives the measurements:
+// on Linux a 1.4 MB response spent ~40 ms per MB in WebKit's custom-protocol stream). The
+// command answers once the script is on its way; the receiver below hands each snapshot to the
+// request that carries its token, and ignores any other value (a request of the page before a
+// reload, or anything else that assigns the name).
 import { SNAPSHOT_RECEIVER as RECEIVER } from "./bindings/contract";
 import type { WireSnapshot } from "./bindings/WireSnapshot";
 
@@ -23,13 +22,13 @@ const installedOn = new WeakSet<object>();
 
 function receive(value: unknown): void {
   if (!Array.isArray(value) || value.length !== 2) return;
-  const [token, sent] = value as [unknown, unknown];
-  if (typeof token !== "number" || sent === null || (typeof sent !== "string" && typeof sent !== "object")) return;
+  const [token, json] = value as [unknown, unknown];
+  if (typeof token !== "number" || typeof json !== "string") return;
   const w = waiting.get(token);
   if (!w) return;
   waiting.delete(token);
   try {
-    w.resolve((typeof sent === "string" ? JSON.parse(sent) : sent) as WireSnapshot);
+    w.resolve(JSON.parse(json) as WireSnapshot);
   } catch (e) {
     w.reject({ kind: "internal", message: `the snapshot could not be read: ${String(e)}` });
   }
