@@ -69,6 +69,40 @@ fn ps_over_ssh_equals_dockers_ps() {
 }
 
 #[test]
+fn a_tunnel_directory_an_ended_process_left_is_removed_by_the_next_tunnel() {
+    let Some(engine) = TestEngine::start(Kind::Podman) else {
+        return;
+    };
+    let Some(sshd) = Sshd::start(None) else {
+        return;
+    };
+    // As a killed `skiff watch` leaves it: the directory, and a socket nobody listens on, an
+    // hour old.
+    let left = tempfile::Builder::new()
+        .prefix("skiff-ssh-")
+        .tempdir()
+        .unwrap()
+        .keep();
+    drop(std::os::unix::net::UnixListener::bind(left.join("engine.sock")).unwrap());
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::open(&left)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let url = format!("ssh://{HOST}{}", engine.socket_path().display());
+    let out = skiff_via(
+        &sshd.config("ssh_config"),
+        &["ps", "-a", "--json", "--host", &url],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!left.exists(), "{} is still there", left.display());
+}
+
+#[test]
 fn ps_over_ssh_reaches_docker_as_its_cli_does() {
     ps_over_ssh_equals_the_engines(Kind::Docker, true);
 }

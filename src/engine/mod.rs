@@ -29,6 +29,7 @@ pub mod podman_service;
 pub mod session;
 pub mod ssh;
 pub mod stats;
+pub mod tunnel_dirs;
 
 pub use actions::{Action, ActionError, ActionErrorKind, CallError, EngineActions};
 pub use client::{EngineClient, EngineKind};

@@ -70,8 +70,10 @@ impl Tunnel {
         endpoint: &Endpoint,
         timeout: Duration,
     ) -> Result<Self, EngineError> {
+        // Housekeeping first: what ended processes left behind (`tunnel_dirs` says why).
+        super::tunnel_dirs::sweep_temp().await;
         let dir = tempfile::Builder::new()
-            .prefix("skiff-ssh-")
+            .prefix(super::tunnel_dirs::PREFIX)
             .tempdir()
             .map_err(|e| EngineError::from_io(endpoint.clone(), &e))?;
         let local = dir.path().join("engine.sock");
