@@ -243,12 +243,12 @@ unmount_leftovers() {
 # even once the container is removed. Found after a CI run: the terminal test's sessions still
 # held the deleted test directory. Only conmons whose arguments name this engine's storage.
 end_exec_conmons() {
-  local pid
+  local pid args
   for pid in $(pgrep -x conmon || true); do
-    if tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- '^--exec-attach$' &&
-      tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- " $d/"; then
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
+    args=" $(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") " || continue
+    case $args in
+      *" --exec-attach "*" $d/"* | *" $d/"*" --exec-attach "*) kill -KILL "$pid" 2>/dev/null || true ;;
+    esac
   done
 }
 
