@@ -79,7 +79,7 @@ fn a_tunnel_directory_an_ended_process_left_is_removed_by_the_next_tunnel() {
     // As a killed `skiff watch` leaves it: the directory, and a socket nobody listens on, an
     // hour old.
     let left = tempfile::Builder::new()
-        .prefix("skiff-ssh-")
+        .prefix(skiff::engine::tunnel_dirs::PREFIX)
         .tempdir()
         .unwrap()
         .keep();
