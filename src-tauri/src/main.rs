@@ -13,6 +13,7 @@ mod details;
 mod notifications;
 mod objects;
 mod opened;
+mod quit;
 mod relaunch;
 mod stats;
 mod terminal;
@@ -31,11 +32,6 @@ pub struct EngineRuntime {
     pub core: Core,
     /// "Start Podman" is single-flight: a second click waits for the first and finds its service.
     pub podman_start: tokio::sync::Mutex<()>,
-}
-
-/// Kept in Tauri's state so that dropping it (at exit) stops every watcher.
-struct Running {
-    _shutdown: skiff::shutdown::ShutdownTrigger,
 }
 
 /// What the app watches: `SKIFF_HOST`, else discovery with the settings' endpoints, and the
@@ -120,7 +116,8 @@ fn setup(
         podman_start: tokio::sync::Mutex::new(()),
     });
     app.manage(parking_lot::Mutex::new(skiff::health::ProcessProbe::new()));
-    app.manage(Running { _shutdown: trigger });
+    app.manage(quit::Running { shutdown: trigger });
+    quit::on_signals(app.handle());
     window::build_deferred(app.handle())?;
     // A desktop without a tray host still gets the window: the tray is a convenience. Statuses
     // that arrived before it are shown at once.

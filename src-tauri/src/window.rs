@@ -80,25 +80,33 @@ pub fn show(app: &AppHandle) {
 /// The window's events: its destruction ends what its page followed.
 pub fn on_event(window: &tauri::Window, event: &WindowEvent) {
     if let WindowEvent::Destroyed = event {
-        let app = window.app_handle();
-        if let Some(views) = app.try_state::<crate::details::LogViews>() {
-            views.0.close_all();
-        }
-        if let Some(views) = app.try_state::<crate::stats::StatsViews>() {
-            views.0.close_all();
-        }
-        if let Some(terminals) = app.try_state::<crate::terminal::Terminals>() {
-            terminals.0.close_all();
-        }
+        end_follows(window.app_handle());
+    }
+}
+
+/// Ends what the page followed: its log views, stats and terminals.
+pub fn end_follows(app: &AppHandle) {
+    if let Some(views) = app.try_state::<crate::details::LogViews>() {
+        views.0.close_all();
+    }
+    if let Some(views) = app.try_state::<crate::stats::StatsViews>() {
+        views.0.close_all();
+    }
+    if let Some(terminals) = app.try_state::<crate::terminal::Terminals>() {
+        terminals.0.close_all();
     }
 }
 
 /// The app's events: the last window closing does not end the app while the tray is there
 /// (its Quit, or the session ending, does).
 pub fn on_run_event(app: &AppHandle, event: RunEvent) {
-    if let RunEvent::ExitRequested { api, code, .. } = event {
-        if code.is_none() && app.tray_by_id(crate::tray::ID).is_some() {
+    match event {
+        RunEvent::ExitRequested { api, code, .. }
+            if code.is_none() && app.tray_by_id(crate::tray::ID).is_some() =>
+        {
             api.prevent_exit();
         }
+        RunEvent::Exit => crate::quit::wind_down(app),
+        _ => {}
     }
 }

@@ -105,6 +105,8 @@ pub(super) struct Inner {
     pub sources: Mutex<Vec<(String, Option<DiscoveredEngine>)>>,
     pub actions: super::actions::Actions,
     pub handlers: Mutex<Vec<Arc<HandlerMetrics>>>,
+    /// How many supervised engine tasks are running (`supervise`): quitting waits for none.
+    pub tasks: tokio::sync::watch::Sender<usize>,
 }
 
 /// The registry handle; cheap to clone.
@@ -135,6 +137,7 @@ impl Registry {
                 sources: Mutex::new(Vec::new()),
                 actions: super::actions::Actions::default(),
                 handlers: Mutex::new(Vec::new()),
+                tasks: tokio::sync::watch::Sender::new(0),
             }),
         }
     }

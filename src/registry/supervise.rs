@@ -24,11 +24,14 @@ impl Registry {
         role: &'static str,
         task: impl Future<Output = ()> + Send + 'static,
     ) {
+        self.inner.tasks.send_modify(|n| *n += 1);
         let handle = tokio::spawn(task);
         let registry = self.clone();
         let engine = engine.to_owned();
         tokio::spawn(async move {
-            let Err(e) = handle.await else { return };
+            let ended = handle.await;
+            registry.inner.tasks.send_modify(|n| *n -= 1);
+            let Err(e) = ended else { return };
             if !e.is_panic() {
                 return; // Cancelled: the runtime is shutting down.
             }
@@ -41,6 +44,14 @@ impl Registry {
             tracing::error!(%engine, role, panic = %why, "an engine task died; the engine is unavailable until Skiff restarts");
             registry.task_died(&engine, role, &why);
         });
+    }
+
+    /// Resolves once no supervised task runs: after a shutdown, when every watcher has ended and
+    /// dropped its session (an SSH engine's `ssh` with it). Quitting the app waits for this, as
+    /// its process ends without dropping what the runtime holds.
+    pub async fn tasks_ended(&self) {
+        let mut running = self.inner.tasks.subscribe();
+        let _ = running.wait_for(|n| *n == 0).await;
     }
 
     /// Marks `engine` unavailable (kind `internal`), applied directly: its applier may be the
@@ -74,6 +85,32 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn tasks_ended_waits_for_every_supervised_task_whether_it_returns_or_panics() {
+        let registry = Registry::new();
+        // Nothing runs yet.
+        registry.tasks_ended().await;
+        // An engine's applier runs until its feed closes, as when its watcher ends.
+        let feed = registry.attach("broken");
+        let (trigger, shutdown) = crate::shutdown::channel();
+        for role in ["watcher", "applier"] {
+            registry.spawn_supervised("a", role, shutdown.clone().wait());
+        }
+        registry.spawn_supervised("broken", "watcher", async {
+            panic!("injected for the test");
+        });
+        let early = tokio::time::timeout(Duration::from_millis(200), registry.tasks_ended()).await;
+        assert!(early.is_err(), "resolved while three tasks ran");
+        drop(trigger);
+        let applier =
+            tokio::time::timeout(Duration::from_millis(200), registry.tasks_ended()).await;
+        assert!(applier.is_err(), "resolved while the applier ran");
+        drop(feed);
+        tokio::time::timeout(Duration::from_secs(5), registry.tasks_ended())
+            .await
+            .expect("every task ended");
+    }
 
     #[tokio::test]
     async fn a_task_that_panics_makes_its_engine_unavailable_internal_and_others_go_on() {

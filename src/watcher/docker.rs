@@ -37,6 +37,16 @@ pub struct DockerSource {
     actions: std::sync::Arc<DockerActions>,
 }
 
+/// The engine's actions keep the client of the watcher's last session (with an SSH engine's
+/// tunnel in it) for as long as the registry lives, which in the app is the whole process. The
+/// watcher ending (shutdown) is the end of its sessions: the client goes with it, and the tunnel's
+/// `ssh` with the client's last clone.
+impl Drop for DockerSource {
+    fn drop(&mut self) {
+        self.actions.set(None);
+    }
+}
+
 #[derive(Debug)]
 struct Opened {
     client: EngineClient,
