@@ -104,3 +104,17 @@ test("a launch while the running instance quits without answering starts on its 
     leaving.kill("SIGKILL");
   }
 });
+
+test("a termination (the session ending) quits as the tray's Quit does: the app winds down and exits 0", async () => {
+  // The previous test's launch, window shown.
+  assert.equal(desktop.exitCode, null);
+  const web = webProcesses(desktop.pid);
+  assert.ok(web.length > 0);
+  desktop.kill("SIGTERM");
+  await until("the app to exit", () => desktop.exitCode !== null || desktop.signalCode !== null);
+  // Killed by the signal, it would have no exit code: it handled it and ran its exit.
+  assert.equal(desktop.signalCode, null);
+  assert.equal(desktop.exitCode, 0);
+  assert.match(readFileSync(join(work, "relaunch.log"), "utf8"), /terminated: quitting/);
+  await until("its web process to end", () => web.every((p) => comm(p) === ""));
+});
