@@ -86,6 +86,12 @@ fn ending_the_watchers_ends_the_engines_ssh_and_removes_its_directory() {
         tokio::time::timeout(Duration::from_secs(10), registry.tasks_ended())
             .await
             .expect("the watcher and the applier ended");
+        // The kill is sent when the tunnel drops; the process takes a moment to die (CI once
+        // found it mid-exit, its arguments already gone).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !ssh_children().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         assert_eq!(ssh_children(), Vec::new(), "ssh outlived the watchers");
         assert!(!dir.exists(), "{} is still there", dir.display());
     });
