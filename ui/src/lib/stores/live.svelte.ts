@@ -12,7 +12,9 @@ export class LiveRegistry {
   fatal = $state<string | null>(null);
 
   private unlisten: (() => void) | null = null;
+  /** The cold-start marks already made: the first run seen, and the first run applied. */
   private marked = false;
+  private appliedMarked = false;
   /**
    * One snapshot in flight at a time; asked for meanwhile, one more follows it (every request
    * that waited is folded into it). A lag reported while a snapshot is on its way may be of
@@ -81,8 +83,12 @@ export class LiveRegistry {
       return;
     }
     this.applyRun(run, (d) => this.model.applyDelta(d));
-    // The model holds it; what follows until the rows are painted is the page's rendering.
-    if (first) performance.mark("skiff:first-run-applied");
+    // The model holds it; what follows until the rows are painted is the page's rendering. A
+    // first run that raced the first snapshot is applied here too, from the buffer.
+    if (!this.appliedMarked && run.length > 0) {
+      this.appliedMarked = true;
+      performance.mark("skiff:first-run-applied");
+    }
   }
 
   private onObjects(run: ObjectDelta[]): void {

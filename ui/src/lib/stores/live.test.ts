@@ -39,6 +39,7 @@ describe("LiveRegistry", () => {
     shell.snapshots = [];
     shell.asked = 0;
     shell.gate = null;
+    performance.clearMarks();
   });
 
   it("listens before the snapshot, applies what raced it once, and resyncs after a gap", async () => {
@@ -52,6 +53,10 @@ describe("LiveRegistry", () => {
     await started;
     expect(live.ready).toBe(true);
     expect(ids(live)).toEqual(["a", "b", "c"]);
+    // The cold-start marks: the first run seen (buffered), then applied after the snapshot.
+    const at = (mark: string) => performance.getEntriesByName(mark)[0]?.startTime ?? Number.NaN;
+    expect(at("skiff:first-run-applied")).toBeGreaterThanOrEqual(at("skiff:first-run"));
+    expect(at("skiff:first-run-applied")).toBeGreaterThanOrEqual(at("skiff:snapshot-applied"));
 
     // A delta from beyond the next rev is a gap: a fresh snapshot replaces the list.
     shell.snapshots.push(snap(9, ["z"]));
