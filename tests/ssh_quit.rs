@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use support::registry::engine;
 use support::sshd::{Sshd, HOST};
-use support::{Kind, TestEngine};
+use support::{eventually, Kind, TestEngine};
 
 /// The `ssh` processes this process started, with their arguments.
 fn ssh_children() -> Vec<(u32, Vec<String>)> {
@@ -88,11 +88,12 @@ fn ending_the_watchers_ends_the_engines_ssh_and_removes_its_directory() {
             .expect("the watcher and the applier ended");
         // The kill is sent when the tunnel drops; the process takes a moment to die (CI once
         // found it mid-exit, its arguments already gone).
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        while !ssh_children().is_empty() && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert_eq!(ssh_children(), Vec::new(), "ssh outlived the watchers");
+        eventually(
+            Duration::from_secs(5),
+            || ssh_children().is_empty(),
+            || format!("ssh outlived the watchers: {:?}", ssh_children()),
+        )
+        .await;
         assert!(!dir.exists(), "{} is still there", dir.display());
     });
 }
