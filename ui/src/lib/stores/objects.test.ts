@@ -30,6 +30,30 @@ describe("objectRows", () => {
     expect(objectRows(objects, containers, "image", "OLD", "name", false).map((r) => r.id)).toEqual(["sha256:c"]);
     expect(objectRows(objects, containers, "image", "", "size", true).map((r) => r.id)).toEqual(["sha256:a", "sha256:b", "sha256:c"]);
   });
+
+  it("sorts in localeCompare's order, ties by name then key, whatever the direction", () => {
+    const names = ["web-10", "Web-2", "web_2", "API", "api", "zeta", "Éclair", "eclair", "b.1", "B-1", "2x", "10x", "", "web-10"];
+    const many = names.map((n, i) => image(`sha256:${String(i).padStart(2, "0")}`, n ? [n] : [], i % 3));
+    const expected = (sort: "name" | "size", descending: boolean) =>
+      objectRows(many, [], "image", "", sort, descending)
+        .slice()
+        .sort((a, b) => {
+          const va = sort === "size" ? ("size_bytes" in a.object ? (a.object.size_bytes ?? 0) : 0) : a.name;
+          const vb = sort === "size" ? ("size_bytes" in b.object ? (b.object.size_bytes ?? 0) : 0) : b.name;
+          const c = typeof va === "number" && typeof vb === "number" ? va - vb : String(va).localeCompare(String(vb));
+          return (descending ? -c : c) || a.name.localeCompare(b.name) || a.key.localeCompare(b.key);
+        })
+        .map((r) => r.key);
+    for (const sort of ["name", "size"] as const) {
+      for (const descending of [false, true]) {
+        const got = objectRows(many, [], "image", "", sort, descending).map((r) => r.key);
+        expect(got).toEqual(expected(sort, descending));
+      }
+    }
+    // The two "web-10" images tie on value and name: the key decides, ascending either way.
+    const tied = objectRows(many, [], "image", "web-10", "name", true).map((r) => r.id);
+    expect(tied).toEqual(["sha256:00", "sha256:13"]);
+  });
 });
 
 describe("prunePreview", () => {

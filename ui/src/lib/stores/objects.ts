@@ -3,6 +3,7 @@
 // once, though the engine sends no image or volume event for it), search, sort, and what a
 // prune would remove.
 import type { Container, EngineObject, ObjectKind, PruneTarget } from "../ipc";
+import { compareExact, compareText, sortChecked } from "./collate";
 import { kindOf } from "./registry";
 
 export interface ObjectRow {
@@ -81,13 +82,18 @@ export function objectRows(
         return r.name;
     }
   };
-  rows.sort((a, b) => {
-    const va = value(a);
-    const vb = value(b);
-    const c = typeof va === "number" && typeof vb === "number" ? va - vb : String(va).localeCompare(String(vb));
-    return (descending ? -c : c) || a.name.localeCompare(b.name) || a.key.localeCompare(b.key);
-  });
-  return rows;
+  // Each row's value is read once; texts compare in `localeCompare`'s order through
+  // `collate.ts`'s keys (a page of 10k images was sorted with ICU's comparison at every pair),
+  // checked against the collator itself. The name and key break ties, always ascending.
+  const sign = descending ? -1 : 1;
+  const keyed = rows.map((row) => ({ row, value: value(row) }));
+  type Keyed = (typeof keyed)[number];
+  const by = (text: (a: string, b: string) => number) => (x: Keyed, y: Keyed) => {
+    const c =
+      typeof x.value === "number" && typeof y.value === "number" ? x.value - y.value : text(String(x.value), String(y.value));
+    return sign * c || text(x.row.name, y.row.name) || text(x.row.key, y.row.key);
+  };
+  return sortChecked(keyed, by(compareText), by(compareExact)).map((k) => k.row);
 }
 
 /** Networks every engine has and never prunes. */
