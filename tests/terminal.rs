@@ -357,6 +357,9 @@ fn exec_tty_on_a_terminal(kind: Kind) {
         {"send": "stty size\n"},
         {"expect": "30 100"},
         {"resize": [40, 120]},
+        // The resize travels to the engine beside the keys, not in their stream: asked again
+        // until the container's TTY has it (under load, a line typed at once could beat it).
+        {"send": "stty size\n", "until": "40 120"},
         // Ctrl-U reaches the shell as a key (raw mode): it erases the line typed so far.
         {"send": "echo typed-away\u{15}stty size\n"},
         {"expect": "40 120"},

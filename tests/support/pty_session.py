@@ -7,6 +7,9 @@ a resize (the window's new size and SIGWINCH to the foreground process), and its
 STEPS_JSON is a list of steps, each one of
     {"expect": "text"}            wait (10 s at most) until the output since the last expect holds it
     {"send": "text"}              type it
+    {"send": "text", "until": "t"} type it again each second until the output since the last
+                                  expect holds t (10 s at most): for what takes effect
+                                  asynchronously, as a resize reaching the container's TTY
     {"resize": [rows, cols]}      resize the terminal
 Prints the whole output to stdout at the end and exits with the command's exit code; exits 99
 with what was seen when an expect is not met.
@@ -40,19 +43,29 @@ def main():
             seen += data
         return True
 
+    def expect(text, deadline, resend=None):
+        nonlocal mark
+        want = text.encode()
+        sent = time.time()
+        while want not in seen[mark:]:
+            if time.time() > deadline or not read(0.1):
+                if want in seen[mark:]:
+                    break
+                sys.stdout.write(seen.decode(errors="replace"))
+                sys.stderr.write(f"\nno {text!r} after {mark}\n")
+                os.kill(pid, signal.SIGKILL)
+                sys.exit(99)
+            if resend is not None and time.time() - sent > 1:
+                os.write(fd, resend.encode())
+                sent = time.time()
+        mark = seen.index(want, mark) + len(want)
+
     for step in steps:
         if "expect" in step:
-            want = step["expect"].encode()
-            deadline = time.time() + 10
-            while want not in seen[mark:]:
-                if time.time() > deadline or not read(0.1):
-                    if want in seen[mark:]:
-                        break
-                    sys.stdout.write(seen.decode(errors="replace"))
-                    sys.stderr.write(f"\nno {step['expect']!r} after {mark}\n")
-                    os.kill(pid, signal.SIGKILL)
-                    sys.exit(99)
-            mark = seen.index(want, mark) + len(want)
+            expect(step["expect"], time.time() + 10)
+        elif "until" in step:
+            os.write(fd, step["send"].encode())
+            expect(step["until"], time.time() + 10, resend=step["send"])
         elif "send" in step:
             os.write(fd, step["send"].encode())
         elif "resize" in step:
