@@ -452,3 +452,92 @@ async fn without_a_confirming_event_the_engine_is_asked_after_the_confirmation_t
         .unwrap();
     assert_eq!((row.state.as_str(), row.pending), ("exited", false));
 }
+
+/// A window's first session shows the engine's newest rows before its whole list: as upserts
+/// (no relist a handler could take for the whole), then the list's relist replaces them. The
+/// whole list is slowed at a proxy (one byte a millisecond) so that the page surely comes first.
+async fn the_newest_rows_come_before_the_whole_list(kind: Kind) {
+    let Some(e) = TestEngine::start(kind) else {
+        return;
+    };
+    for i in 0..4 {
+        e.create(&format!("page-{i}"), false);
+        // Distinct creation times, in the order of the names.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = Proxy::start(dir.path(), e.socket_path());
+    // `…/containers/json?all=1 HTTP/1.1` is the whole list; the page asks `…all=1&limit=2`.
+    *proxy.faults.trickle.lock().unwrap() = Some("json?all=1 HTTP");
+    proxy
+        .faults
+        .trickle_ms
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let (_trigger, shutdown) = shutdown::channel();
+    let registry = Registry::new();
+    let mut rx = registry.subscribe();
+    let config = WatcherConfig {
+        first_page: Some(2),
+        ..fast_config()
+    };
+    skiff::app::watch_engines(
+        &registry,
+        &[engine(kind.as_str(), &proxy.host())],
+        &config,
+        &shutdown,
+    );
+    let mut seen = Vec::new();
+    let mut listing = false;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let item = rx.recv().await;
+            if let Ok(RegistryEvent::Engine(status)) = &item {
+                if status.listing != listing {
+                    listing = status.listing;
+                    seen.push(format!("listing {listing}"));
+                }
+            }
+            if let Ok(RegistryEvent::Delta(d)) = item {
+                let (line, done) = match d.change {
+                    Change::Upsert { container } => (format!("upsert {}", container.name), false),
+                    Change::Remove { id } => (format!("remove {id}"), false),
+                    Change::ResyncStart { containers } => (format!("start {containers}"), false),
+                    Change::ResyncDone { containers } => (format!("done {containers}"), true),
+                };
+                seen.push(line);
+                if done {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no whole list within 60 s; saw {seen:?}"));
+    let whole: Vec<String> = (0..4).map(|i| format!("upsert page-{i}")).collect();
+    // The status says the page is one before its rows arrive.
+    let expected: Vec<String> = ["listing true", "upsert page-2", "upsert page-3", "start 4"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(whole)
+        .chain(["done 4".to_owned()])
+        .collect();
+    assert_eq!(seen, expected);
+    eventually_equal(&e, &registry, Duration::from_secs(10)).await;
+    // And that the whole list is in, once it is.
+    support::eventually(
+        Duration::from_secs(5),
+        || registry.snapshot().engines.iter().all(|s| !s.listing),
+        || "the engine still says listing".to_owned(),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn podman_shows_the_newest_rows_before_the_whole_list() {
+    the_newest_rows_come_before_the_whole_list(Kind::Podman).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn docker_shows_the_newest_rows_before_the_whole_list() {
+    the_newest_rows_come_before_the_whole_list(Kind::Docker).await;
+}

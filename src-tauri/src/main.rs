@@ -24,7 +24,12 @@ use skiff::app::{Core, Plan, Selection};
 use skiff::engine::discovery;
 use skiff::registry::Registry;
 use skiff::settings::Settings;
+use skiff::watcher::WatcherConfig;
 use tauri::Manager;
+
+/// How many of an engine's newest containers a first session lists before the rest: more than a
+/// tall window shows (~30 rows), a small part of a big engine's list (Podman gathers each row).
+const FIRST_PAGE: usize = 50;
 
 /// What starting more watchers later needs (the "Start Podman" remedy).
 #[derive(Debug)]
@@ -70,7 +75,12 @@ fn setup(
     let _in_runtime = rt.inner().enter();
     let plan = plan(settings);
     let (trigger, shutdown) = skiff::shutdown::channel();
-    let core = Core::new(Registry::new(), plan.config.clone(), shutdown.clone());
+    // A window shows an engine's newest rows while its whole list is still coming.
+    let config = WatcherConfig {
+        first_page: Some(FIRST_PAGE),
+        ..plan.config.clone()
+    };
+    let core = Core::new(Registry::new(), config, shutdown.clone());
     app.manage(core.telemetry(&plan.settings, rt.inner()));
     app.manage(notifications::Notifications::start(
         app.handle(),

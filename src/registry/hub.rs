@@ -265,6 +265,7 @@ impl Registry {
             WatchEvent::Init => store.init(),
             WatchEvent::InitApply(c) => store.init_apply(c),
             WatchEvent::InitDone => store.init_done(&mut deltas),
+            WatchEvent::FirstRows(rows) => store.first_rows(rows, &mut deltas),
             WatchEvent::Event(event) => {
                 let applied = store.stats.applied;
                 deltas.extend(store.apply(&event));

@@ -135,6 +135,30 @@ impl EngineStore {
         set.insert(container.id.clone(), container);
     }
 
+    /// A first session's newest rows, shown before its whole list (see `WatchEvent::FirstRows`):
+    /// each an `Upsert`, as a create would be. Taken only by a store that has never held
+    /// anything (no delta yet): over a list already shown they would be older news, and they
+    /// are no relist either (no `Resync…`), so a handler that reads relists (the crash watch's
+    /// "what stopped while Skiff was away") never takes a page for the whole.
+    pub fn first_rows(&mut self, rows: Vec<Container>, out: &mut Vec<Delta>) {
+        if self.rev != 0 || !self.containers.is_empty() {
+            return;
+        }
+        let mut rows: Vec<Container> = rows.into_iter().map(Container::bounded).collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        for container in rows {
+            if self.containers.contains_key(&container.id) {
+                continue;
+            }
+            self.containers
+                .insert(container.id.clone(), container.clone());
+            let d = self.delta(Change::Upsert {
+                container: Box::new(container),
+            });
+            out.push(d);
+        }
+    }
+
     /// Swaps the fresh set in and describes the swap as deltas: `ResyncStart`, an `Upsert` per
     /// listed container, a `Remove` per vanished one, `ResyncDone`.
     pub fn init_done(&mut self, out: &mut Vec<Delta>) {

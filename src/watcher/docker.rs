@@ -35,6 +35,8 @@ pub struct DockerSource {
     opened: Option<Opened>,
     /// The engine's actions, given each session's client (no second client per engine).
     actions: std::sync::Arc<DockerActions>,
+    /// A whole list was sent: later sessions list without a first page.
+    listed: bool,
 }
 
 /// The engine's actions keep the client of the watcher's last session (with an SSH engine's
@@ -68,6 +70,7 @@ impl DockerSource {
             cursor: None,
             opened: None,
             actions,
+            listed: false,
         }
     }
 
@@ -112,6 +115,13 @@ impl DockerSource {
                 )
             });
             tokio::pin!(listing);
+            // A first session's newest rows, beside the whole list (`WatcherConfig::first_page`).
+            // It cannot hold the list up: whichever answers first, the whole list ends the wait,
+            // and a page that fails or comes second is dropped.
+            let page_size = self.config.first_page.filter(|_| !self.listed);
+            let mut page_wanted = page_size.is_some();
+            let page = client.list_newest(page_size.unwrap_or(0));
+            tokio::pin!(page);
             loop {
                 tokio::select! {
                     biased;
@@ -120,6 +130,14 @@ impl DockerSource {
                         Ok(Err(e)) => return Ok(e),
                         Err(_) => return Ok(transient(endpoint, format!("the container list (with the image, volume and network lists) did not arrive within {} s", timeout.as_secs()))),
                     },
+                    rows = &mut page, if page_wanted => {
+                        page_wanted = false;
+                        if let Ok(rows) = rows {
+                            // Said first, so that no one takes the page for the whole list.
+                            link.update(|s| s.listing = true).await?;
+                            link.send(WatchEvent::FirstRows(rows)).await?;
+                        }
+                    }
                     item = stream.next() => match item {
                         Ok(event) if buffered.len() < MAX_BUFFERED_DURING_LIST
                             && buffered_bytes < MAX_BUFFERED_BYTES => {
@@ -134,11 +152,15 @@ impl DockerSource {
             }
         };
         let (containers, objects) = list;
+        self.listed = true;
         link.send(WatchEvent::Init).await?;
         for container in containers {
             link.send(WatchEvent::InitApply(container)).await?;
         }
         link.send(WatchEvent::InitDone).await?;
+        if link.status().listing {
+            link.update(|s| s.listing = false).await?;
+        }
         link.send(WatchEvent::Objects(ObjectItem::Init)).await?;
         for object in objects {
             link.send(WatchEvent::Objects(ObjectItem::Apply(Box::new(object))))

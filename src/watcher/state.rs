@@ -86,6 +86,10 @@ pub struct EngineStatus {
     /// A limitation worth showing while connected (a Kubernetes context restricted to its own
     /// namespace because listing all is forbidden).
     pub note: Option<String>,
+    /// Only the newest containers are listed yet (a window's first session, see
+    /// `WatcherConfig::first_page`): the rest are on their way.
+    #[serde(default)]
+    pub listing: bool,
 }
 
 impl EngineStatus {
@@ -106,6 +110,7 @@ impl EngineStatus {
             at: now_rfc3339(),
             slow_ping_ms: None,
             note: None,
+            listing: false,
         }
     }
 }
@@ -119,6 +124,8 @@ impl EngineStatus {
         self.trigger = trigger;
         self.at = now_rfc3339();
         self.slow_ping_ms = None;
+        // A session that ends before its whole list has nothing left to list.
+        self.listing = false;
         self.connected_since = (self.state == EngineState::Connected).then(|| self.at.clone());
     }
 }

@@ -324,3 +324,48 @@ fn a_flood_of_events_for_ids_never_stored_keeps_the_store_at_its_containers() {
     assert_eq!(store.apply(&event("a", "start", 5)), None);
     assert_eq!(store.ordering_entries(), 1);
 }
+
+#[test]
+fn first_rows_show_before_the_list_and_the_list_replaces_them() {
+    let mut s = EngineStore::new("podman");
+    let mut out = Vec::new();
+    s.first_rows(
+        vec![listed("b", "running"), listed("a", "exited")],
+        &mut out,
+    );
+    // Upserts only, by name, as creates would be: no relist that a handler could take for the
+    // whole list.
+    let ops: Vec<&Change> = out.iter().map(|d| &d.change).collect();
+    assert!(
+        matches!(ops[..], [Change::Upsert { container: a }, Change::Upsert { container: b }] if a.id == "a" && b.id == "b")
+    );
+    assert_eq!(out.iter().map(|d| d.rev).collect::<Vec<_>>(), [1, 2]);
+    // A second page is older news than what the store shows: not taken.
+    out.clear();
+    s.first_rows(vec![listed("c", "running")], &mut out);
+    assert!(out.is_empty());
+    assert_eq!(states(&s).keys().collect::<Vec<_>>(), ["a", "b"]);
+    // The whole list: "a" went meanwhile, "c" is the rest.
+    s.init();
+    s.init_apply(listed("b", "running"));
+    s.init_apply(listed("c", "created"));
+    s.init_done(&mut out);
+    assert_eq!(states(&s).keys().collect::<Vec<_>>(), ["b", "c"]);
+    let ops: Vec<&Change> = out.iter().map(|d| &d.change).collect();
+    assert!(matches!(ops[0], Change::ResyncStart { containers: 2 }));
+    assert!(matches!(ops[3], Change::Remove { id } if id == "a"));
+    assert!(matches!(ops[4], Change::ResyncDone { containers: 2 }));
+    assert_eq!(out.first().map(|d| d.rev), Some(3));
+}
+
+#[test]
+fn first_rows_after_a_list_change_nothing() {
+    let mut s = EngineStore::new("podman");
+    let mut out = Vec::new();
+    // Even an empty list counts: the engine said it has no containers.
+    s.init();
+    s.init_done(&mut out);
+    out.clear();
+    s.first_rows(vec![listed("a", "running")], &mut out);
+    assert!(out.is_empty() && s.is_empty());
+}

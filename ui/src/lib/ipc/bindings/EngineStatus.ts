@@ -33,7 +33,12 @@ slow_ping_ms: number | null,
  * A limitation worth showing while connected (a Kubernetes context restricted to its own
  * namespace because listing all is forbidden).
  */
-note: string | null, } & ({ "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", 
+note: string | null, 
+/**
+ * Only the newest containers are listed yet (a window's first session, see
+ * `WatcherConfig::first_page`): the rest are on their way.
+ */
+listing: boolean, } & ({ "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", 
 /**
  * Failed attempts in this outage so far.
  */
