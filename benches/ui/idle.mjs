@@ -58,7 +58,7 @@ function countingProxy(engineSocket, path) {
       let m;
       let end = 0;
       while ((m = line.exec(pending))) {
-        current = { at: Date.now(), method: m[1], path: m[2].split("?")[0] };
+        current = { at: Date.now(), method: m[1], path: m[2].split("?")[0], query: m[2].split("?")[1] ?? "" };
         requests.push(current);
         end = line.lastIndex;
       }
@@ -72,9 +72,10 @@ function countingProxy(engineSocket, path) {
   server.listen(path);
   return {
     server,
-    /** The first request since `from` (ms epoch) whose path ends with `suffix`. */
-    first(from, suffix) {
-      return requests.find((r) => r.at >= from && r.path.endsWith(suffix));
+    /** The first request since `from` (ms epoch) whose path ends with `suffix` (and whose query
+     *  `query` accepts, when given). */
+    first(from, suffix, query = () => true) {
+      return requests.find((r) => r.at >= from && r.path.endsWith(suffix) && query(r.query));
     },
     /** The requests since `from` (ms epoch), by method and path version-stripped. */
     since(from) {
@@ -140,7 +141,11 @@ async function coldStarts(host, proxy, apps) {
   }
   return apps.map((a) => {
     const rows = runs.get(a).map((r) => r.first_rows_ms);
-    return { app: a, starts: rows.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows), runs: runs.get(a) };
+    const whole = runs.get(a).map((r) => r.whole_list_ms);
+    return {
+      app: a, starts: rows.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows),
+      whole_median_ms: pct(whole, 0.5), whole_max_ms: Math.max(...whole), runs: runs.get(a),
+    };
   });
 }
 
@@ -154,27 +159,30 @@ async function coldStart(host, proxy, app, i) {
         s.execute(`
           const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e && performance.timeOrigin + e.startTime; };
           const nav = performance.getEntriesByType("navigation")[0];
-          return at("skiff:first-rows") && at("skiff:rows-painted") ? {
+          return at("skiff:first-rows") && at("skiff:rows-painted") && at("skiff:whole-list") ? {
             rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
             loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
             requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
             received: at("skiff:first-run"), runApplied: at("skiff:first-run-applied"),
-            rendered: at("skiff:first-rows-rendered"),
+            rendered: at("skiff:first-rows-rendered"), whole: at("skiff:whole-list"),
             count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
       60000);
       // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
       // figure without WebKitWebDriver's part. The session request's time bounds it above.
       const exec = execEpochMs(driver.child.pid, app);
       const from = (t) => Math.round(t - exec);
-      // The container list through the proxy: asked and answered, on the same clock.
-      const list = proxy.first(t0, "/containers/json");
+      // The container list through the proxy, asked and answered, on the same clock: the whole
+      // one, and the first page (`limit=`) the window asks beside it.
+      const list = proxy.first(t0, "/containers/json", (q) => !q.includes("limit="));
+      const page = proxy.first(t0, "/containers/json", (q) => q.includes("limit="));
       const run = {
         first_rows_ms: m.rows - exec, first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
         page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
         snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
         list_asked_ms: list && from(list.at), list_answered_ms: list?.done && from(list.done),
         rows_received_ms: m.received && from(m.received), rows_applied_ms: m.runApplied && from(m.runApplied),
-        rows_rendered_ms: m.rendered && from(m.rendered),
+        rows_rendered_ms: m.rendered && from(m.rendered), whole_list_ms: from(m.whole),
+        page_asked_ms: page && from(page.at), page_answered_ms: page?.done && from(page.done),
       };
       log(`start ${i + 1} of ${app}: ${JSON.stringify(run)}`);
       return run;
