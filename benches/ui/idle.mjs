@@ -159,12 +159,15 @@ async function coldStart(host, proxy, app, i) {
         s.execute(`
           const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e && performance.timeOrigin + e.startTime; };
           const nav = performance.getEntriesByType("navigation")[0];
-          return at("skiff:first-rows") && at("skiff:rows-painted") && at("skiff:whole-list") ? {
+          // A build before the first page has no whole-list mark: its first rows are the whole.
+          const summary = document.querySelector('.summary')?.textContent ?? "";
+          const whole = at("skiff:whole-list") ?? (summary.endsWith(" total") ? at("skiff:first-rows") : undefined);
+          return at("skiff:first-rows") && at("skiff:rows-painted") && whole ? {
             rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
             loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
             requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
             received: at("skiff:first-run"), runApplied: at("skiff:first-run-applied"),
-            rendered: at("skiff:first-rows-rendered"), whole: at("skiff:whole-list"),
+            rendered: at("skiff:first-rows-rendered"), whole,
             count: document.querySelector('.summary')?.textContent ?? "" } : null;`),
       60000);
       // The app's own exec time, from its start time in /proc (10 ms ticks since boot): the
