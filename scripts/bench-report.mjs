@@ -324,9 +324,13 @@ const supersededBases = new Set([...measured].map(base));
 for (const old of ["Idle CPU, the window hidden to the tray", "Engine requests while idle, the window hidden to the tray"]) {
   supersededBases.add(old);
 }
+// Rows of a measurement no step makes any more: the debug builds' RSS after start ("podman: RSS of
+// the desktop backend …"), replaced by the idle step's memory of release builds.
+const retired = [/^(podman|docker): RSS of /];
 const kept = process.env.SKIFF_BENCH_ONLY
   ? (committedText.split("## Regressions")[0].match(/^\| (?!Figure \|).*\|$/gm) ?? [])
       .filter((l) => !l.startsWith("|---") && !measured.has(cell(l)) && !supersededBases.has(base(cell(l))))
+      .filter((l) => !retired.some((r) => r.test(cell(l) ?? "")))
   : [];
 const keptSection = kept.length
   ? `\n## Not measured in this run: the committed report's rows
