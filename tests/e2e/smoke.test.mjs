@@ -305,6 +305,13 @@ test("a killed engine shows a banner with a countdown; when it returns the banne
     return b.length ? b : null;
   });
   assert.match(await session.text(banner[0]), /unreachable|cannot be used/);
+  // Its rows stay listed, but their CPU and memory are no longer live: not shown.
+  await session.waitFor("no stats while the engine is down", async () => {
+    const cells = await session.execute(
+      `return [...document.querySelectorAll('[data-name="e2e-talker"] [data-testid="row-cpu"], [data-name="e2e-talker"] [data-testid="row-mem"]')].map((c) => c.textContent);`,
+    );
+    return cells.length === 2 && cells.every((t) => t === "");
+  }, 5000);
   await session.screenshot(join(targetDir, "e2e", "engine-down.png"));
   engine("start");
   await session.waitFor("banner gone", async () => (await session.findAll('[data-testid="engine-banner"]')).length === 0);
