@@ -162,7 +162,7 @@ async function coldStart(host, proxy, app, i) {
           // A build before the first page makes no whole-list mark: its first rows are the whole.
           // The mark follows the summary's "total" by a frame, so it is given 3 s first.
           const summary = document.querySelector('.summary')?.textContent ?? "";
-          const old = summary.endsWith(" total") && performance.now() - performance.getEntriesByName("skiff:first-rows")[0]?.startTime > 3000;
+          const old = summary.endsWith(" total") && performance.timeOrigin + performance.now() - at("skiff:first-rows") > 3000;
           const whole = at("skiff:whole-list") ?? (old ? at("skiff:first-rows") : undefined);
           return at("skiff:first-rows") && at("skiff:rows-painted") && whole ? {
             rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
