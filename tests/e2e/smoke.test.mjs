@@ -299,7 +299,26 @@ test("Stop from the UI shows pending, then exited", async () => {
 
 test("a killed engine shows a banner with a countdown; when it returns the banner goes and the list is intact", async () => {
   await open("containers", "container-row");
+  // A container's Stats tab, open when the engine goes: its charts stay, greyed, and give no
+  // value as the current one.
+  await session.execute(`document.querySelector('[data-name="e2e-talker"] td.name').click();`);
+  await session.waitFor("the detail view", async () => (await session.findAll('[data-testid="detail-name"]')).length > 0);
+  await session.execute(`document.querySelector('[data-testid="tab-stats"]').click();`);
+  await session.waitFor("the stats charts", async () => (await session.findAll('[data-testid="stats-charts"] [data-testid="sparkline"]')).length > 0, 15000);
+  const values = () =>
+    session.execute(`return [...document.querySelectorAll('[data-testid="sparkline"] strong')].map((v) => v.textContent);`);
+  assert.ok((await values()).every((v) => v !== "—"), "live values while the engine answers");
   engine("stop");
+  const paused = await session.waitFor("the charts paused", async () => {
+    const note = await session.findAll('[data-testid="stats-paused"]');
+    return note.length ? session.text(note[0]) : null;
+  });
+  assert.match(paused, /is not reachable: the charts show the last samples/);
+  assert.deepEqual(new Set(await values()), new Set(["—"]));
+  assert.equal((await session.findAll('[data-testid="detail-unreachable"]')).length, 1, "the header says its state is the last known");
+  await new Promise((r) => setTimeout(r, 500));
+  await session.screenshot(join(targetDir, "e2e", "stats-paused.png"));
+  await session.execute(`window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));`);
   const banner = await session.waitFor("reconnect banner", async () => {
     const b = await session.findAll('[data-testid="engine-banner"]');
     return b.length ? b : null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Container, StatsSample } from "../ipc";
-import { formatBytes, formatPercent, StatsHistory, statsTargets, targetsKey } from "./stats";
+import { formatBytes, formatPercent, StatsHistory, statsPause, statsTargets, targetsKey } from "./stats";
 
 const row = (id: string, state: string, kube = false): Container =>
   ({ id, engine: "e", name: id, state, kube: kube ? { namespace: "d" } : null }) as unknown as Container;
@@ -62,5 +62,20 @@ describe("StatsHistory", () => {
     // A restarted container's counters start again: no negative rate.
     h.push(sample({ net_rx_bytes: 10 }), 4000);
     expect(h.netRx.last).toBe(0);
+  });
+});
+
+describe("stats pause", () => {
+  it("is none while the engine answers and the container runs", () => {
+    expect(statsPause("podman", true, true, true)).toBeNull();
+    expect(statsPause("podman", true, true, false)).toBeNull();
+  });
+  it("names the unreachable engine first: a container of a lost engine may still run", () => {
+    expect(statsPause("podman", false, true, true)).toMatch(/^podman is not reachable: the charts show the last samples/);
+    expect(statsPause("podman", false, false, false)).toBe("podman is not reachable: stats appear when it is back.");
+  });
+  it("tells a stopped container's frozen charts from no charts yet", () => {
+    expect(statsPause("podman", true, false, true)).toMatch(/^Not running: the charts show its last samples/);
+    expect(statsPause("podman", true, false, false)).toBe("Not running: stats appear when the container runs.");
   });
 });

@@ -33,6 +33,25 @@ export function formatPercent(p: number): string {
   return `${p.toFixed(p < 10 ? 2 : 1)} %`;
 }
 
+/**
+ * Why one container's charts are not live, or `null` when they are: while its engine is
+ * unreachable or it does not run, no sample comes, and the last one drawn is not its use now.
+ * `drawn`: whether charts are on screen (they stay, as the minute before) or none came yet.
+ */
+export function statsPause(engine: string, reachable: boolean, running: boolean, drawn: boolean): string | null {
+  if (!reachable) {
+    return drawn
+      ? `${engine} is not reachable: the charts show the last samples and go on when it is back.`
+      : `${engine} is not reachable: stats appear when it is back.`;
+  }
+  if (!running) {
+    return drawn
+      ? "Not running: the charts show its last samples and go on when it runs again."
+      : "Not running: stats appear when the container runs.";
+  }
+  return null;
+}
+
 /** One container's recent samples, as series for charts (the last `size` seconds). */
 export class StatsHistory {
   readonly cpu: Series;
