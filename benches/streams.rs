@@ -65,19 +65,17 @@ fn follow(mut cmd: Command) -> (Child, Lines) {
     (child, lines)
 }
 
-/// `skiff watch --json --host HOST` with its own config and data directories (`dirs`-config,
-/// `dirs`-data in the temporary directory), over SSH with `ssh_config`.
-fn skiff_watch(host: &str, dirs: &str, ssh_config: Option<&std::path::Path>) -> (Child, Lines) {
+/// `skiff watch --json --host HOST` with its own config and data directories (`config` and
+/// `data` under `dirs`, which the caller removes), over SSH with `ssh_config`.
+fn skiff_watch(
+    host: &str,
+    dirs: &std::path::Path,
+    ssh_config: Option<&std::path::Path>,
+) -> (Child, Lines) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_skiff"));
     cmd.args(["watch", "--json", "--host", host])
-        .env(
-            "SKIFF_CONFIG_DIR",
-            std::env::temp_dir().join(format!("{dirs}-config")),
-        )
-        .env(
-            "SKIFF_DATA_DIR",
-            std::env::temp_dir().join(format!("{dirs}-data")),
-        );
+        .env("SKIFF_CONFIG_DIR", dirs.join("config"))
+        .env("SKIFF_DATA_DIR", dirs.join("data"));
     if let Some(config) = ssh_config {
         cmd.env("SKIFF_SSH_CONFIG", config);
     }
@@ -139,14 +137,17 @@ fn run(kind: Kind, ops: usize) {
         .args(["-sN", "--unix-socket", &socket])
         .arg("http://d/v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D");
     let (mut raw_child, raw_lines) = follow(raw_cmd);
-    let (mut skiff_child, skiff_lines) = skiff_watch(engine.host(), "skiff-bench", None);
+    // Removed when the run ends (dropped with it), so runs leave nothing in /tmp.
+    let local_dirs = tempfile::tempdir().expect("a temporary directory");
+    let ssh_dirs = tempfile::tempdir().expect("a temporary directory");
+    let (mut skiff_child, skiff_lines) = skiff_watch(engine.host(), local_dirs.path(), None);
     let sshd = Sshd::start(Some(engine.host()));
     let mut over_ssh = sshd.as_ref().map(|sshd| {
         let url = match kind {
             Kind::Docker => format!("ssh://{HOST}"),
             Kind::Podman => format!("ssh://{HOST}{socket}"),
         };
-        skiff_watch(&url, "skiff-bench-ssh", Some(&sshd.config("ssh_config")))
+        skiff_watch(&url, ssh_dirs.path(), Some(&sshd.config("ssh_config")))
     });
 
     // Both subscribed: Skiff printed its first resync, and a warm-up event reached both.
