@@ -329,7 +329,7 @@ async fn an_action_shows_pending_until_the_engine_confirms() {
     while let Ok(event) = rx.try_recv() {
         if let RegistryEvent::Delta(d) = event {
             if let Change::Upsert { container } = d.change {
-                states.push((container.state, container.pending));
+                states.push((container.state.clone(), container.pending));
             }
         }
     }

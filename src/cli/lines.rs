@@ -131,7 +131,7 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
                 engine: engine.clone(),
                 rev: *rev,
                 change: Change::Upsert {
-                    container: Box::new(c.clone()),
+                    container: std::sync::Arc::new(c.clone()),
                 },
             }));
         }

@@ -1,5 +1,7 @@
 //! What subscribers of the registry receive.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -26,9 +28,12 @@ pub struct Delta {
 #[serde(tag = "op", rename_all = "snake_case")]
 #[ts(export_to = "Change.ts")]
 pub enum Change {
-    /// Boxed: deltas sit in the fan-out ring, and most are small.
+    /// Shared, not copied: the fan-out hands every subscriber its own clone of a delta (a
+    /// dozen handlers in the app), and the store keeps the same row. A clone is a count, not
+    /// the row's ten strings again; the store copies a row only when it changes one a
+    /// subscriber still holds (`Arc::make_mut`).
     Upsert {
-        container: Box<Container>,
+        container: Arc<Container>,
     },
     Remove {
         id: String,

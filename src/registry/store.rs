@@ -19,6 +19,7 @@
 //! actions have fixed sizes.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use super::delta::{Change, Delta};
 use crate::container::Container;
@@ -42,7 +43,8 @@ type EventKey = (i64, String, String);
 #[derive(Debug)]
 pub struct EngineStore {
     engine: String,
-    containers: HashMap<String, Container>,
+    /// Shared with the deltas that carry them (see [`Change::Upsert`]).
+    containers: HashMap<String, Arc<Container>>,
     /// The set being filled between `Init` and `InitDone`.
     incoming: Option<HashMap<String, Container>>,
     rev: u64,
@@ -106,11 +108,11 @@ impl EngineStore {
 
     #[must_use]
     pub fn get(&self, id: &str) -> Option<&Container> {
-        self.containers.get(id)
+        self.containers.get(id).map(|c| &**c)
     }
 
     pub fn containers(&self) -> impl Iterator<Item = &Container> {
-        self.containers.values()
+        self.containers.values().map(|c| &**c)
     }
 
     fn delta(&mut self, change: Change) -> Delta {
@@ -150,11 +152,10 @@ impl EngineStore {
             if self.containers.contains_key(&container.id) {
                 continue;
             }
+            let container = Arc::new(container);
             self.containers
-                .insert(container.id.clone(), container.clone());
-            let d = self.delta(Change::Upsert {
-                container: Box::new(container),
-            });
+                .insert(container.id.clone(), Arc::clone(&container));
+            let d = self.delta(Change::Upsert { container });
             out.push(d);
         }
     }
@@ -171,17 +172,16 @@ impl EngineStore {
                 c.pending = true;
             }
         }
+        let fresh = fresh.into_iter().map(|(id, c)| (id, Arc::new(c))).collect();
         let old = std::mem::replace(&mut self.containers, fresh);
         self.invented = 0;
         let n = self.containers.len() as u64;
         let start = self.delta(Change::ResyncStart { containers: n });
         out.push(start);
-        let mut listed: Vec<Container> = self.containers.values().cloned().collect();
+        let mut listed: Vec<Arc<Container>> = self.containers.values().cloned().collect();
         listed.sort_by(|a, b| a.name.cmp(&b.name));
         for container in listed {
-            let d = self.delta(Change::Upsert {
-                container: Box::new(container),
-            });
+            let d = self.delta(Change::Upsert { container });
             out.push(d);
         }
         let mut vanished: Vec<&String> = old
@@ -248,33 +248,42 @@ impl EngineStore {
     }
 
     fn upsert(&mut self, container: Container) -> Delta {
-        let container = container.bounded();
+        let container = Arc::new(container.bounded());
         self.containers
-            .insert(container.id.clone(), container.clone());
+            .insert(container.id.clone(), Arc::clone(&container));
         half_empty(&mut self.containers);
-        self.delta(Change::Upsert {
-            container: Box::new(container),
-        })
+        self.delta(Change::Upsert { container })
+    }
+
+    /// Sets `value` in the row `id` with `set`, unless `same` says the row has it already, and
+    /// describes the change as an `Upsert` that shares the row. `None`: no such row, or nothing
+    /// to change. One lookup, and the row is copied only if a subscriber still holds it.
+    fn modify<T>(
+        &mut self,
+        id: &str,
+        value: T,
+        same: impl FnOnce(&Container, &T) -> bool,
+        set: impl FnOnce(&mut Container, T),
+    ) -> Option<Delta> {
+        let row = self.containers.get_mut(id)?;
+        if same(row, &value) {
+            return None;
+        }
+        set(Arc::make_mut(row), value);
+        let container = Arc::clone(row);
+        Some(self.delta(Change::Upsert { container }))
     }
 
     /// Sets or clears the pending mark of an action in flight.
     pub fn set_pending(&mut self, id: &str, pending: bool) -> Option<Delta> {
-        let c = self.containers.get_mut(id)?;
-        if c.pending == pending {
-            return None;
-        }
-        c.pending = pending;
-        let container = c.clone();
-        Some(self.delta(Change::Upsert {
-            container: Box::new(container),
-        }))
+        self.modify(id, pending, |c, p| c.pending == *p, |c, p| c.pending = p)
     }
 
     /// Replaces one container with the engine's truth (inspect fallback), or removes it.
     pub fn replace(&mut self, id: &str, container: Option<Container>) -> Option<Delta> {
         match container.map(Container::bounded) {
             Some(c) => {
-                if self.containers.get(id) == Some(&c) {
+                if self.get(id) == Some(&c) {
                     return None;
                 }
                 Some(self.upsert(c))

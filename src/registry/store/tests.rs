@@ -369,3 +369,33 @@ fn first_rows_after_a_list_change_nothing() {
     s.first_rows(vec![listed("a", "running")], &mut out);
     assert!(out.is_empty() && s.is_empty());
 }
+
+/// The row a delta carries, when it is an upsert.
+fn upserted(d: &Delta) -> &Arc<Container> {
+    match &d.change {
+        Change::Upsert { container } => container,
+        other => panic!("not an upsert: {other:?}"),
+    }
+}
+
+#[test]
+fn a_delta_shares_the_stored_row_and_keeps_its_state_when_a_later_event_changes_it() {
+    let mut s = EngineStore::new("docker");
+    s.init();
+    s.init_apply(listed("a", "created"));
+    s.init_done(&mut Vec::new());
+    // Nobody else holds the row: the delta is the store's row, not a copy of it.
+    let started = s.apply(&event("a", "start", 1)).expect("a change");
+    assert!(Arc::ptr_eq(upserted(&started), &s.containers["a"]));
+    // A subscriber still holds `started` when the next event comes: the store changes a copy,
+    // and what the subscriber holds is still the state it was told.
+    let died = s.apply(&event("a", "die", 2)).expect("a change");
+    assert_eq!(upserted(&started).state, "running");
+    assert_eq!(upserted(&died).state, "exited");
+    assert_eq!(s.get("a").map(|c| c.state.as_str()), Some("exited"));
+    assert!(Arc::ptr_eq(upserted(&died), &s.containers["a"]));
+    // Pending marks and renames go through the same path.
+    let pending = s.set_pending("a", true).expect("a change");
+    assert!(upserted(&pending).pending && !upserted(&died).pending);
+    assert!(s.set_pending("a", true).is_none(), "no change, no delta");
+}

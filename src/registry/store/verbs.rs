@@ -53,30 +53,20 @@ impl EngineStore {
             "rename" => {
                 let mut name = event.attribute("name")?.trim_start_matches('/').to_owned();
                 crate::container::cap_field(&mut name);
-                let c = self.containers.get_mut(&event.id)?;
-                if c.name == name {
-                    return None;
-                }
-                c.name = name;
-                let container = c.clone();
-                Some(self.delta(Change::Upsert {
-                    container: Box::new(container),
-                }))
+                self.modify(&event.id, name, |c, n| c.name == *n, |c, n| c.name = n)
             }
             "health_status" => {
                 let health = detail?.to_owned();
-                let c = self.containers.get_mut(&event.id)?;
-                let base = c.status.split(" (").next().unwrap_or_default().to_owned();
+                let c = self.get(&event.id)?;
+                let base = c.status.split(" (").next().unwrap_or_default();
                 let mut status = format!("{base} ({health})");
                 crate::container::cap_field(&mut status);
-                if c.status == status {
-                    return None;
-                }
-                c.status = status;
-                let container = c.clone();
-                Some(self.delta(Change::Upsert {
-                    container: Box::new(container),
-                }))
+                self.modify(
+                    &event.id,
+                    status,
+                    |c, s| c.status == *s,
+                    |c, s| c.status = s,
+                )
             }
             // Signals, execs, attaches, file copies, commits and Podman's bookkeeping change
             // nothing the list shows.
@@ -127,7 +117,7 @@ impl EngineStore {
     }
 
     fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
-        let Some(c) = self.containers.get_mut(&event.id) else {
+        if !self.containers.contains_key(&event.id) {
             // An event for a container never listed nor created (its create was lost in a gap):
             // build it from the event's attributes rather than miss it, within a bound.
             if self.invented >= MAX_INVENTED {
@@ -137,15 +127,15 @@ impl EngineStore {
             self.invented += 1;
             let container = self.row_from_event(event, state, status);
             return Some(self.upsert(container));
-        };
-        if c.state == state && c.status == status {
-            return None;
         }
-        state.clone_into(&mut c.state);
-        c.status = status;
-        let container = c.clone();
-        Some(self.delta(Change::Upsert {
-            container: Box::new(container),
-        }))
+        self.modify(
+            &event.id,
+            status,
+            |c, s| c.state == state && c.status == *s,
+            |c, s| {
+                state.clone_into(&mut c.state);
+                c.status = s;
+            },
+        )
     }
 }
