@@ -255,9 +255,8 @@ impl EngineStore {
         self.delta(Change::Upsert { container })
     }
 
-    /// Sets `value` in the row `id` with `set`, unless `same` says the row has it already, and
-    /// describes the change as an `Upsert` that shares the row. `None`: no such row, or nothing
-    /// to change. One lookup, and the row is copied only if a subscriber still holds it.
+    /// [`changed`] on the row `id`, described as an `Upsert` that shares the row. `None`: no
+    /// such row, or nothing to change.
     fn modify<T>(
         &mut self,
         id: &str,
@@ -265,12 +264,7 @@ impl EngineStore {
         same: impl FnOnce(&Container, &T) -> bool,
         set: impl FnOnce(&mut Container, T),
     ) -> Option<Delta> {
-        let row = self.containers.get_mut(id)?;
-        if same(row, &value) {
-            return None;
-        }
-        set(Arc::make_mut(row), value);
-        let container = Arc::clone(row);
+        let container = changed(self.containers.get_mut(id)?, value, same, set)?;
         Some(self.delta(Change::Upsert { container }))
     }
 
@@ -294,6 +288,22 @@ impl EngineStore {
                 .map(|_| self.delta(Change::Remove { id: id.to_owned() })),
         }
     }
+}
+
+/// Sets `value` in `row` with `set`, unless `same` says the row has it already; the changed row,
+/// to send. The row is copied only if a subscriber still holds it (`Arc::make_mut`), and that
+/// subscriber keeps the state it was told.
+fn changed<T>(
+    row: &mut Arc<Container>,
+    value: T,
+    same: impl FnOnce(&Container, &T) -> bool,
+    set: impl FnOnce(&mut Container, T),
+) -> Option<Arc<Container>> {
+    if same(row, &value) {
+        return None;
+    }
+    set(Arc::make_mut(row), value);
+    Some(Arc::clone(row))
 }
 
 /// Keeps a churning map at most half full, so that it only ever grows when its content does.

@@ -2,7 +2,9 @@
 //! doc for how Docker and Podman word them), and the row built from an event's attributes when
 //! its container was never listed.
 
-use super::{Change, Container, Delta, EngineStore, RawEvent, MAX_INVENTED, UNKNOWN_LOGGED};
+use super::{
+    changed, Change, Container, Delta, EngineStore, RawEvent, MAX_INVENTED, UNKNOWN_LOGGED,
+};
 
 impl EngineStore {
     pub(super) fn apply_verb(&mut self, event: &RawEvent) -> Option<Delta> {
@@ -57,16 +59,12 @@ impl EngineStore {
             }
             "health_status" => {
                 let health = detail?.to_owned();
-                let c = self.get(&event.id)?;
-                let base = c.status.split(" (").next().unwrap_or_default();
+                let row = self.containers.get_mut(&event.id)?;
+                let base = row.status.split(" (").next().unwrap_or_default();
                 let mut status = format!("{base} ({health})");
                 crate::container::cap_field(&mut status);
-                self.modify(
-                    &event.id,
-                    status,
-                    |c, s| c.status == *s,
-                    |c, s| c.status = s,
-                )
+                let container = changed(row, status, |c, s| c.status == *s, |c, s| c.status = s)?;
+                Some(self.delta(Change::Upsert { container }))
             }
             // Signals, execs, attaches, file copies, commits and Podman's bookkeeping change
             // nothing the list shows.
@@ -117,7 +115,8 @@ impl EngineStore {
     }
 
     fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
-        if !self.containers.contains_key(&event.id) {
+        // One lookup: start, die and pause are most of an engine's events.
+        let Some(row) = self.containers.get_mut(&event.id) else {
             // An event for a container never listed nor created (its create was lost in a gap):
             // build it from the event's attributes rather than miss it, within a bound.
             if self.invented >= MAX_INVENTED {
@@ -127,15 +126,16 @@ impl EngineStore {
             self.invented += 1;
             let container = self.row_from_event(event, state, status);
             return Some(self.upsert(container));
-        }
-        self.modify(
-            &event.id,
+        };
+        let container = changed(
+            row,
             status,
             |c, s| c.state == state && c.status == *s,
             |c, s| {
                 state.clone_into(&mut c.state);
                 c.status = s;
             },
-        )
+        )?;
+        Some(self.delta(Change::Upsert { container }))
     }
 }
