@@ -24,6 +24,15 @@ fn listed(id: &str, state: &str) -> Container {
     }
 }
 
+/// A relist of `rows` (its deltas dropped).
+fn relist(store: &mut EngineStore, rows: Vec<Container>) {
+    store.init();
+    for row in rows {
+        store.init_apply(row);
+    }
+    store.init_done(&mut Vec::new());
+}
+
 fn states(store: &EngineStore) -> BTreeMap<String, String> {
     store
         .containers()
@@ -34,10 +43,7 @@ fn states(store: &EngineStore) -> BTreeMap<String, String> {
 #[test]
 fn resync_done_drops_containers_missing_from_list() {
     let mut s = EngineStore::new("podman");
-    s.init();
-    s.init_apply(listed("a", "running"));
-    s.init_apply(listed("b", "exited"));
-    s.init_done(&mut Vec::new());
+    relist(&mut s, vec![listed("a", "running"), listed("b", "exited")]);
     s.init();
     s.init_apply(listed("a", "running"));
     let mut out = Vec::new();
@@ -156,13 +162,9 @@ fn an_event_for_a_never_seen_container_creates_its_row() {
 #[test]
 fn pending_survives_a_resync() {
     let mut s = EngineStore::new("docker");
-    s.init();
-    s.init_apply(listed("a", "running"));
-    s.init_done(&mut Vec::new());
+    relist(&mut s, vec![listed("a", "running")]);
     s.set_pending("a", true);
-    s.init();
-    s.init_apply(listed("a", "running"));
-    s.init_done(&mut Vec::new());
+    relist(&mut s, vec![listed("a", "running")]);
     assert!(s.get("a").unwrap().pending);
 }
 
@@ -381,9 +383,7 @@ fn upserted(d: &Delta) -> &Arc<Container> {
 #[test]
 fn a_delta_shares_the_stored_row_and_keeps_its_state_when_a_later_event_changes_it() {
     let mut s = EngineStore::new("docker");
-    s.init();
-    s.init_apply(listed("a", "created"));
-    s.init_done(&mut Vec::new());
+    relist(&mut s, vec![listed("a", "created")]);
     // Nobody else holds the row: the delta is the store's row, not a copy of it.
     let started = s.apply(&event("a", "start", 1)).expect("a change");
     assert!(Arc::ptr_eq(upserted(&started), &s.containers["a"]));
