@@ -2,14 +2,9 @@
 //! window, built with the desktop app's own dependencies, features and release profile, so that
 //! what Skiff adds is measured apart from what WebKit and Tauri cost in any app.
 //!
-//! It shows a one-line page in a window of Skiff's size: no UI, no core, no tray. WebKit is set
-//! up as the app sets it up (`src/webkit_env.rs`): the figures compare pages, not set-ups.
-
-#[path = "../src/webkit_env.rs"]
-mod webkit_env;
+//! It shows a one-line page in a window of Skiff's size: no UI, no core, no tray.
 
 fn main() {
-    webkit_env::set_up();
     let mut context = tauri::generate_context!();
     // Skiff's configured window would load Skiff's UI: this one opens its own instead.
     context.config_mut().app.windows.clear();

@@ -18,7 +18,6 @@ mod relaunch;
 mod stats;
 mod terminal;
 mod tray;
-mod webkit_env;
 mod window;
 
 use skiff::app::{Core, Plan, Selection};
@@ -140,7 +139,7 @@ fn setup(
 }
 
 fn main() {
-    webkit_env::set_up();
+    window::quiet_webkit();
     // Settings first: they hold the log level. Their error is logged once the logger is up.
     let loaded = Settings::load();
     let level = loaded.as_ref().map(|s| s.log_level).unwrap_or_default();

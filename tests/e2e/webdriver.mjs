@@ -76,13 +76,6 @@ export class Session {
   }
 
   async screenshot(path) {
-    // WebKitGTK takes a screenshot at the first frame after the request. Drawn without
-    // compositing (the app turns it off where there is no GPU, as here:
-    // `src-tauri/src/webkit_env.rs`), a page where nothing changes draws no frame, and the
-    // request waited forever; the window itself shows every change. An outline that draws
-    // nothing, toggled every 100 ms for 2 s (an even count: it ends as it was), makes frames.
-    await this.execute(`let n = 0; const r = document.documentElement.style;
-      const t = setInterval(() => { r.outline = r.outline ? "" : "1px solid transparent"; if (++n === 20) clearInterval(t); }, 100);`);
     const b64 = await this.cmd("GET", "/screenshot");
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, Buffer.from(b64, "base64"));
