@@ -29,6 +29,32 @@ describe("visibleRows", () => {
   it("sorts by the chosen key in either direction", () => {
     expect(visibleRows(rows, { ...defaultView, descending: true }).map((r) => r.name)).toEqual(["web", "db", "cache"]);
   });
+
+  it("reads the view's filter once per list, not once per row, and leaves its input as it was", () => {
+    // The page's view is reactive state, where every read is tracked: count them.
+    const reads = { query: 0, state: 0 };
+    const view = {
+      ...defaultView,
+      get query() {
+        reads.query++;
+        return " WEB ";
+      },
+      get state() {
+        reads.state++;
+        return "running" as const;
+      },
+    };
+    const many = Array.from({ length: 500 }, (_, i) => c(`web-${i}`));
+    const input = [...many].reverse();
+    expect(visibleRows(input, view)).toHaveLength(500);
+    expect(reads).toEqual({ query: 1, state: 1 });
+    expect(input[0]?.name).toBe("web-499");
+    // The whole list, unfiltered, is a copy too.
+    const all = visibleRows(input, defaultView);
+    expect(all).not.toBe(input);
+    expect(all[0]?.name).toBe("web-0");
+    expect(input[0]?.name).toBe("web-499");
+  });
 });
 
 describe("groupRows", () => {

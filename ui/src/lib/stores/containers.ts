@@ -16,24 +16,36 @@ export const defaultView: ListView = { query: "", state: "all", sort: "name", de
 
 const STOPPED = new Set(["exited", "created", "dead"]);
 
-export function matches(c: Container, view: ListView): boolean {
-  if (view.state === "running" && c.state !== "running") return false;
-  if (view.state === "stopped" && !STOPPED.has(c.state)) return false;
+/**
+ * The view's filter as one test, its settings read once: `visibleRows` runs over every row after
+ * every change, and `view` is the page's state (a Svelte proxy: each read of it is a tracked
+ * lookup, and the query was trimmed and lowered again for each row). `null` when the view keeps
+ * every row.
+ */
+function matcher(view: ListView): ((c: Container) => boolean) | null {
+  const state = view.state;
   const q = view.query.trim().toLowerCase();
-  if (!q) return true;
-  return (
-    c.name.toLowerCase().includes(q) ||
-    c.image.toLowerCase().includes(q) ||
-    c.id.startsWith(q) ||
-    c.engine.toLowerCase().includes(q) ||
-    (c.project ?? "").toLowerCase().includes(q) ||
-    (c.pod ?? "").toLowerCase().includes(q) ||
-    (c.kube?.namespace ?? "").toLowerCase().includes(q)
-  );
+  if (state === "all" && !q) return null;
+  return (c) => {
+    if (state === "running" && c.state !== "running") return false;
+    if (state === "stopped" && !STOPPED.has(c.state)) return false;
+    if (!q) return true;
+    return (
+      c.name.toLowerCase().includes(q) ||
+      c.image.toLowerCase().includes(q) ||
+      c.id.startsWith(q) ||
+      c.engine.toLowerCase().includes(q) ||
+      (c.project ?? "").toLowerCase().includes(q) ||
+      (c.pod ?? "").toLowerCase().includes(q) ||
+      (c.kube?.namespace ?? "").toLowerCase().includes(q)
+    );
+  };
 }
 
 export function visibleRows(rows: Container[], view: ListView): Container[] {
-  const out = rows.filter((c) => matches(c, view));
+  const keep = matcher(view);
+  // A copy either way: the sort below is in place, and `rows` is the model's.
+  const out = keep ? rows.filter(keep) : rows.slice();
   const key = view.sort;
   if (key === "created") {
     const sign = view.descending ? -1 : 1;
