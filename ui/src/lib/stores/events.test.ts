@@ -24,6 +24,24 @@ describe("events filter", () => {
     expect(filterEvents(records, { engine: "", query: "DB", replayed: false }).map((r) => r.name)).toEqual(["db"]);
     expect(filterEvents(records, { engine: "", query: "nothing", replayed: true })).toEqual([]);
   });
+  it("reads the filter's settings once per list, not once per record", () => {
+    // The page's filter is reactive state, where every read is tracked: count them.
+    const reads = { engine: 0, replayed: 0 };
+    const f = {
+      query: "",
+      get engine() {
+        reads.engine++;
+        return "podman";
+      },
+      get replayed() {
+        reads.replayed++;
+        return true;
+      },
+    };
+    const many = Array.from({ length: 300 }, (_, i) => ev("podman", "start", `c${i}`, i));
+    expect(filterEvents(many, f)).toHaveLength(300);
+    expect(reads).toEqual({ engine: 1, replayed: 1 });
+  });
 });
 
 describe("series", () => {

@@ -12,11 +12,13 @@ export interface EventFilter {
 
 export const defaultEventFilter: EventFilter = { engine: "", query: "", replayed: false };
 
-/** Newest first, filtered. */
+/** Newest first, filtered. The filter's settings are read once, not once per record: `f` is
+ *  the page's reactive state, where each read is a tracked lookup (as `containers.ts`'s). */
 export function filterEvents(records: EventRecord[], f: EventFilter): EventRecord[] {
+  const { engine, replayed } = f;
   const q = f.query.trim().toLowerCase();
   return records
-    .filter((r) => (f.engine === "" || r.engine === f.engine) && (f.replayed || !r.replayed))
+    .filter((r) => (engine === "" || r.engine === engine) && (replayed || !r.replayed))
     .filter((r) => q === "" || [r.action, r.name ?? "", r.id, r.typ].some((v) => v.toLowerCase().includes(q)))
     .sort((a, b) => b.time_ms - a.time_ms);
 }
