@@ -210,6 +210,17 @@ if (idle) {
     fig("start.cold_whole_list_median_ms", cs.whole_median_ms, "ms");
     row(`Cold start: exec → all ${n} rows painted`, `median ${f(cs.whole_median_ms, 0)} ms, max ${f(cs.whole_max_ms, 0)} ms (${cs.starts} starts)`, "reference", null, "the same starts; `skiff:whole-list` mark (no engine still listing)");
   }
+  // The floor: an empty Tauri 2 window started the same way, in turn with the app (absent from
+  // runs before it was measured).
+  const ew = idle.cold_start_empty_window;
+  if (ew) {
+    fig("start.empty_window_first_paint_median_ms", ew.first_paint_median_ms, "ms");
+    const how = "`src-tauri/examples/empty_window.rs`, release build, started by WebKitWebDriver in turn with the app; its page's `first-contentful-paint`";
+    row("Cold start of an empty Tauri 2 window: exec → its page's first paint", `median ${f(ew.first_paint_median_ms, 0)} ms, max ${f(ew.first_paint_max_ms, 0)} ms (${ew.starts} starts)`, "reference: the floor of any Tauri 2 window here", null, how);
+    fig("start.cold_first_rows_added_ms", cs.median_ms - ew.first_paint_median_ms, "ms");
+    const fp = typeof cs.first_paint_median_ms === "number" ? `; the app's own first paint (its shell, before rows) median ${f(cs.first_paint_median_ms, 0)} ms, ${f(cs.first_paint_median_ms - ew.first_paint_median_ms, 0)} ms after the empty window's` : "";
+    row("Cold start: what Skiff adds to the empty window's first paint (medians)", `first rows ${f(cs.median_ms - ew.first_paint_median_ms, 0)} ms later${fp}`, "reference", null, "the same starts");
+  }
   // Where a start's time goes (medians over the starts; absent from runs before they were timed).
   const med = (k) => {
     const xs = cs.runs.map((r) => r[k]).filter((x) => typeof x === "number");
@@ -428,7 +439,8 @@ ${noiseRows.join("\n")}
 - **Idle, cold start, memory** (\`benches/ui/idle.mjs\`): 1,000 never-started containers on a
   throwaway Podman, reached through a proxy socket that counts every request. Cold start: the
   release app started by WebKitWebDriver, timed from the session request to the
-  \`skiff:first-rows\` mark. Then the app alone (no WebDriver) for a minute shown, a minute
+  \`skiff:first-rows\` mark; in turn with each start, the empty Tauri window started the same way,
+  to its page's \`first-contentful-paint\` (the floor: what any Tauri 2 window takes here). Then the app alone (no WebDriver) for a minute shown, a minute
   closed to the tray (a \`WM_DELETE_WINDOW\` from \`benches/ui/close_window.py\`, as the
   close button sends; the webview is released with it), \`skiff watch\`, the empty Tauri window
   (\`src-tauri/examples/empty_window.rs\`) and lazydocker under tmux: CPU time and

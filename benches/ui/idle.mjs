@@ -3,7 +3,10 @@
 //
 // 1. Cold start: the release app from exec to the first container rows painted (`skiff:first-rows`
 //    mark), N starts through WebDriver; the clock starts before the session request, so the
-//    figure includes WebKitWebDriver launching the app (an upper bound).
+//    figure includes WebKitWebDriver launching the app (an upper bound). Beside each, a start of
+//    the empty Tauri window (`src-tauri/examples/empty_window.rs`) the same way, to its page's
+//    first paint: what any Tauri 2 window costs here before it shows anything, the floor of the
+//    app's figure.
 // 2. Memory: RSS and PSS of each process of the app (backend, WebKit web and network processes),
 //    beside the empty Tauri window of `src-tauri/examples/empty_window.rs`.
 // 3. Idle CPU of every process of the app, window shown, then hidden to the tray (a
@@ -33,6 +36,7 @@ const root = resolve(import.meta.dirname, "../..");
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 const release = join(targetDir, "release");
 const app = process.env.SKIFF_APP ?? join(release, "skiff-desktop");
+const emptyWindow = join(release, "examples", "empty_window");
 const out = process.env.SKIFF_BENCH_OUT ?? join(targetDir, "bench");
 const N = Number(process.env.SKIFF_IDLE_CONTAINERS ?? 1000);
 const SECONDS = Number(process.env.SKIFF_IDLE_SECONDS ?? 60);
@@ -136,17 +140,54 @@ const env = (extra = {}) => ({
  */
 async function coldStarts(host, proxy, apps) {
   const runs = new Map(apps.map((a) => [a, []]));
+  const empty = [];
   for (let i = 0; i < STARTS; i++) {
     for (const a of apps) runs.get(a).push(await coldStart(host, proxy, a, i));
+    empty.push(await emptyStart(i));
   }
-  return apps.map((a) => {
-    const rows = runs.get(a).map((r) => r.first_rows_ms);
-    const whole = runs.get(a).map((r) => r.whole_list_ms);
-    return {
-      app: a, starts: rows.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows),
-      whole_median_ms: pct(whole, 0.5), whole_max_ms: Math.max(...whole), runs: runs.get(a),
-    };
-  });
+  const paints = empty.map((r) => r.first_paint_ms);
+  const floor = { starts: paints.length, first_paint_median_ms: pct(paints, 0.5), first_paint_max_ms: Math.max(...paints), runs: empty };
+  return [
+    ...apps.map((a) => {
+      const rows = runs.get(a).map((r) => r.first_rows_ms);
+      const whole = runs.get(a).map((r) => r.whole_list_ms);
+      const firstPaints = runs.get(a).map((r) => r.first_paint_ms).filter((x) => typeof x === "number");
+      return {
+        app: a, starts: rows.length, median_ms: pct(rows, 0.5), max_ms: Math.max(...rows),
+        whole_median_ms: pct(whole, 0.5), whole_max_ms: Math.max(...whole),
+        first_paint_median_ms: firstPaints.length ? pct(firstPaints, 0.5) : null, runs: runs.get(a),
+      };
+    }),
+    floor,
+  ];
+}
+
+/** The page's first paint (WebKit's `first-contentful-paint` entry), in ms since the epoch. */
+const FIRST_PAINT = `const p = performance.getEntriesByName("first-contentful-paint")[0];`;
+
+/**
+ * One start of the empty Tauri window, as the app's are (WebKitWebDriver launches it): from
+ * exec to its page's first paint.
+ */
+async function emptyStart(i) {
+  const driver = await startDriver({ port: 4444, nativePort: 4445, env: env({}), logFile: join(out, "idle-driver.log") });
+  try {
+    const s = await Session.start(driver.base, emptyWindow);
+    try {
+      const m = await s.waitFor("the empty page painted", () =>
+        s.execute(`${FIRST_PAINT} return p ? { painted: performance.timeOrigin + p.startTime, origin: performance.timeOrigin } : null;`),
+      30000);
+      const exec = execEpochMs(driver.child.pid, emptyWindow);
+      const run = { first_paint_ms: Math.round(m.painted - exec), page_load_ms: Math.round(m.origin - exec) };
+      log(`start ${i + 1} of the empty window: ${JSON.stringify(run)}`);
+      return run;
+    } finally {
+      await s.close();
+    }
+  } finally {
+    stopDriver(driver);
+    await gone(emptyWindow);
+  }
 }
 
 async function coldStart(host, proxy, app, i) {
@@ -164,8 +205,9 @@ async function coldStart(host, proxy, app, i) {
           const summary = document.querySelector('.summary')?.textContent ?? "";
           const old = summary.endsWith(" total") && performance.timeOrigin + performance.now() - at("skiff:first-rows") > 3000;
           const whole = at("skiff:whole-list") ?? (old ? at("skiff:first-rows") : undefined);
+          ${FIRST_PAINT}
           return at("skiff:first-rows") && at("skiff:rows-painted") && whole ? {
-            rows: at("skiff:first-rows"), ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
+            rows: at("skiff:first-rows"), painted: p && performance.timeOrigin + p.startTime, ui: at("skiff:rows-painted"), origin: performance.timeOrigin,
             loaded: performance.timeOrigin + nav.domContentLoadedEventEnd,
             requested: at("skiff:snapshot-requested"), applied: at("skiff:snapshot-applied"),
             received: at("skiff:first-run"), runApplied: at("skiff:first-run-applied"),
@@ -181,7 +223,7 @@ async function coldStart(host, proxy, app, i) {
       const list = proxy.first(t0, "/containers/json", (q) => !q.includes("limit="));
       const page = proxy.first(t0, "/containers/json", (q) => q.includes("limit="));
       const run = {
-        first_rows_ms: m.rows - exec, first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
+        first_rows_ms: m.rows - exec, first_paint_ms: m.painted && from(m.painted), first_rows_since_request_ms: m.rows - t0, exec_after_request_ms: exec - t0,
         page_load_ms: from(m.origin), dom_loaded_ms: from(m.loaded), snapshot_requested_ms: from(m.requested),
         snapshot_applied_ms: from(m.applied), ui_ready_ms: from(m.ui), summary: m.count,
         list_asked_ms: list && from(list.at), list_answered_ms: list?.done && from(list.done),
@@ -289,12 +331,15 @@ async function main() {
   log(`cold start: ${STARTS} starts`);
   if (process.env.SKIFF_IDLE_COLD_ONLY === "1") {
     const other = process.env.SKIFF_IDLE_COMPARE;
-    [result.cold_start, result.cold_start_compared] = await coldStarts(viaProxy, proxy, other ? [app, other] : [app]);
+    const starts = await coldStarts(viaProxy, proxy, other ? [app, other] : [app]);
+    result.cold_start = starts[0];
+    result.cold_start_empty_window = starts.at(-1);
+    if (other) result.cold_start_compared = starts[1];
     proxy.server.close();
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  [result.cold_start] = await coldStarts(viaProxy, proxy, [app]);
+  [result.cold_start, result.cold_start_empty_window] = await coldStarts(viaProxy, proxy, [app]);
 
   // The app on its own (no WebDriver): shown, then hidden to the tray.
   const desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
