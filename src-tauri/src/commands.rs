@@ -5,7 +5,7 @@
 
 use skiff::ipc::wire;
 use skiff::ipc::IpcError;
-use skiff::registry::{Action, ActionError, ActionOutcome, EventRecord, Registry};
+use skiff::registry::{Action, ActionError, ActionOutcome, Registry};
 use tauri::State;
 
 use skiff::settings::Settings;
@@ -29,12 +29,6 @@ pub fn snapshot<R: tauri::Runtime>(
     webview.eval(script).map_err(|e| {
         IpcError::unavailable(format!("the snapshot could not be sent to the window: {e}"))
     })
-}
-
-/// Recent engine events for the Events page (off the main thread, as the snapshot).
-#[tauri::command(async)]
-pub fn events_history(registry: State<'_, Registry>) -> Vec<EventRecord> {
-    registry.history()
 }
 
 /// "Retry now": skips the reconnect timer of one engine, or of all with `null`.

@@ -10,6 +10,7 @@
 mod bridge;
 mod commands;
 mod details;
+mod history;
 mod notifications;
 mod objects;
 mod opened;
@@ -120,6 +121,7 @@ fn setup(
     app.manage(core.registry.clone());
     app.manage(details::LogViews::default());
     app.manage(stats::StatsViews::default());
+    app.manage(history::EventsViews::default());
     app.manage(terminal::Terminals::default());
     app.manage(EngineRuntime {
         core,
@@ -166,7 +168,8 @@ fn main() {
             commands::snapshot,
             commands::retry_now,
             commands::container_action,
-            commands::events_history,
+            history::open_events,
+            history::close_events,
             commands::telemetry_report,
             commands::ping,
             commands::set_telemetry_consent,

@@ -84,12 +84,15 @@ pub fn on_event(window: &tauri::Window, event: &WindowEvent) {
     }
 }
 
-/// Ends what the page followed: its log views, stats and terminals.
+/// Ends what the page followed: its log views, stats, events feed and terminals.
 pub fn end_follows(app: &AppHandle) {
     if let Some(views) = app.try_state::<crate::details::LogViews>() {
         views.0.close_all();
     }
     if let Some(views) = app.try_state::<crate::stats::StatsViews>() {
+        views.0.close_all();
+    }
+    if let Some(views) = app.try_state::<crate::history::EventsViews>() {
         views.0.close_all();
     }
     if let Some(terminals) = app.try_state::<crate::terminal::Terminals>() {

@@ -14,7 +14,7 @@ use ts_rs::{Config, TS};
 
 use super::IpcError;
 use crate::registry::ContainerAlert;
-use crate::registry::{Action, ActionError, ActionOutcome, Delta, EventRecord};
+use crate::registry::{Action, ActionError, ActionOutcome, Delta, HistoryPage};
 use crate::settings::Settings;
 use crate::watcher::EngineStatus;
 
@@ -90,7 +90,18 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
                 ts::<ActionOutcome>(cfg),
             )
         },
-        cmd("events_history", vec![], ts::<Vec<EventRecord>>(cfg)),
+        // The Events page follows the history: its first page holds every record kept, each
+        // later one what came after (a Tauri `ipc::Channel` the shell sends them into).
+        cmd(
+            "open_events",
+            vec![("pages", format!("Channel<{}>", ts::<HistoryPage>(cfg)))],
+            ts::<u32>(cfg),
+        ),
+        cmd(
+            "close_events",
+            vec![("view", ts::<u32>(cfg))],
+            ts::<()>(cfg),
+        ),
         cmd(
             "telemetry_report",
             vec![],

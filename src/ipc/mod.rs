@@ -43,6 +43,7 @@ pub fn export_bindings(dir: &Path) -> Result<(), ExportError> {
     wire::WireSnapshot::<'static>::export_all(&cfg)?;
     RegistryEvent::export_all(&cfg)?;
     EventRecord::export_all(&cfg)?;
+    crate::registry::HistoryPage::export_all(&cfg)?;
     BackoffPolicy::export_all(&cfg)?;
     Action::export_all(&cfg)?;
     ActionOutcome::export_all(&cfg)?;

@@ -88,7 +88,7 @@ pub(super) struct State {
     pub stores: BTreeMap<String, EngineStore>,
     pub objects: BTreeMap<String, ObjectStore>,
     pub statuses: BTreeMap<String, EngineStatus>,
-    pub history: VecDeque<EventRecord>,
+    pub history: super::history::History,
     pub alerts: VecDeque<super::alert::ContainerAlert>,
     pub stream_errors: u64,
 }
@@ -168,7 +168,21 @@ impl Registry {
     /// The most recent engine events, oldest first.
     #[must_use]
     pub fn history(&self) -> Vec<EventRecord> {
-        self.lock().history.iter().cloned().collect()
+        self.lock().history.all()
+    }
+
+    /// The records after the `since`-th, for a follower of the history (the Events page):
+    /// with `None`, all of them.
+    #[must_use]
+    pub fn history_since(&self, since: Option<u64>) -> super::history::HistoryPage {
+        self.lock().history.since(since)
+    }
+
+    /// Changes when the history keeps a record: a follower waits on it, then reads
+    /// [`Registry::history_since`] its last count.
+    #[must_use]
+    pub fn history_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.lock().history.watch()
     }
 
     /// The Docker API engines attached (Kubernetes contexts are sources without one).
@@ -270,7 +284,7 @@ impl Registry {
                 let applied = store.stats.applied;
                 deltas.extend(store.apply(&event));
                 self.inner.actions.confirm(engine, &event);
-                super::history::record(&mut state.history, engine, &event, false);
+                state.history.record(engine, &event, false);
                 if store.stats.applied > applied {
                     super::alert::happened(&self.inner.happenings, engine, event, false);
                 }
@@ -278,10 +292,10 @@ impl Registry {
             WatchEvent::Object { row, event } => {
                 deltas.extend(store.replace(&event.id, row.map(|r| *r)));
                 self.inner.actions.confirm(engine, &event);
-                super::history::record(&mut state.history, engine, &event, false);
+                state.history.record(engine, &event, false);
             }
             WatchEvent::History(event) => {
-                super::history::record(&mut state.history, engine, &event, true);
+                state.history.record(engine, &event, true);
                 if event.typ == "container" {
                     super::alert::happened(&self.inner.happenings, engine, event, true);
                 }

@@ -69,6 +69,7 @@ pub use actions::{
 pub use alert::{AlertRule, AlertedContainer, ContainerAlert, Detected, Happening};
 pub use consume::{Consumer, Feed, Handled};
 pub use delta::{Change, Delta};
+pub use history::{HistoryPage, HISTORY};
 pub use hub::{EventRecord, Ports, Registry, RegistryEvent, Snapshot};
 pub use metrics::{HandlerMetrics, HandlerReport};
 pub use revival::{reread, Ended, Reread, Revival, Step, Wake};

@@ -416,23 +416,36 @@ test("a crash shows once on the Health page with the container's last log lines,
 test("the Events page lists engine events, filterable", async () => {
   runContainer("e2e-events");
   await open("events", "events-page");
-  const texts = await session.waitFor("event rows", async () => {
-    const rows = await session.findAll('[data-testid="event-row"]');
-    const t = await Promise.all(rows.map((r) => session.text(r)));
-    return t.some((x) => x.includes("e2e-events") && x.includes("start")) ? t : null;
-  });
+  // The rows' texts as the page holds them: only those on screen (the list is virtualized).
+  const eventRows = () => session.execute(`return [...document.querySelectorAll('[data-testid="event-row"]')].map((r) => r.textContent);`);
+  const texts = await session.waitFor("event rows", async () => ((await eventRows()).length ? eventRows() : null));
   assert.ok(texts.length >= 1);
   await session.execute(
     `const i = document.querySelector('[data-testid="events-page"] input[type="search"]');
      i.value = "e2e-events"; i.dispatchEvent(new Event("input", { bubbles: true }));`,
   );
   const filtered = await session.waitFor("filtered rows", async () => {
-    const rows = await session.findAll('[data-testid="event-row"]');
-    const t = await Promise.all(rows.map((r) => session.text(r)));
-    return t.length && t.every((x) => x.includes("e2e-events")) ? t : null;
+    const t = await eventRows();
+    return t.some((x) => x.includes("start")) && t.every((x) => x.includes("e2e-events")) ? t : null;
   });
   assert.ok(filtered.length >= 1);
+  // Followed, not asked for: an event while the page is open appears in it.
+  engine("cli", "pause", "e2e-events");
+  await session.waitFor("the pause, live", async () => (await eventRows()).some((x) => x.includes("pause")));
+  // Paused, the list holds still while records keep arriving, and the button counts them.
+  const pause = (await session.findAll('[data-testid="events-pause"]'))[0];
+  await session.click(pause);
+  const held = await eventRows();
+  engine("cli", "unpause", "e2e-events");
+  const label = await session.waitFor("the new records counted", async () => {
+    const t = await session.text(pause);
+    return /^Resume \(\d+ new\)$/.test(t) ? t : null;
+  });
+  assert.deepEqual(await eventRows(), held, `the list held still (${label})`);
   await session.screenshot(join(targetDir, "e2e", "events.png"));
+  await session.click(pause);
+  await session.waitFor("the unpause, after resuming", async () => (await eventRows()).some((x) => x.includes("unpause")));
+  assert.equal(await session.text(pause), "Pause");
 });
 
 /** The texts of the object rows on screen (their whole cells: a cut cell shows an ellipsis). */

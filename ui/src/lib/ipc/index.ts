@@ -20,6 +20,8 @@ export type { Delta } from "./bindings/Delta";
 export type { EngineStatus } from "./bindings/EngineStatus";
 export type { ErrorInfo } from "./bindings/ErrorInfo";
 export type { EventRecord } from "./bindings/EventRecord";
+export type { HistoryPage } from "./bindings/HistoryPage";
+import type { HistoryPage } from "./bindings/HistoryPage";
 export type { IpcError } from "./bindings/IpcError";
 export type { PingReport } from "./bindings/PingReport";
 export type { Snapshot } from "./bindings/Snapshot";
@@ -100,7 +102,22 @@ async function call<K extends Name>(
 
 /** The registry as one `Snapshot` (sent compactly, see `wire.ts`, as a script, see `delivery.ts`). */
 export const snapshot = () => delivered((token) => call("snapshot", { token })).then(fromWire);
-export const eventsHistory = () => call("events_history");
+/**
+ * Follows the registry's history of engine events: `onPage` gets every record kept first, then
+ * what came after, as records are kept (`followHistory` merges them). Nothing is sent while the
+ * engines are quiet.
+ */
+export async function openEvents(onPage: (page: HistoryPage) => void): Promise<{ close: () => void }> {
+  const pages = new Channel<HistoryPage>();
+  pages.onmessage = onPage;
+  const view = await call("open_events", { pages });
+  return {
+    close: () => {
+      pages.onmessage = () => {};
+      void call("close_events", { view }).catch(() => {});
+    },
+  };
+}
 export const retryNow = (engine: string | null) => call("retry_now", { engine });
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>
   call("container_action", { engine, id, action, force });

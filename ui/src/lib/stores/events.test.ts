@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventRecord } from "../ipc";
-import { defaultEventFilter, filterEvents } from "./events";
+import { defaultEventFilter, filterEvents, followHistory, HISTORY } from "./events";
 import { rate, Series, sparkPoints } from "./series";
 
 const ev = (engine: string, action: string, name: string, time_ms: number, replayed = false): EventRecord => ({
@@ -11,6 +11,31 @@ const ev = (engine: string, action: string, name: string, time_ms: number, repla
   name,
   time_ms,
   replayed,
+});
+
+describe("following the history", () => {
+  const times = (rs: EventRecord[]) => rs.map((r) => r.time_ms);
+
+  it("appends each page after the records held, and starts over on a reset", () => {
+    const held = [ev("podman", "start", "a", 1)];
+    const next = followHistory(held, { seq: 3, reset: false, records: [ev("podman", "stop", "a", 2), ev("docker", "die", "b", 3)] });
+    expect(times(next)).toEqual([1, 2, 3]);
+    expect(next).not.toBe(held);
+    expect(times(held)).toEqual([1]);
+    const over = followHistory(next, { seq: 9, reset: true, records: [ev("podman", "start", "c", 9)] });
+    expect(times(over)).toEqual([9]);
+    expect(times(followHistory(over, { seq: 9, reset: false, records: [] }))).toEqual([9]);
+  });
+
+  it("keeps the newest HISTORY records", () => {
+    const full = Array.from({ length: HISTORY }, (_, i) => ev("podman", "start", "x", i));
+    const next = followHistory(full, { seq: HISTORY + 2, reset: false, records: [ev("podman", "die", "x", HISTORY), ev("podman", "die", "x", HISTORY + 1)] });
+    expect(next.length).toBe(HISTORY);
+    expect(next[0]!.time_ms).toBe(2);
+    expect(next.at(-1)!.time_ms).toBe(HISTORY + 1);
+    const big = followHistory([], { seq: 5, reset: true, records: full }, 3);
+    expect(times(big)).toEqual([HISTORY - 3, HISTORY - 2, HISTORY - 1]);
+  });
 });
 
 describe("events filter", () => {

@@ -1,5 +1,18 @@
-// The Events page's filter over the registry's recent-events ring (pure, tested).
-import type { EventRecord } from "../ipc";
+// The Events page's copy of the registry's recent-events ring and its filter (pure, tested).
+import type { EventRecord, HistoryPage } from "../ipc";
+
+/** Records the registry keeps (`skiff::registry::HISTORY`), and so the page. */
+export const HISTORY = 1000;
+
+/**
+ * The records held after `page` arrived: its records alone when it starts over (`reset`),
+ * else those held followed by its records; the newest `max` of them either way. A new array:
+ * the page's list is replaced, never changed in place.
+ */
+export function followHistory(held: EventRecord[], page: HistoryPage, max = HISTORY): EventRecord[] {
+  const next = page.reset ? page.records : held.concat(page.records);
+  return next.length > max ? next.slice(next.length - max) : next;
+}
 
 export interface EventFilter {
   /** Engine id, or "" for all. */

@@ -10,7 +10,7 @@ import type { ContainerRef } from "./ContainerRef";
 import type { Delta } from "./Delta";
 import type { DiskUse } from "./DiskUse";
 import type { EngineStatus } from "./EngineStatus";
-import type { EventRecord } from "./EventRecord";
+import type { HistoryPage } from "./HistoryPage";
 import type { IpcError } from "./IpcError";
 import type { LogLine } from "./LogLine";
 import type { ObjectDelta } from "./ObjectDelta";
@@ -33,7 +33,8 @@ export interface Commands {
   snapshot: { args: { token: number }; result: null; error: IpcError };
   retry_now: { args: { engine: string | null }; result: number; error: IpcError };
   container_action: { args: { engine: string; id: string; action: Action; force: boolean | null }; result: ActionOutcome; error: ActionError };
-  events_history: { args: Record<string, never>; result: Array<EventRecord>; error: IpcError };
+  open_events: { args: { pages: Channel<HistoryPage> }; result: number; error: IpcError };
+  close_events: { args: { view: number }; result: null; error: IpcError };
   telemetry_report: { args: Record<string, never>; result: TelemetryReport; error: IpcError };
   ping: { args: Record<string, never>; result: PingReport; error: IpcError };
   set_telemetry_consent: { args: { enabled: boolean }; result: null; error: IpcError };
