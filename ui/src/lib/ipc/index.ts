@@ -107,16 +107,22 @@ export const snapshot = () => delivered((token) => call("snapshot", { token })).
  * what came after, as records are kept (`followHistory` merges them). Nothing is sent while the
  * engines are quiet.
  */
+/**
+ * Ends a view the shell follows for the page (a log, stats, the events feed): its channel's
+ * messages are dropped from now on, and the shell is told (a view already gone is no error).
+ */
+function closeView<T>(channel: Channel<T>, command: "close_logs" | "close_stats" | "close_events", view: number): () => void {
+  return () => {
+    channel.onmessage = () => {};
+    void call(command, { view }).catch(() => {});
+  };
+}
+
 export async function openEvents(onPage: (page: HistoryPage) => void): Promise<{ close: () => void }> {
   const pages = new Channel<HistoryPage>();
   pages.onmessage = onPage;
   const view = await call("open_events", { pages });
-  return {
-    close: () => {
-      pages.onmessage = () => {};
-      void call("close_events", { view }).catch(() => {});
-    },
-  };
+  return { close: closeView(pages, "close_events", view) };
 }
 export const retryNow = (engine: string | null) => call("retry_now", { engine });
 export const containerAction = (engine: string, id: string, action: Action, force = false) =>
@@ -190,10 +196,7 @@ export async function openLogs(
   const view = await call("open_logs", { engine, id, tail, lines });
   return {
     older: (count) => call("older_logs", { view, count }),
-    close: () => {
-      lines.onmessage = () => {};
-      void call("close_logs", { view }).catch(() => {});
-    },
+    close: closeView(lines, "close_logs", view),
   };
 }
 
@@ -209,10 +212,7 @@ export async function openStats(onSamples: (samples: StatsSample[]) => void): Pr
   const view = await call("open_stats", { samples });
   return {
     show: (containers) => call("show_stats", { view, containers }),
-    close: () => {
-      samples.onmessage = () => {};
-      void call("close_stats", { view }).catch(() => {});
-    },
+    close: closeView(samples, "close_stats", view),
   };
 }
 
