@@ -3,6 +3,7 @@
 //! Every argument from the webview is treated as hostile: engine ids must name a watched
 //! engine, container ids must be hex, and errors come back typed (`{kind, message}`).
 
+use skiff::ipc::order::NameOrder;
 use skiff::ipc::wire;
 use skiff::ipc::IpcError;
 use skiff::registry::{Action, ActionError, ActionOutcome, Registry};
@@ -23,8 +24,13 @@ pub fn snapshot<R: tauri::Runtime>(
     webview: tauri::Webview<R>,
     registry: State<'_, Registry>,
     token: u32,
+    places: Option<Vec<u8>>,
 ) -> Result<(), IpcError> {
-    let script = wire::snapshot_script(&registry, token)
+    let order = places
+        .map(|p| NameOrder::new(&p))
+        .transpose()
+        .map_err(|e| IpcError::invalid_argument(e.to_string()))?;
+    let script = wire::snapshot_script(&registry, token, order.as_ref())
         .map_err(|e| IpcError::unavailable(format!("the snapshot could not be written: {e}")))?;
     webview.eval(script).map_err(|e| {
         IpcError::unavailable(format!("the snapshot could not be sent to the window: {e}"))
@@ -368,6 +374,29 @@ mod tests {
         assert!(invoke(w, "close_logs", json!({"view": "x"})).is_err());
     }
 
+    /// The page's name order (`skiff::ipc::order`): one place for each printable ASCII
+    /// character, none 0, or none at all.
+    fn name_order_is_checked(w: &WebviewWindow<MockRuntime>) {
+        let places: Vec<u8> = (1..=95).collect();
+        let ok = invoke(w, "snapshot", json!({"token": 7, "places": places}));
+        assert_eq!(ok, Ok(Value::Null));
+        let ok = invoke(w, "snapshot", json!({"token": 7, "places": null}));
+        assert_eq!(ok, Ok(Value::Null));
+        for places in [json!([1, 2, 3]), json!([]), json!(vec![0; 95])] {
+            let err = invoke(w, "snapshot", json!({"token": 7, "places": places})).unwrap_err();
+            assert_eq!(err["kind"], "invalid_argument", "{places}: {err}");
+            assert!(
+                err["message"].as_str().unwrap().contains("name order"),
+                "{err}"
+            );
+        }
+        // Not bytes at all: refused before the command runs.
+        for places in [json!(vec![300; 95]), json!("abc"), json!([-1])] {
+            let err = invoke(w, "snapshot", json!({"token": 7, "places": places})).unwrap_err();
+            assert!(err.to_string().contains("places"), "{places}: {err}");
+        }
+    }
+
     /// One test: the commands read `SKIFF_CONFIG_DIR`, which is process-wide.
     #[test]
     fn commands_validate_hostile_arguments_and_return_typed_errors() {
@@ -396,6 +425,7 @@ mod tests {
             let err = invoke(&w, "snapshot", json!({ "token": token })).unwrap_err();
             assert!(err.to_string().contains("token"), "{token}: {err}");
         }
+        name_order_is_checked(&w);
 
         // Unknown engines, malformed ids, unknown actions: typed errors, the engine never asked.
         let err = invoke(&w, "retry_now", json!({"engine": "../../etc"})).unwrap_err();

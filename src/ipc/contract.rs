@@ -71,7 +71,15 @@ pub fn commands(cfg: &Config) -> Vec<CommandSpec> {
     vec![
         // The snapshot itself arrives as a script the page's receiver takes (`ipc::wire`):
         // `[token, JSON of a WireSnapshot]`.
-        cmd("snapshot", vec![("token", ts::<u32>(cfg))], ts::<()>(cfg)),
+        // `places`: the page's name order (`ipc::order`), its rows' order.
+        cmd(
+            "snapshot",
+            vec![
+                ("token", ts::<u32>(cfg)),
+                ("places", ts::<Option<Vec<u8>>>(cfg)),
+            ],
+            ts::<()>(cfg),
+        ),
         cmd(
             "retry_now",
             vec![("engine", ts::<Option<String>>(cfg))],

@@ -5,6 +5,7 @@
 //! committed files (run `make bindings` to update them).
 
 pub mod contract;
+pub mod order;
 pub mod wire;
 
 use std::path::Path;

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::order::NameOrder;
 use crate::container::{Container, PodInfo};
 use crate::objects::Object;
 #[cfg(doc)]
@@ -29,7 +30,8 @@ pub struct WireSnapshot<'a> {
     pub engines: &'a [&'a EngineStatus],
     /// The texts rows share, each once; a row refers to them by index.
     pub texts: Vec<&'a str>,
-    /// The containers, in the snapshot's order.
+    /// The containers: by name in the window's order when it sent one (`ipc::order`), else in
+    /// the snapshot's.
     pub rows: Vec<WireRow<'a>>,
     pub revs: &'a BTreeMap<String, u64>,
     pub objects: &'a [Object],
@@ -78,14 +80,18 @@ impl<'a> Texts<'a> {
 }
 
 impl<'a> WireSnapshot<'a> {
-    /// The wire form of a borrowed snapshot.
+    /// The wire form of a borrowed snapshot, its rows by name in `order` when there is one.
     #[must_use]
-    pub fn of(snapshot: &'a SnapshotRef<'a>) -> Self {
+    pub fn of(snapshot: &'a SnapshotRef<'a>, order: Option<&NameOrder>) -> Self {
+        let mut containers = snapshot.containers.clone();
+        if let Some(order) = order {
+            // Stable: rows of one name keep the snapshot's order (by engine).
+            containers.sort_by_cached_key(|c| order.key(&c.name));
+        }
         let mut texts = Texts::default();
-        let rows = snapshot
-            .containers
-            .iter()
-            .map(|&c: &&'a Container| {
+        let rows = containers
+            .into_iter()
+            .map(|c: &'a Container| {
                 WireRow(
                     &c.id,
                     &c.name,
@@ -118,8 +124,8 @@ impl<'a> WireSnapshot<'a> {
 
 /// The registry's snapshot as the window receives it, serialized once, straight from the
 /// stores under the hub's lock (10k rows: ~1.4 MB in a few milliseconds).
-pub fn snapshot_json(registry: &Registry) -> serde_json::Result<String> {
-    registry.with_snapshot(|snapshot| serde_json::to_string(&WireSnapshot::of(snapshot)))
+pub fn snapshot_json(registry: &Registry, order: Option<&NameOrder>) -> serde_json::Result<String> {
+    registry.with_snapshot(|snapshot| serde_json::to_string(&WireSnapshot::of(snapshot, order)))
 }
 
 /// The name of the page's setter that snapshots arrive through, a property of `window`
@@ -142,9 +148,13 @@ pub const RECEIVER: &str = "__skiffSnapshot";
 /// literal is slower here: tried (10k rows, release window, reloads, A/B in one run beside a CI run), the
 /// snapshot took 330–390 ms from request to data as a literal against 70–170 ms as a string,
 /// although a WebDriver-evaluated probe had shown the literal parsed faster (9 against 21 ms).
-pub fn snapshot_script(registry: &Registry, token: u32) -> serde_json::Result<String> {
+pub fn snapshot_script(
+    registry: &Registry,
+    token: u32,
+    order: Option<&NameOrder>,
+) -> serde_json::Result<String> {
     // Written outside the hub's lock: the escaping is the script's cost, not the registry's.
-    let json = snapshot_json(registry)?;
+    let json = snapshot_json(registry, order)?;
     let literal = serde_json::to_string(&json)?;
     Ok(format!("window.{RECEIVER}=[{token},{literal}]"))
 }
@@ -178,7 +188,7 @@ mod tests {
             objects: Vec::new(),
             object_revs: BTreeMap::new(),
         };
-        let wire = WireSnapshot::of(&snapshot);
+        let wire = WireSnapshot::of(&snapshot, None);
         let json = serde_json::to_value(&wire).unwrap();
         // Each shared text once: engines, images, the empty image id, state, status, project.
         let texts = wire.texts.clone();
@@ -253,7 +263,7 @@ mod tests {
             objects: Vec::new(),
             object_revs: BTreeMap::new(),
         };
-        let wire = serde_json::to_vec(&WireSnapshot::of(&borrowed))
+        let wire = serde_json::to_vec(&WireSnapshot::of(&borrowed, None))
             .unwrap()
             .len();
         assert!(wire * 2 < objects, "{wire} bytes against {objects}");
@@ -268,7 +278,7 @@ mod tests {
         let owned = registry.snapshot();
         assert_eq!(owned.containers.len(), 320);
         let json: serde_json::Value =
-            serde_json::from_str(&snapshot_json(&registry).unwrap()).unwrap();
+            serde_json::from_str(&snapshot_json(&registry, None).unwrap()).unwrap();
         let texts: Vec<&str> = json["texts"]
             .as_array()
             .unwrap()
@@ -291,7 +301,7 @@ mod tests {
         }
         assert_eq!(json["revs"], serde_json::to_value(&owned.revs).unwrap());
         // The script carries the same JSON, whole, as a string beside the page's token.
-        let script = snapshot_script(&registry, 4_000_000_000).unwrap();
+        let script = snapshot_script(&registry, 4_000_000_000, None).unwrap();
         let value = script
             .strip_prefix(&format!("window.{RECEIVER}="))
             .expect("an assignment to the page's receiver");
@@ -304,6 +314,43 @@ mod tests {
         assert_eq!(
             json["engines"],
             serde_json::to_value(&owned.engines).unwrap()
+        );
+    }
+
+    #[test]
+    fn with_the_pages_order_rows_come_by_name_across_engines() {
+        let containers = [
+            row("podman", "a", "busybox", None),
+            row("docker", "b", "busybox", None),
+            row("podman", "c", "busybox", None),
+            row("docker", "d", "busybox", None),
+        ];
+        let named = |c: &Container, name: &str| Container {
+            name: name.into(),
+            ..c.clone()
+        };
+        // By bytes (the stores' order within an engine) `Web` and `_x` would sort apart.
+        let containers = [
+            named(&containers[0], "web"),
+            named(&containers[1], "Web"),
+            named(&containers[2], "_x"),
+            named(&containers[3], "web"),
+        ];
+        let snapshot = SnapshotRef {
+            engines: Vec::new(),
+            containers: containers.iter().collect(),
+            revs: BTreeMap::new(),
+            objects: Vec::new(),
+            object_revs: BTreeMap::new(),
+        };
+        let order = super::super::order::tests::root();
+        let ids = |wire: WireSnapshot| wire.rows.iter().map(|r| r.0.to_owned()).collect::<Vec<_>>();
+        assert_eq!(ids(WireSnapshot::of(&snapshot, None)), ["a", "b", "c", "d"]);
+        // `_x` first (punctuation before letters), then the two `web` in the snapshot's order, then
+        // `Web` (lower case first).
+        assert_eq!(
+            ids(WireSnapshot::of(&snapshot, Some(&order))),
+            ["c", "a", "d", "b"]
         );
     }
 }

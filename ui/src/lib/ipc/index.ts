@@ -100,8 +100,13 @@ async function call<K extends Name>(
   }
 }
 
-/** The registry as one `Snapshot` (sent compactly, see `wire.ts`, as a script, see `delivery.ts`). */
-export const snapshot = () => delivered((token) => call("snapshot", { token })).then(fromWire);
+/**
+ * The registry as one `Snapshot` (sent compactly, see `wire.ts`, as a script, see `delivery.ts`),
+ * its containers by name in the order `places` gives (`namePlaces` in `stores/collate.ts`), or
+ * by engine and name without it.
+ */
+export const snapshot = (places: number[] | null = null) =>
+  delivered((token) => call("snapshot", { token, places })).then(fromWire);
 /**
  * Follows the registry's history of engine events: `onPage` gets every record kept first, then
  * what came after, as records are kept (`followHistory` merges them). Nothing is sent while the

@@ -13,6 +13,7 @@ export type WireSnapshot = { engines: Array<EngineStatus>,
  */
 texts: Array<string>, 
 /**
- * The containers, in the snapshot's order.
+ * The containers: by name in the window's order when it sent one (`ipc::order`), else in
+ * the snapshot's.
  */
 rows: Array<WireRow>, revs: { [key in string]: number }, objects: Array<EngineObject>, object_revs: { [key in string]: number }, };

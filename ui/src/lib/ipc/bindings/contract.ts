@@ -30,7 +30,7 @@ import type { ToolEngine } from "./ToolEngine";
 
 /** Every command: its arguments, result and error. */
 export interface Commands {
-  snapshot: { args: { token: number }; result: null; error: IpcError };
+  snapshot: { args: { token: number; places: Array<number> | null }; result: null; error: IpcError };
   retry_now: { args: { engine: string | null }; result: number; error: IpcError };
   container_action: { args: { engine: string; id: string; action: Action; force: boolean | null }; result: ActionOutcome; error: ActionError };
   open_events: { args: { pages: Channel<HistoryPage> }; result: number; error: IpcError };
