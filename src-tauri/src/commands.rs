@@ -14,7 +14,8 @@ use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 
 /// The whole registry, for first paint, reloads and after a gap in deltas: sent to the page
 /// that asked as a script its receiver takes, with the page's `token` (`skiff::ipc::wire`
-/// says why not as this command's response).
+/// says why not as this command's response). With `places`, the page's name order
+/// (`skiff::ipc::order`), the rows come by name in it: the list's default order.
 ///
 /// On the command thread pool, not the main thread (where sync commands run): copying and
 /// serializing 10k rows takes milliseconds the main thread needs for painting, above all while
