@@ -11,7 +11,7 @@
 //! `A` share one) and sends those 95 places with its request. Names of printable ASCII (nearly
 //! every name: engines allow `[a-zA-Z0-9][a-zA-Z0-9_.-]`) compare by them here as there; names
 //! equal but for case put the first lower-case letter first, as the collator does. Other names
-//! go after them, in bytes' order: few, the page inserts them where they belong.
+//! go after them, in bytes' order: when they are few, the page inserts them where they belong.
 //!
 //! The page checks the order either way: a wrong guess here costs it a sort, never a wrong list.
 
