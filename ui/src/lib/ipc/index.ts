@@ -107,11 +107,7 @@ async function call<K extends Name>(
  */
 export const snapshot = (places: number[] | null = null) =>
   delivered((token) => call("snapshot", { token, places })).then(fromWire);
-/**
- * Follows the registry's history of engine events: `onPage` gets every record kept first, then
- * what came after, as records are kept (`followHistory` merges them). Nothing is sent while the
- * engines are quiet.
- */
+
 /**
  * Ends a view the shell follows for the page (a log, stats, the events feed): its channel's
  * messages are dropped from now on, and the shell is told (a view already gone is no error).
@@ -123,6 +119,11 @@ function closeView<T>(channel: Channel<T>, command: "close_logs" | "close_stats"
   };
 }
 
+/**
+ * Follows the registry's history of engine events: `onPage` gets every record kept first, then
+ * what came after, as records are kept (`followHistory` merges them). Nothing is sent while the
+ * engines are quiet.
+ */
 export async function openEvents(onPage: (page: HistoryPage) => void): Promise<{ close: () => void }> {
   const pages = new Channel<HistoryPage>();
   pages.onmessage = onPage;
