@@ -15,8 +15,6 @@
 //!
 //! The page checks the order either way: a wrong guess here costs it a sort, never a wrong list.
 
-use std::cmp::Ordering;
-
 /// The printable ASCII characters, `' '` (0x20) to `'~'` (0x7e): one place each.
 pub const PRINTABLE: usize = 0x7f - 0x20;
 
@@ -73,12 +71,6 @@ impl NameOrder {
             None => NameKey::Other(name.as_bytes().to_vec()),
         }
     }
-
-    /// `a` against `b` in the page's order, as far as this side can tell it.
-    #[must_use]
-    pub fn compare(&self, a: &str, b: &str) -> Ordering {
-        self.key(a).cmp(&self.key(b))
-    }
 }
 
 /// A name's place in the page's order ([`NameOrder::key`]): names of printable ASCII by their
@@ -112,7 +104,8 @@ pub(crate) mod tests {
     fn sorted(names: &[&str]) -> Vec<String> {
         let order = root();
         let mut out: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
-        out.sort_by(|a, b| order.compare(a, b));
+        // As a snapshot sorts them (`WireSnapshot::of`).
+        out.sort_by_cached_key(|n| order.key(n));
         out
     }
 

@@ -319,22 +319,16 @@ mod tests {
 
     #[test]
     fn with_the_pages_order_rows_come_by_name_across_engines() {
-        let containers = [
-            row("podman", "a", "busybox", None),
-            row("docker", "b", "busybox", None),
-            row("podman", "c", "busybox", None),
-            row("docker", "d", "busybox", None),
-        ];
-        let named = |c: &Container, name: &str| Container {
+        let named = |engine: &str, id: &str, name: &str| Container {
             name: name.into(),
-            ..c.clone()
+            ..row(engine, id, "busybox", None)
         };
         // By bytes (the stores' order within an engine) `Web` and `_x` would sort apart.
         let containers = [
-            named(&containers[0], "web"),
-            named(&containers[1], "Web"),
-            named(&containers[2], "_x"),
-            named(&containers[3], "web"),
+            named("podman", "a", "web"),
+            named("docker", "b", "Web"),
+            named("podman", "c", "_x"),
+            named("docker", "d", "web"),
         ];
         let snapshot = SnapshotRef {
             engines: Vec::new(),
