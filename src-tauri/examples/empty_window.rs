@@ -2,9 +2,15 @@
 //! window, built with the desktop app's own dependencies, features and release profile, so that
 //! what Skiff adds is measured apart from what WebKit and Tauri cost in any app.
 //!
-//! It shows a one-line page in a window of Skiff's size: no UI, no core, no tray.
+//! It shows a one-line page in a window of Skiff's size: no UI, no core, no tray. It sets up
+//! WebKit's environment as the app does (`src/webkit_env.rs`).
+
+// The app's WebKit set-up, the same file: the baseline is WebKit as Skiff runs it.
+#[path = "../src/webkit_env.rs"]
+mod webkit_env;
 
 fn main() {
+    webkit_env::set_up();
     let mut context = tauri::generate_context!();
     // Skiff's configured window would load Skiff's UI: this one opens its own instead.
     context.config_mut().app.windows.clear();

@@ -19,6 +19,7 @@ mod relaunch;
 mod stats;
 mod terminal;
 mod tray;
+mod webkit_env;
 mod window;
 
 use skiff::app::{Core, Plan, Selection};
@@ -141,7 +142,7 @@ fn setup(
 }
 
 fn main() {
-    window::quiet_webkit();
+    webkit_env::set_up();
     // Settings first: they hold the log level. Their error is logged once the logger is up.
     let loaded = Settings::load();
     let level = loaded.as_ref().map(|s| s.log_level).unwrap_or_default();

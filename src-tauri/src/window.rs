@@ -12,27 +12,6 @@
 
 use tauri::{AppHandle, Manager, RunEvent, WindowEvent};
 
-/// Turns off WebKitGTK's memory pressure monitor, unless the user set the variable themselves.
-/// Must run first in `main`, before any thread exists (the environment is not thread-safe) and
-/// before the first web context reads it.
-///
-/// The monitor is a thread of the app's own process (and a handler in the web process) that
-/// reads `/proc/meminfo` and the cgroup files every 5 s, one byte per `read`, for the life of
-/// the process, window or not: 4.6 CPU ms a minute, a third of what the app cost closed to the
-/// tray. It makes WebKit drop its caches when the whole system runs low on memory; Skiff's page
-/// is one small local document whose caches are worth little, so a user loses nothing they
-/// would notice. Processes the app starts (`xdg-open` and what it opens) inherit the variable.
-#[cfg(target_os = "linux")]
-pub fn quiet_webkit() {
-    const MONITOR: &str = "WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR";
-    if std::env::var_os(MONITOR).is_none() {
-        std::env::set_var(MONITOR, "1");
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn quiet_webkit() {}
-
 /// The main window's label in `tauri.conf.json`.
 pub const MAIN: &str = "main";
 
