@@ -4,10 +4,11 @@
 //!
 //! A session never reconnects by itself: the process it joined lives on the engine, and a new
 //! connection would be a new process (exec) or would miss what was printed meanwhile (attach).
-//! When the connection ends, [`Control::ending`] asks the engine why, once: the process exited
-//! (its code), the user detached, or the engine went away, which the user is told in words and
-//! can answer by opening the session again (one click in the window, as the same command in a
-//! shell). Opening goes through the registry, whose engine supervisor already reconnects
+//! When the connection ends, [`Control::ending`] asks the engine why: the process exited (its
+//! code; the engine may record it a moment after the output ended, so it is asked again for up
+//! to `EXIT_GRACE`), the user detached, or the engine went away, which the user is told in
+//! words and can answer by opening the session again (one click in the window, as the same
+//! command in a shell). Opening goes through the registry, whose engine supervisor already reconnects
 //! without storms, so a reopen while the engine is down fails at once with its state.
 
 use std::pin::Pin;
@@ -137,6 +138,7 @@ impl EngineClient {
             client: self.clone(),
             target: Target::Exec(exec_id),
             tty: spec.tty,
+            detached: None,
         });
         if let (true, Some(size)) = (spec.tty, size) {
             // Docker before API 1.42 ignores the size at start; the CLI resizes once started too.
@@ -160,16 +162,17 @@ impl EngineClient {
             });
         }
         let io = self.attach(id, stdin && state.stdin_open).await?;
+        let (detach, detached) = tokio::sync::watch::channel(false);
         let control = Arc::new(DockerControl {
             client: self.clone(),
             target: Target::Attach(id.to_owned()),
             tty: state.tty,
+            detached: Some(detached.clone()),
         });
         if let (true, Some(size)) = (state.tty, size) {
             let _ = control.resize(size).await;
         }
         let (read, write) = tokio::io::split(io);
-        let (detach, detached) = tokio::sync::watch::channel(false);
         Ok(Session {
             output: output_stream(read, state.tty, Some(detached)),
             input: Box::pin(super::detach::DetachKeys::new(write, detach)),
@@ -275,11 +278,33 @@ struct DockerControl {
     client: EngineClient,
     target: Target,
     tty: bool,
+    /// An attach's detach keys, once typed (`super::detach`): the end was the user's leaving.
+    detached: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
-/// How long the engine may take to record an exec's exit after its output ended (Docker
-/// closes the stream a moment before `Running` turns false).
+/// How long the engine may take to record a process's exit after its output ended. Docker
+/// closes an exec's stream a moment before `Running` turns false; Podman closes an attach's
+/// before its inspect says the container exited.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
+/// How often the engine is asked again meanwhile.
+const EXIT_POLL: Duration = Duration::from_millis(25);
+
+/// Asks `probe` until it has an answer or `grace` has passed (at least once): `None` when it
+/// still had none then.
+async fn within_grace<T, F, Fut>(grace: Duration, mut probe: F) -> Result<Option<T>, EngineError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<T>, EngineError>>,
+{
+    let deadline = tokio::time::Instant::now() + grace;
+    loop {
+        match probe().await? {
+            Some(answer) => return Ok(Some(answer)),
+            None if tokio::time::Instant::now() < deadline => tokio::time::sleep(EXIT_POLL).await,
+            None => return Ok(None),
+        }
+    }
+}
 
 impl Control for DockerControl {
     fn resize(&self, size: TermSize) -> BoxFuture<'static, Result<(), EngineError>> {
@@ -296,46 +321,105 @@ impl Control for DockerControl {
 
     fn ending(&self, cut: Option<String>) -> BoxFuture<'static, Ending> {
         let (client, target) = (self.client.clone(), self.target.clone());
+        let detached = self.detached.as_ref().is_some_and(|d| *d.borrow());
         async move {
             let lost = |e: &EngineError| Ending::Lost {
                 message: format!("the connection to the engine ended ({e})"),
             };
             match target {
-                Target::Attach(id) => match client.run_state(&id).await {
-                    Ok(state) if !state.running => Ending::Exited {
-                        code: state.exit_code.unwrap_or(-1),
-                    },
-                    Ok(_) if cut.is_none() => Ending::Detached,
-                    Ok(_) => Ending::Lost {
-                        message: format!(
-                            "the engine cut the session ({})",
-                            cut.unwrap_or_default()
-                        ),
-                    },
-                    Err(e) => lost(&e),
-                },
+                Target::Attach(id) => {
+                    // The output ended with no detach keys and no error: the main process
+                    // ended it, and the engine says so within the grace. Detached or cut,
+                    // the engine's word is asked once.
+                    let grace = if detached || cut.is_some() {
+                        Duration::ZERO
+                    } else {
+                        EXIT_GRACE
+                    };
+                    let exit = within_grace(grace, || async {
+                        let state = client.run_state(&id).await?;
+                        Ok((!state.running).then(|| state.exit_code.unwrap_or(-1)))
+                    });
+                    match exit.await {
+                        Ok(Some(code)) => Ending::Exited { code },
+                        Ok(None) => match cut {
+                            None => Ending::Detached,
+                            Some(cut) => Ending::Lost {
+                                message: format!("the engine cut the session ({cut})"),
+                            },
+                        },
+                        Err(e) => lost(&e),
+                    }
+                }
                 Target::Exec(exec_id) => {
-                    let deadline = tokio::time::Instant::now() + EXIT_GRACE;
-                    loop {
-                        match client.exec_exit_code(&exec_id).await {
-                            Ok(Some(code)) => return Ending::Exited { code },
-                            Ok(None) if tokio::time::Instant::now() < deadline => {
-                                tokio::time::sleep(Duration::from_millis(25)).await;
-                            }
-                            Ok(None) => {
-                                return Ending::Lost {
-                                    message: format!(
-                                        "the engine cut the session; the process still runs{}",
-                                        cut.map(|c| format!(" ({c})")).unwrap_or_default()
-                                    ),
-                                }
-                            }
-                            Err(e) => return lost(&e),
-                        }
+                    match within_grace(EXIT_GRACE, || client.exec_exit_code(&exec_id)).await {
+                        Ok(Some(code)) => Ending::Exited { code },
+                        Ok(None) => Ending::Lost {
+                            message: format!(
+                                "the engine cut the session; the process still runs{}",
+                                cut.map(|c| format!(" ({c})")).unwrap_or_default()
+                            ),
+                        },
+                        Err(e) => lost(&e),
                     }
                 }
             }
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    /// A probe that has its answer from its `n`-th call on, counting its calls.
+    fn answers_at(
+        n: u32,
+        calls: &AtomicU32,
+    ) -> impl FnMut() -> futures_util::future::Ready<Result<Option<i64>, EngineError>> + '_ {
+        move || {
+            let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            futures_util::future::ready(Ok((call >= n).then_some(4)))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_exit_the_engine_records_late_is_still_the_exit() {
+        let calls = AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        let exit = within_grace(EXIT_GRACE, answers_at(5, &calls))
+            .await
+            .unwrap();
+        assert_eq!(exit, Some(4));
+        assert_eq!(calls.load(Ordering::SeqCst), 5);
+        assert_eq!(started.elapsed(), EXIT_POLL * 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_exit_within_the_grace_is_none_and_no_grace_asks_once() {
+        let calls = AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            within_grace(EXIT_GRACE, answers_at(u32::MAX, &calls))
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(started.elapsed() >= EXIT_GRACE);
+        assert!(started.elapsed() < EXIT_GRACE + EXIT_POLL * 2);
+
+        let calls = AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            within_grace(Duration::ZERO, answers_at(u32::MAX, &calls))
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }
