@@ -46,6 +46,7 @@ before(async () => {
     logFile: join(targetDir, "e2e", "driver-kube.log"),
   });
   session = await Session.start(driver.base, app);
+  await session.appBuilt();
 });
 
 after(async () => {

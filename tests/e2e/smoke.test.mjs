@@ -70,6 +70,7 @@ before(async () => {
     logFile: join(targetDir, "e2e", "driver.log"),
   });
   session = await Session.start(driver.base, app);
+  await session.appBuilt();
 });
 
 after(async () => {

@@ -38,6 +38,7 @@ function env() {
 async function launch() {
   driver = await startDriver({ port: 4444, nativePort: 4445, env: env(), logFile: join(targetDir, "e2e", "driver-telemetry.log") });
   session = await Session.start(driver.base, app);
+  await session.appBuilt();
 }
 
 async function quit() {

@@ -75,6 +75,15 @@ export class Session {
     throw new Error(`timed out waiting for ${what} (last: ${last})`);
   }
 
+  /**
+   * Waits until Skiff's page is built. The page is built once its first snapshot is in, up to
+   * 250 ms after its script starts (`ui/src/lib/startup.ts`), so a session that has just started
+   * can find the document loaded and the app not yet in it.
+   */
+  async appBuilt() {
+    await this.waitFor("the app built", () => this.execute("return document.getElementById('app')?.childElementCount > 0;"));
+  }
+
   async screenshot(path) {
     const b64 = await this.cmd("GET", "/screenshot");
     mkdirSync(dirname(path), { recursive: true });
