@@ -8,8 +8,8 @@
 //! code; the engine may record it a moment after the output ended, so it is asked again for up
 //! to `EXIT_GRACE`), the user detached, or the engine went away, which the user is told in
 //! words and can answer by opening the session again (one click in the window, as the same
-//! command in a shell). Opening goes through the registry, whose engine supervisor already reconnects
-//! without storms, so a reopen while the engine is down fails at once with its state.
+//! command in a shell). Opening goes through the registry, whose engine supervisor already
+//! reconnects without storms, so a reopen while the engine is down fails at once with its state.
 
 use std::pin::Pin;
 use std::sync::Arc;
