@@ -27,6 +27,14 @@ pub const KEPT_FILES: usize = 7;
 pub const FILE_PREFIX: &str = "skiff";
 pub const FILE_SUFFIX: &str = "log";
 
+/// Lines the file writer's queue holds while the disk is slow; more are dropped (lossy).
+///
+/// Far more than a stall of seconds brings at the default level (a few lines a minute), or a
+/// burst at `trace`. Not the library's 128,000: its queue is a ring allocated and written whole
+/// when it is made, 32 bytes a line, which was 4 MiB of the app's resident memory from the
+/// first second on, for a queue that is empty almost always.
+const QUEUED_LINES: usize = 8192;
+
 /// How much the app logs, from the Settings page.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, TS,
@@ -176,7 +184,10 @@ impl Logging {
                         source,
                     })?;
                 let appender = capped::Capped::new(appender, dir, capped::DAILY_CAP);
-                let (writer, guard) = tracing_appender::non_blocking(appender);
+                let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                    .buffered_lines_limit(QUEUED_LINES)
+                    .lossy(true)
+                    .finish(appender);
                 let layer = tracing_subscriber::fmt::layer()
                     .with_writer(writer)
                     .with_ansi(false);
