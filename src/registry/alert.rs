@@ -91,7 +91,9 @@ pub struct ContainerAlert {
 #[derive(Debug, Clone)]
 pub struct Happening {
     pub engine: String,
-    pub event: RawEvent,
+    /// Boxed for the same reason as `RegistryEvent::Engine`'s status: its channel is a ring of
+    /// `FANOUT_CAPACITY` slots of this struct's size, made whole with the registry.
+    pub event: Box<RawEvent>,
     /// Replayed after a reconnect: it happened while Skiff was not connected.
     pub replayed: bool,
 }
@@ -148,7 +150,7 @@ pub(super) fn happened(
 ) {
     let _ = tx.send(Happening {
         engine: engine.to_owned(),
-        event,
+        event: Box::new(event),
         replayed,
     });
 }

@@ -125,7 +125,7 @@ impl Registry {
                 };
                 metrics.queued(rx.len());
                 let feed = match item {
-                    Ok(RegistryEvent::Engine(status)) => Feed::Engine(status),
+                    Ok(RegistryEvent::Engine(status)) => Feed::Engine(*status),
                     Ok(RegistryEvent::Delta(delta)) => Feed::Delta(delta),
                     Ok(RegistryEvent::Object(delta)) => Feed::Object(delta),
                     Ok(RegistryEvent::Alert(alert)) => Feed::Alert(alert),

@@ -32,6 +32,11 @@ use crate::watcher::{Control, EngineState, EngineStatus, WatchEvent};
 /// must take a snapshot: it is never silently skipped ahead.
 pub(super) const FANOUT_CAPACITY: usize = 8192;
 
+// The fan-out's rings are allocated and written whole when the registry is made: their items
+// stay small (what is big is boxed or shared), or an idle app holds megabytes of empty slots.
+const _: () = assert!(std::mem::size_of::<RegistryEvent>() <= 64);
+const _: () = assert!(std::mem::size_of::<super::alert::Happening>() <= 64);
+
 /// What a source runs on: the user's controls in, its events out.
 #[derive(Debug)]
 pub struct Ports {
@@ -45,7 +50,10 @@ pub struct Ports {
 #[ts(export_to = "RegistryEvent.ts")]
 pub enum RegistryEvent {
     /// An engine's connection state changed (or a reconnect attempt failed).
-    Engine(EngineStatus),
+    ///
+    /// Boxed: the fan-out is a ring of `FANOUT_CAPACITY` slots the size of this enum, made
+    /// whole when the registry is, and a status inline made every slot 256 bytes (2.3 MiB).
+    Engine(Box<EngineStatus>),
     /// A container set changed.
     Delta(Delta),
     /// An engine's images, volumes, networks or pods changed.
@@ -273,7 +281,7 @@ impl Registry {
         match item {
             WatchEvent::Status(status) => {
                 state.statuses.insert(engine.to_owned(), status.clone());
-                let _ = self.inner.tx.send(RegistryEvent::Engine(status));
+                let _ = self.inner.tx.send(RegistryEvent::Engine(Box::new(status)));
                 return;
             }
             WatchEvent::Init => store.init(),

@@ -369,7 +369,7 @@ pub mod registry {
                 match rx.recv().await {
                     Ok(RegistryEvent::Engine(s)) if s.engine == engine => {
                         if pred(&s) {
-                            return s;
+                            return *s;
                         }
                         seen.push(format!("{}:{:?}", s.state.name(), s.trigger));
                     }
