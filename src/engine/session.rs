@@ -138,7 +138,6 @@ impl EngineClient {
             client: self.clone(),
             target: Target::Exec(exec_id),
             tty: spec.tty,
-            detached: None,
         });
         if let (true, Some(size)) = (spec.tty, size) {
             // Docker before API 1.42 ignores the size at start; the CLI resizes once started too.
@@ -165,9 +164,11 @@ impl EngineClient {
         let (detach, detached) = tokio::sync::watch::channel(false);
         let control = Arc::new(DockerControl {
             client: self.clone(),
-            target: Target::Attach(id.to_owned()),
+            target: Target::Attach {
+                id: id.to_owned(),
+                detached: detached.clone(),
+            },
             tty: state.tty,
-            detached: Some(detached.clone()),
         });
         if let (true, Some(size)) = (state.tty, size) {
             let _ = control.resize(size).await;
@@ -271,15 +272,17 @@ fn session(
 #[derive(Clone)]
 enum Target {
     Exec(String),
-    Attach(String),
+    Attach {
+        id: String,
+        /// The detach keys, once typed (`super::detach`): the end was the user's leaving.
+        detached: tokio::sync::watch::Receiver<bool>,
+    },
 }
 
 struct DockerControl {
     client: EngineClient,
     target: Target,
     tty: bool,
-    /// An attach's detach keys, once typed (`super::detach`): the end was the user's leaving.
-    detached: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// How long the engine may take to record a process's exit after its output ended. Docker
@@ -313,7 +316,7 @@ impl Control for DockerControl {
             match (tty, target) {
                 (false, _) => Ok(()),
                 (true, Target::Exec(id)) => client.exec_resize(&id, size).await,
-                (true, Target::Attach(id)) => client.resize_tty(&id, size).await,
+                (true, Target::Attach { id, .. }) => client.resize_tty(&id, size).await,
             }
         }
         .boxed()
@@ -321,16 +324,16 @@ impl Control for DockerControl {
 
     fn ending(&self, cut: Option<String>) -> BoxFuture<'static, Ending> {
         let (client, target) = (self.client.clone(), self.target.clone());
-        let detached = self.detached.as_ref().is_some_and(|d| *d.borrow());
         async move {
             let lost = |e: &EngineError| Ending::Lost {
                 message: format!("the connection to the engine ended ({e})"),
             };
             match target {
-                Target::Attach(id) => {
+                Target::Attach { id, detached } => {
                     // The output ended with no detach keys and no error: the main process
                     // ended it, and the engine says so within the grace. Detached or cut,
                     // the engine's word is asked once.
+                    let detached = *detached.borrow();
                     let grace = if detached || cut.is_some() {
                         Duration::ZERO
                     } else {
