@@ -97,6 +97,7 @@ pub struct Happening {
     /// Replayed after a reconnect: it happened while Skiff was not connected.
     pub replayed: bool,
 }
+const _: () = assert!(std::mem::size_of::<Happening>() <= 64);
 
 impl Registry {
     /// Fans `alert` out and keeps it for [`Registry::alerts`].

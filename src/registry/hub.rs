@@ -31,11 +31,8 @@ use crate::watcher::{Control, EngineState, EngineStatus, WatchEvent};
 /// Capacity of the fan-out. A subscriber more than this many items behind gets `Lagged` and
 /// must take a snapshot: it is never silently skipped ahead.
 pub(super) const FANOUT_CAPACITY: usize = 8192;
-
-// The fan-out's rings are allocated and written whole when the registry is made: their items
-// stay small (what is big is boxed or shared), or an idle app holds megabytes of empty slots.
+// Its rings are allocated and written whole with the registry: their items stay small.
 const _: () = assert!(std::mem::size_of::<RegistryEvent>() <= 64);
-const _: () = assert!(std::mem::size_of::<super::alert::Happening>() <= 64);
 
 /// What a source runs on: the user's controls in, its events out.
 #[derive(Debug)]
@@ -49,10 +46,8 @@ pub struct Ports {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export_to = "RegistryEvent.ts")]
 pub enum RegistryEvent {
-    /// An engine's connection state changed (or a reconnect attempt failed).
-    ///
-    /// Boxed: the fan-out is a ring of `FANOUT_CAPACITY` slots the size of this enum, made
-    /// whole when the registry is, and a status inline made every slot 256 bytes (2.3 MiB).
+    /// An engine's connection state changed (or a reconnect attempt failed). Boxed: inline, a
+    /// status made each of the fan-out's 8,192 slots 256 bytes (`FANOUT_CAPACITY`).
     Engine(Box<EngineStatus>),
     /// A container set changed.
     Delta(Delta),
