@@ -109,14 +109,16 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
             s.mem_limit_bytes
         );
         // Two readings at different moments; Podman 4.3's `stats` also counts page cache that
-        // Skiff leaves out (as `docker stats` does): seen 320 KiB vs 796 KiB for an idle
-        // container. Within a factor of 3 either way (plus 64 KiB) is the same reading; a unit
-        // or field mix-up is off by 1000× or more.
+        // Skiff leaves out (as `docker stats` does), and how much depends on the machine: seen
+        // 320 KiB vs 796 KiB for an idle container, and 576 KiB vs 3.75 MiB (a clean-clone CI
+        // run, 2026-12-05). Within a factor of 16 either way (plus 64 KiB) is the same reading;
+        // a unit or field mix-up is off by 1000× or more.
         let usage = bytes(usage);
         let mem = s.mem_bytes as f64;
         let slack = 64.0 * 1024.0;
+        let factor = 16.0;
         assert!(
-            mem <= usage * 3.0 + slack && mem * 3.0 + slack >= usage,
+            mem <= usage * factor + slack && mem * factor + slack >= usage,
             "{name}: {} vs {usage}",
             s.mem_bytes
         );
