@@ -3,11 +3,15 @@
 //! what Skiff adds is measured apart from what WebKit and Tauri cost in any app.
 //!
 //! It shows a one-line page in a window of Skiff's size: no UI, no core, no tray. It sets up
-//! WebKit's environment as the app does (`src/webkit_env.rs`).
+//! WebKit's environment and features as the app does (`src/webkit_env.rs`,
+//! `src/webkit_features.rs`).
 
 // The app's WebKit set-up, the same file: the baseline is WebKit as Skiff runs it.
 #[path = "../src/webkit_env.rs"]
 mod webkit_env;
+// And its webview features.
+#[path = "../src/webkit_features.rs"]
+mod webkit_features;
 
 fn main() {
     webkit_env::set_up();
@@ -25,10 +29,11 @@ fn main() {
         })
         .setup(|app| {
             let page = tauri::WebviewUrl::External("empty://localhost/".parse()?);
-            tauri::WebviewWindowBuilder::new(app, "main", page)
+            let window = tauri::WebviewWindowBuilder::new(app, "main", page)
                 .title("Empty")
                 .inner_size(1180.0, 760.0)
                 .build()?;
+            webkit_features::turn_off_unneeded(&window);
             Ok(())
         })
         .run(context)

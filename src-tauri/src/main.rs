@@ -20,6 +20,7 @@ mod stats;
 mod terminal;
 mod tray;
 mod webkit_env;
+mod webkit_features;
 mod window;
 
 use skiff::app::{Core, Plan, Selection};

@@ -27,7 +27,8 @@ pub fn build_deferred(app: &AppHandle) -> tauri::Result<()> {
         .cloned()
         .collect();
     for window in deferred {
-        tauri::WebviewWindowBuilder::from_config(app, &window)?.build()?;
+        let window = tauri::WebviewWindowBuilder::from_config(app, &window)?.build()?;
+        crate::webkit_features::turn_off_unneeded(&window);
     }
     Ok(())
 }
@@ -44,7 +45,10 @@ pub fn show(app: &AppHandle) {
         match tauri::WebviewWindowBuilder::from_config(app, config)
             .and_then(tauri::WebviewWindowBuilder::build)
         {
-            Ok(window) => window,
+            Ok(window) => {
+                crate::webkit_features::turn_off_unneeded(&window);
+                window
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "could not open the window again");
                 return;

@@ -84,6 +84,15 @@ export class Session {
     await this.waitFor("the app built", () => this.execute("return document.getElementById('app')?.childElementCount > 0;"));
   }
 
+  /** Turns the mouse wheel by `deltaY` pixels with the pointer at (`x`, `y`) of the viewport:
+   *  a W3C wheel action, which WebKitWebDriver delivers as the window's own scroll event. */
+  async wheel(x, y, deltaY) {
+    await this.cmd("POST", "/actions", {
+      actions: [{ type: "wheel", id: "wheel", actions: [{ type: "scroll", origin: "viewport", x, y, deltaX: 0, deltaY }] }],
+    });
+    await this.cmd("DELETE", "/actions");
+  }
+
   async screenshot(path) {
     const b64 = await this.cmd("GET", "/screenshot");
     mkdirSync(dirname(path), { recursive: true });
