@@ -267,9 +267,12 @@ if (idle) {
     const added = m.skiff.pss_mib - m.empty_window.pss_mib;
     fig("memory.app_pss_mib", m.skiff.pss_mib, "MiB");
     fig("memory.added_to_empty_window_pss_mib", added, "MiB");
-    row(`Memory of the app with ${n} containers, window shown (RSS / PSS)`, `${f(m.skiff.rss_mib, 0)} / ${f(m.skiff.pss_mib, 0)} MiB; per process (MiB): ${procs(m.skiff)}`, "reference", null, "`smaps_rollup` 15 s after start, release build");
-    row("Memory of an empty Tauri 2 window (same dependencies, same run)", `${f(m.empty_window.rss_mib, 0)} / ${f(m.empty_window.pss_mib, 0)} MiB; per process: ${procs(m.empty_window)}`, "reference", null, "`src-tauri/examples/empty_window.rs`, release build");
-    row(`What Skiff adds to the empty window (PSS), ${n} containers`, `${f(added, 1)} MiB`, "< 40 MiB", added < 40, "PSS: shared libraries counted once between the processes");
+    // Since 2026-12-05 the median of several starts of each, taken in turn (`starts`).
+    const of = (k) => (m.starts ? `; the median of ${m.starts[k].length} starts (PSS ${m.starts[k].map((x) => f(x, 0)).join(", ")})` : "");
+    const each = m.starts ? "; the median start of each" : "";
+    row(`Memory of the app with ${n} containers, window shown (RSS / PSS)`, `${f(m.skiff.rss_mib, 0)} / ${f(m.skiff.pss_mib, 0)} MiB; per process (MiB): ${procs(m.skiff)}${of("skiff")}`, "reference", null, "`smaps_rollup` 15 s after start, release build");
+    row("Memory of an empty Tauri 2 window (same dependencies, same run)", `${f(m.empty_window.rss_mib, 0)} / ${f(m.empty_window.pss_mib, 0)} MiB; per process: ${procs(m.empty_window)}${of("empty_window")}`, "reference", null, "`src-tauri/examples/empty_window.rs`, release build, started in turn with the app");
+    row(`What Skiff adds to the empty window (PSS), ${n} containers`, `${f(added, 1)} MiB`, "< 40 MiB", added < 40, `PSS: shared libraries counted once between the processes${each}`);
   }
   if (m.skiff_hidden) {
     fig("memory.closed_to_tray_pss_mib", m.skiff_hidden.pss_mib, "MiB");

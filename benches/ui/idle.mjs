@@ -8,7 +8,8 @@
 //    first paint: what any Tauri 2 window costs here before it shows anything, the floor of the
 //    app's figure.
 // 2. Memory: RSS and PSS of each process of the app (backend, WebKit web and network processes),
-//    beside the empty Tauri window of `src-tauri/examples/empty_window.rs`.
+//    beside the empty Tauri window of `src-tauri/examples/empty_window.rs`: the median of
+//    SKIFF_IDLE_MEMORY_STARTS (3) starts of each, taken in turn.
 // 3. Idle CPU of every process of the app, window shown, then hidden to the tray (a
 //    WM_DELETE_WINDOW, as the close button sends), then of `skiff watch`, then of lazydocker under
 //    tmux: CPU ms per minute and wake-ups per second from each thread's schedstat, and the
@@ -41,6 +42,7 @@ const out = process.env.SKIFF_BENCH_OUT ?? join(targetDir, "bench");
 const N = Number(process.env.SKIFF_IDLE_CONTAINERS ?? 1000);
 const SECONDS = Number(process.env.SKIFF_IDLE_SECONDS ?? 60);
 const STARTS = Number(process.env.SKIFF_IDLE_STARTS ?? 10);
+const MEMORY_STARTS = Number(process.env.SKIFF_IDLE_MEMORY_STARTS ?? 3);
 const lazydocker = process.env.SKIFF_LAZYDOCKER;
 const work = mkdtempSync(join(tmpdir(), "skiff-idle-"));
 const engines = join(root, "scripts", "engines.sh");
@@ -341,9 +343,35 @@ async function main() {
   }
   [result.cold_start, result.cold_start_empty_window] = await coldStarts(viaProxy, proxy, [app]);
 
-  // The app on its own (no WebDriver): shown, then hidden to the tray.
-  const desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
-  result.memory = { skiff: treeMemory(desktop.pid) };
+  // Memory: the empty window and the app on its own (no WebDriver), started in turn
+  // MEMORY_STARTS times each, read 15 s after each start; the median start of each is the
+  // figure. The same build's web process differs by up to ~15 MiB from one start to the next
+  // (it is flat within a start: 15, 30 and 45 s read alike), so one start of each could show a
+  // difference that is not there. The app's last start stays for the idle minutes.
+  const starts = { skiff: [], empty_window: [] };
+  let desktop;
+  for (let i = 0; i < MEMORY_STARTS; i++) {
+    const empty = await started("empty-window", emptyWindow, [], {}, 15000);
+    starts.empty_window.push(treeMemory(empty.pid));
+    stop(empty);
+    await gone(emptyWindow);
+    desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
+    starts.skiff.push(treeMemory(desktop.pid));
+    if (i < MEMORY_STARTS - 1) {
+      stop(desktop);
+      await gone(app);
+    }
+  }
+  const median = (list) => [...list].sort((a, b) => a.pss_mib - b.pss_mib)[Math.floor((list.length - 1) / 2)];
+  result.memory = {
+    skiff: median(starts.skiff),
+    empty_window: median(starts.empty_window),
+    starts: { skiff: starts.skiff.map((m) => m.pss_mib), empty_window: starts.empty_window.map((m) => m.pss_mib) },
+  };
+  log(`memory (PSS, MiB), app: ${result.memory.starts.skiff.map((x) => x.toFixed(1)).join(", ")}; ` +
+    `empty window: ${result.memory.starts.empty_window.map((x) => x.toFixed(1)).join(", ")}`);
+
+  // The app's idle: shown, then hidden to the tray.
   result.idle = { shown: await idleOf("window shown", desktop, proxy, enginePid, 5000) };
   execFileSync("/usr/bin/python3", [join(import.meta.dirname, "close_window.py"), "Skiff"]);
   result.idle.hidden = await idleOf("window hidden to the tray", desktop, proxy, enginePid, 5000);
@@ -356,8 +384,7 @@ async function main() {
   result.memory.watch = treeMemory(watch.pid);
   stop(watch);
 
-  const empty = await started("empty-window", join(release, "examples", "empty_window"), [], {}, 15000);
-  result.memory.empty_window = treeMemory(empty.pid);
+  const empty = await started("empty-window", emptyWindow, [], {}, 15000);
   result.idle.empty_window = await idleOf("empty Tauri window", empty, proxy, enginePid, 0);
   stop(empty);
 
