@@ -66,6 +66,38 @@ fn ours(engine: &TestEngine) -> Vec<Sample> {
         .collect()
 }
 
+/// A container's memory as the kernel counts it, page cache left out as Skiff and `docker stats`
+/// leave it out: its cgroup v1 `memory.usage_in_bytes` less `total_inactive_file`, read now.
+/// `None` where its cgroup is not there (cgroup v2, a systemd slice): the test engines here use
+/// cgroupfs, Podman's under `/libpod_parent`, Docker's under `/docker`.
+fn kernel_memory(engine: &TestEngine, kind: Kind, name: &str) -> Option<f64> {
+    let path = match kind {
+        Kind::Podman => engine.cli(&["inspect", "--format", "{{.State.CgroupPath}}", name]),
+        Kind::Docker => format!(
+            "/docker/{}",
+            engine.cli(&["inspect", "--format", "{{.Id}}", name])
+        ),
+    };
+    let dir =
+        std::path::Path::new("/sys/fs/cgroup/memory").join(path.trim().trim_start_matches('/'));
+    let usage: f64 = std::fs::read_to_string(dir.join("memory.usage_in_bytes"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let stat = std::fs::read_to_string(dir.join("memory.stat")).ok()?;
+    let inactive: f64 = stat
+        .lines()
+        .find_map(|l| l.strip_prefix("total_inactive_file "))?
+        .parse()
+        .ok()?;
+    Some(if inactive < usage {
+        usage - inactive
+    } else {
+        usage
+    })
+}
+
 fn agrees_with_the_engines_own_stats(kind: Kind) {
     let Some(engine) = TestEngine::start(kind) else {
         return;
@@ -122,6 +154,21 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
             "{name}: {} vs {usage}",
             s.mem_bytes
         );
+        // At the depth the figure comes from: the kernel's own counters, read just after. An
+        // idle container's stay put; the busy loop's move by a page or two.
+        // On a cgroup v1 machine (this one) the counters must be found.
+        let kernel = kernel_memory(&engine, kind, name);
+        if std::path::Path::new("/sys/fs/cgroup/memory").is_dir() {
+            assert!(kernel.is_some(), "{name}: its cgroup's memory counters");
+        }
+        if let Some(kernel) = kernel {
+            let slack = 128.0 * 1024.0;
+            assert!(
+                (mem - kernel).abs() <= kernel * 0.1 + slack,
+                "{name}: {} vs the kernel's {kernel}",
+                s.mem_bytes
+            );
+        }
         let cpu: f64 = field("CPUPerc", "cpu_percent")
             .trim_end_matches('%')
             .parse()
