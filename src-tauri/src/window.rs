@@ -27,10 +27,20 @@ pub fn build_deferred(app: &AppHandle) -> tauri::Result<()> {
         .cloned()
         .collect();
     for window in deferred {
-        let window = tauri::WebviewWindowBuilder::from_config(app, &window)?.build()?;
-        crate::webkit_features::turn_off_unneeded(&window);
+        build(app, &window)?;
     }
     Ok(())
+}
+
+/// Builds a window of the config, with the WebKit features its page does without turned off
+/// (`webkit_features.rs`): every window the app builds goes through here.
+fn build(
+    app: &AppHandle,
+    config: &tauri::utils::config::WindowConfig,
+) -> tauri::Result<tauri::WebviewWindow> {
+    let window = tauri::WebviewWindowBuilder::from_config(app, config)?.build()?;
+    crate::webkit_features::turn_off_unneeded(&window);
+    Ok(window)
 }
 
 /// Shows, restores and focuses the main window, building it if it was closed to the tray (tray,
@@ -42,13 +52,8 @@ pub fn show(app: &AppHandle) {
         let Some(config) = app.config().app.windows.iter().find(|w| w.label == MAIN) else {
             return;
         };
-        match tauri::WebviewWindowBuilder::from_config(app, config)
-            .and_then(tauri::WebviewWindowBuilder::build)
-        {
-            Ok(window) => {
-                crate::webkit_features::turn_off_unneeded(&window);
-                window
-            }
+        match build(app, config) {
+            Ok(window) => window,
             Err(e) => {
                 tracing::warn!(error = %e, "could not open the window again");
                 return;

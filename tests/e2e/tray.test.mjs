@@ -64,8 +64,8 @@ test("closing the window to the tray ends its web process; launching Skiff again
 
   // Closed as the title bar's button does. tao wires a new window's events (its delete handler
   // among them) in a request its event loop handles after the window is shown, and a close
-  // that comes before is lost: on a loaded machine the first one here could be (seen 1 start in
-  // 5 with both cores busy). As a user would, it is asked again while the window stays mapped.
+  // that comes before is lost: on a loaded machine the first one here could be (3 starts in 10
+  // with both cores busy). As a user would, it is asked again while the window stays mapped.
   await until("the window closed", () => {
     if (mappedWindows() === 0) return true;
     execFileSync("/usr/bin/python3", [closeWindow, "Skiff"]);
