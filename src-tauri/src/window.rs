@@ -27,18 +27,31 @@ pub fn build_deferred(app: &AppHandle) -> tauri::Result<()> {
         .cloned()
         .collect();
     for window in deferred {
-        build(app, &window)?;
+        let visible = window.visible;
+        let window = build(app, &window)?;
+        if visible {
+            window.show()?;
+        }
     }
     Ok(())
 }
 
-/// Builds a window of the config, with the WebKit features its page does without turned off
-/// (`webkit_features.rs`): every window the app builds goes through here.
+/// Builds a window of the config, hidden, with the WebKit features its page does without turned
+/// off (`webkit_features.rs`): every window the app builds goes through here, and its caller
+/// shows it.
+///
+/// Built hidden because a window built visible can lose its first close. On Linux tao maps a
+/// visible window while building it, then wires its events (the delete handler among them) in
+/// a request its event loop handles later: a close in between was lost, 3 starts in 10 with both
+/// cores busy (`tests/e2e/tray.test.mjs`). `show()` sends its request after that one, so the
+/// window is never mapped before it can be closed.
 fn build(
     app: &AppHandle,
     config: &tauri::utils::config::WindowConfig,
 ) -> tauri::Result<tauri::WebviewWindow> {
-    let window = tauri::WebviewWindowBuilder::from_config(app, config)?.build()?;
+    let window = tauri::WebviewWindowBuilder::from_config(app, config)?
+        .visible(false)
+        .build()?;
     crate::webkit_features::turn_off_unneeded(&window);
     Ok(window)
 }
