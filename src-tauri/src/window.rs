@@ -27,24 +27,20 @@ pub fn build_deferred(app: &AppHandle) -> tauri::Result<()> {
         .cloned()
         .collect();
     for window in deferred {
-        let visible = window.visible;
-        let window = build(app, &window)?;
-        if visible {
-            window.show()?;
-        }
+        build(app, &window)?;
     }
     Ok(())
 }
 
-/// Builds a window of the config, hidden, with the WebKit features its page does without turned
-/// off (`webkit_features.rs`): every window the app builds goes through here, and its caller
-/// shows it.
+/// Builds a window of the config, with the WebKit features its page does without turned off
+/// (`webkit_features.rs`): every window the app builds goes through here.
 ///
-/// Built hidden because a window built visible can lose its first close. On Linux tao maps a
-/// visible window while building it, then wires its events (the delete handler among them) in
-/// a request its event loop handles later: a close in between was lost, 3 starts in 10 with both
-/// cores busy (`tests/e2e/tray.test.mjs`). `show()` sends its request after that one, so the
-/// window is never mapped before it can be closed.
+/// Built hidden, then shown when the config says visible, because a window built visible can
+/// lose its first close. On Linux tao maps a visible window while building it, then wires its
+/// events (the delete handler among them) in a request its event loop handles later: a close in
+/// between was lost (with both cores busy, 3 starts in 10 in one measurement, 1 in 10 in another:
+/// `tests/e2e/tray.test.mjs`). `show()` sends its request after that one, so the window is never
+/// mapped before it can be closed.
 fn build(
     app: &AppHandle,
     config: &tauri::utils::config::WindowConfig,
@@ -53,6 +49,9 @@ fn build(
         .visible(false)
         .build()?;
     crate::webkit_features::turn_off_unneeded(&window);
+    if config.visible {
+        window.show()?;
+    }
     Ok(window)
 }
 

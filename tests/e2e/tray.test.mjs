@@ -50,10 +50,13 @@ async function until(what, check, ms = 30000, every = 200) {
   }
 }
 
+/** Whether `child` has exited or was killed. */
+const ended = (child) => child.exitCode !== null || child.signalCode !== null;
+
 /** True while `child` runs; once it has ended, an error with the end of its log, so that a start
  *  that failed (GTK that could not open the display, a panic) says so at once and why. */
 function running(child, log) {
-  if (child.exitCode === null && child.signalCode === null) return true;
+  if (!ended(child)) return true;
   throw new Error(`the app ended (${child.exitCode ?? child.signalCode}): ${readFileSync(log, "utf8").slice(-1500)}`);
 }
 
@@ -95,7 +98,7 @@ test("closing the window to the tray ends its web process; launching Skiff again
 
 test("a launch while the running instance quits without answering starts on its own", async () => {
   desktop?.kill("SIGKILL");
-  await until("the first test's app to end", () => desktop.exitCode !== null || desktop.signalCode !== null);
+  await until("the first test's app to end", () => ended(desktop));
   const leavingLog = join(targetDir, "e2e", "tray-leaving.log");
   const leaving = spawn(app, [], { env, stdio: ["ignore", "ignore", openSync(leavingLog, "w")] });
   try {
@@ -124,7 +127,7 @@ test("a termination (the session ending) quits as the tray's Quit does: the app 
   const web = webProcesses(desktop.pid);
   assert.ok(web.length > 0);
   desktop.kill("SIGTERM");
-  await until("the app to exit", () => desktop.exitCode !== null || desktop.signalCode !== null);
+  await until("the app to exit", () => ended(desktop));
   // Killed by the signal, it would have no exit code: it handled it and ran its exit.
   assert.equal(desktop.signalCode, null);
   assert.equal(desktop.exitCode, 0);
