@@ -378,6 +378,15 @@ async fn twenty_follows_of_a_stopped_engine_wait_for_its_watcher() {
     };
     skiff::app::watch_engines(&registry, &[engine("e", target.host())], &config, &shutdown);
     assert!(registry.settled(Duration::from_secs(20)).await);
+    // Every view opens the same way only once the counter has printed: a Podman tail of a log
+    // still empty has no stamp to begin at and is the plain query, one request fewer (seen in CI
+    // with both cores busy: 11 of the 20 views opened before the counter's first line, 49 opens).
+    eventually(
+        Duration::from_secs(30),
+        || !engine_log(&target, "counter").is_empty(),
+        || "the counter printed nothing".to_owned(),
+    )
+    .await;
     let mut views = Vec::new();
     for _ in 0..20 {
         let (_task, stats, collected) =
