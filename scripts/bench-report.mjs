@@ -273,6 +273,17 @@ if (idle) {
     row(`Memory of the app with ${n} containers, window shown (RSS / PSS)`, `${f(m.skiff.rss_mib, 0)} / ${f(m.skiff.pss_mib, 0)} MiB; per process (MiB): ${procs(m.skiff)}${of("skiff")}`, "reference", null, "`smaps_rollup` 15 s after start, release build");
     row("Memory of an empty Tauri 2 window (same dependencies, same run)", `${f(m.empty_window.rss_mib, 0)} / ${f(m.empty_window.pss_mib, 0)} MiB; per process: ${procs(m.empty_window)}${of("empty_window")}`, "reference", null, "`src-tauri/examples/empty_window.rs`, release build, started in turn with the app");
     row(`What Skiff adds to the empty window (PSS), ${n} containers`, `${f(added, 1)} MiB`, "< 40 MiB", added < 40, `PSS: shared libraries counted once between the processes${each}`);
+    // Since 2026-12-05 (evening) each reading also splits its PSS into file pages and the rest.
+    if (m.skiff.footprint_mib !== undefined && m.empty_window.footprint_mib !== undefined) {
+      const footprint = m.skiff.footprint_mib - m.empty_window.footprint_mib;
+      fig("memory.added_footprint_mib", footprint, "MiB");
+      row(
+        `What Skiff adds to the empty window, split: private footprint / file pages, ${n} containers`,
+        `${f(footprint, 1)} MiB / ${f(m.skiff.pss_file_mib - m.empty_window.pss_file_mib, 1)} MiB (the app ${f(m.skiff.footprint_mib, 1)} / ${f(m.skiff.pss_file_mib, 1)}, the empty window ${f(m.empty_window.footprint_mib, 1)} / ${f(m.empty_window.pss_file_mib, 1)})`,
+        "reference", null,
+        "the same readings' PSS in two parts: anonymous memory, shared buffers and swap (what no file backs), and pages of the binaries' and libraries' files (clean code the kernel can drop and read again)",
+      );
+    }
   }
   if (m.skiff_hidden) {
     fig("memory.closed_to_tray_pss_mib", m.skiff_hidden.pss_mib, "MiB");

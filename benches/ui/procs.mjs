@@ -70,21 +70,28 @@ function between(before, after) {
   return { cpuNs, runs, ended };
 }
 
-/** RSS and PSS in KiB. */
+/**
+ * RSS and PSS in KiB, and the PSS's parts: anonymous (heaps, stacks, JIT code), shared memory
+ * (the buffers the web process paints into, mapped by the app's process too) and file pages
+ * (code and data of the binary and libraries, clean: the kernel can drop them and read them
+ * again when they are run). The first two and swap are the process's private footprint: what it
+ * holds that no file backs (close to the "private memory footprint" of Chrome's memory metrics).
+ */
 export function memory(pid) {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
   const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN);
-  return { rssKib: kib("Rss"), pssKib: kib("Pss") };
+  const footprintKib = kib("Pss_Anon") + kib("Pss_Shmem") + kib("SwapPss");
+  return { rssKib: kib("Rss"), pssKib: kib("Pss"), pssFileKib: kib("Pss_File"), footprintKib };
 }
 
 /**
- * Memory of `pid`'s process tree: each process (pid, name, RSS and PSS in KiB) and the sums in
- * MiB; a process that ended meanwhile counts as nothing.
+ * Memory of `pid`'s process tree: each process (pid, name, `memory`'s figures in KiB) and the
+ * sums in MiB; a process that ended meanwhile counts as nothing.
  */
 export function treeMemory(pid) {
   const processes = tree(pid).map((p) => ({ pid: p, name: comm(p), ...memory(p) }));
   const sum = (k) => processes.reduce((s, p) => s + (Number.isFinite(p[k]) ? p[k] : 0), 0) / 1024;
-  return { processes, rss_mib: sum("rssKib"), pss_mib: sum("pssKib") };
+  return { processes, rss_mib: sum("rssKib"), pss_mib: sum("pssKib"), pss_file_mib: sum("pssFileKib"), footprint_mib: sum("footprintKib") };
 }
 
 /**
