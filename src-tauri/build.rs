@@ -1,4 +1,8 @@
+#[path = "build/link_order.rs"]
+mod link_order;
+
 fn main() {
+    link_order::apply("skiff-desktop");
     // Listing the app's commands makes Tauri generate an `allow-<command>` permission for each
     // and deny any command a capability does not grant (see capabilities/default.json).
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
