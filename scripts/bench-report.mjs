@@ -285,6 +285,16 @@ if (idle) {
       );
     }
   }
+  // Since 2026-12-05 (night): the backend's binary resident, which link-order.txt halves.
+  if (m.skiff?.binary_rss_mib !== undefined && m.empty_window?.binary_rss_mib !== undefined) {
+    fig("memory.binary_rss_mib", m.skiff.binary_rss_mib, "MiB");
+    row(
+      "The app's binary resident in its backend (the code a start ran, 64 KiB around each first touch)",
+      `${f(m.skiff.binary_rss_mib, 1)} MiB (the empty window's, ${f(m.empty_window.binary_rss_mib, 1)})`,
+      "reference", null,
+      "`/proc/<pid>/smaps`, the executable's mappings; grows back (~14 MiB) when `src-tauri/link-order.txt` is stale or unused: `scripts/link-order.sh` makes it again",
+    );
+  }
   if (m.skiff_hidden) {
     fig("memory.closed_to_tray_pss_mib", m.skiff_hidden.pss_mib, "MiB");
     row(`Memory of the app closed to the tray, ${n} containers (RSS / PSS)`, `${f(m.skiff_hidden.rss_mib, 0)} / ${f(m.skiff_hidden.pss_mib, 0)} MiB; per process (MiB): ${procs(m.skiff_hidden)}`, "reference", null, "`smaps_rollup` after a minute closed to the tray, release build");

@@ -1,7 +1,7 @@
 // One start of the app for scripts/link-order.sh: 1,000 containers on a throwaway Podman (the
-// start `make bench` times and weighs), the window shown until its rows are painted, SECONDS of
-// idle, then the quit a session's end sends (SIGTERM, which the app handles: quit.rs), so an
-// instrumented binary writes its profile on the way out.
+// start `make bench` times and weighs), the window shown, SECONDS of idle (its rows painted in
+// the first one), then the quit a session's end sends (SIGTERM, which the app handles:
+// quit.rs), so an instrumented binary writes its profile on the way out.
 // Usage: node scripts/link-order-run.mjs <binary> [seconds]   (under dbus-run-session + xvfb-run)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +12,7 @@ import { createContainers } from "../benches/ui/engine_api.mjs";
 import { tree } from "../benches/ui/procs.mjs";
 
 const root = resolve(import.meta.dirname, "..");
-const [binary, seconds = "20"] = process.argv.slice(2);
+const [binary, seconds = "100"] = process.argv.slice(2);
 if (!binary) throw new Error("usage: link-order-run.mjs <binary> [seconds]");
 const N = Number(process.env.SKIFF_LINK_ORDER_CONTAINERS ?? 1000);
 const work = mkdtempSync(join(tmpdir(), "skiff-link-order-"));

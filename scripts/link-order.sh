@@ -3,18 +3,23 @@
 # which src-tauri/build/link_order.rs hands the linker so they sit together in the binary (half
 # the code pages a start faults in: docs/benchmarks.md, "What the 61 MiB are made of").
 #
-#   scripts/link-order.sh         build, instrument, run one start, write the list (~10 min)
+#   scripts/link-order.sh         build, instrument, run one start, write the list (~14 min)
 #
 # Run it again when the list has gone stale: its names carry hashes that change with a dependency
 # upgrade, a new rustc or a renamed function, and a name the binary lacks is skipped, so a stale
 # list silently loses its effect. The script prints how many of the old list's names the new
-# build still has. The backend's file pages in `make bench`'s memory row show it too.
+# build still has. `make bench`'s row "The app's binary resident" shows it too (~7 → ~14 MiB).
 #
 # How: BOLT 15 (Debian's bolt-15) instruments a release build linked with its relocations kept,
 # which then runs the start `make bench` measures (scripts/link-order-run.mjs: 1,000 containers
-# on a throwaway Podman, the window under Xvfb, 20 s idle, SIGTERM) and writes every branch it
+# on a throwaway Podman, the window under Xvfb, 100 s idle, SIGTERM) and writes every branch it
 # took. Only BOLT's profile is used: the binaries BOLT 15 rewrites from it crash at start (a jump
 # to 0 in a Tokio worker), while lld's ordering needs nothing but the names.
+#
+# Why 100 s of idle: what the app runs while idle (its liveness pings, twice a minute, and what
+# else wakes it) must be in the list too. Profiled over 20 s, the list left those functions among
+# the unlisted rest of the code, and the idle window cost 4.4-6.2 CPU ms a minute against
+# 3.3-4.9 without any list; profiled over 100 s, 3.7-4.0 (two starts of each, in turn).
 #
 # The build is a `cargo rustc` of the app in release with two extra flags; it replaces
 # $CARGO_TARGET_DIR/release/skiff-desktop, which the next release build links again.
@@ -57,7 +62,7 @@ llvm-bolt-15 "$work/app" -instrument -o "$work/app-instrumented" \
 
 say "one start, 1,000 containers"
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
-  node scripts/link-order-run.mjs "$work/app-instrumented" "${SKIFF_LINK_ORDER_SECONDS:-20}"
+  node scripts/link-order-run.mjs "$work/app-instrumented" "${SKIFF_LINK_ORDER_SECONDS:-100}"
 [ -s "$work/profile.fdata" ] || { say "the instrumented app wrote no profile"; exit 1; }
 
 # Each line of the profile is a branch: `1 <from> <offset> 1 <to> <offset> <mispredicted> <count>`
@@ -68,8 +73,8 @@ grep -Fxf "$work/names" "$work/ranked" > "$work/list" || true
 count=$(wc -l < "$work/list")
 [ "$count" -gt 100 ] || { say "only $count functions in the profile: not writing the list"; exit 1; }
 {
-  echo "# The functions a start of Skiff runs, most run first: made by scripts/link-order.sh"
-  echo "# ($(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2)); read by src-tauri/build/link_order.rs."
+  echo "# The functions a start of Skiff and its first ${SKIFF_LINK_ORDER_SECONDS:-100} s run, most run first: made by"
+  echo "# scripts/link-order.sh ($(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2)); read by src-tauri/build/link_order.rs."
   cat "$work/list"
 } > "$list"
 bytes=$(nm -S --defined-only "$work/app" | python3 -c '

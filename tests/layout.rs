@@ -328,3 +328,39 @@ fn only_the_supervisor_backs_off_or_waits_to_retry() {
     }
     assert!(offenders.is_empty(), "{offenders:?}");
 }
+
+/// The linker matches `src-tauri/link-order.txt` name by name and skips, silently, what it does
+/// not find: a list of demangled names (`tokio::runtime::…`) or of BOLT's local names
+/// (`foo/1`) would build fine and order nothing. So the list holds mangled names only.
+#[test]
+fn the_link_order_list_holds_linker_symbol_names() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("src-tauri/link-order.txt")).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    // A start runs ~2,300 functions; a list of a few is a profile that did not run.
+    assert!(names.len() > 1000, "only {} names", names.len());
+    let symbol = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '$'))
+    };
+    let bad: Vec<&&str> = names.iter().filter(|n| !symbol(n)).take(5).collect();
+    assert!(bad.is_empty(), "not symbol names: {bad:?}");
+    // Most are Rust's (legacy `_ZN…` or v0 `_R…` mangling): the rest are the C runtime's.
+    let rust = names
+        .iter()
+        .filter(|n| n.starts_with("_ZN") || n.starts_with("_R"))
+        .count();
+    assert!(
+        rust * 10 > names.len() * 9,
+        "{rust} of {} are Rust's",
+        names.len()
+    );
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), names.len(), "a name is listed twice");
+}

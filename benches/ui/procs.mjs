@@ -1,7 +1,7 @@
 // What a process tree costs, read from /proc: CPU time and wake-ups from each thread's
 // `schedstat` (nanoseconds, exact; `stat`'s 10 ms ticks are too coarse for an idle app), memory
 // from `smaps_rollup` (RSS, and PSS: shared pages divided among the processes that map them).
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 
 /** `pid` and every live descendant of it. */
 export function tree(pid) {
@@ -85,13 +85,41 @@ export function memory(pid) {
 }
 
 /**
+ * KiB of `pid`'s own executable resident in its memory: the pages of its code (and read-only
+ * data) it has touched, each first touch bringing in 64 KiB around it (the kernel's fault-around).
+ * How well the code a start runs is laid out together shows here (src-tauri/link-order.txt).
+ */
+export function binaryResidentKib(pid) {
+  const exe = readlinkSync(`/proc/${pid}/exe`);
+  let mine = false;
+  let kib = 0;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    // A mapping's header: "start-end perms offset dev inode [path]"; its fields follow.
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) mine = header[1] === exe;
+    else if (mine && line.startsWith("Rss:")) kib += Number(/(\d+) kB/.exec(line)[1]);
+  }
+  return kib;
+}
+
+/**
  * Memory of `pid`'s process tree: each process (pid, name, `memory`'s figures in KiB) and the
  * sums in MiB; a process that ended meanwhile counts as nothing.
  */
 export function treeMemory(pid) {
   const processes = tree(pid).map((p) => ({ pid: p, name: comm(p), ...memory(p) }));
   const sum = (k) => processes.reduce((s, p) => s + (Number.isFinite(p[k]) ? p[k] : 0), 0) / 1024;
-  return { processes, rss_mib: sum("rssKib"), pss_mib: sum("pssKib"), pss_file_mib: sum("pssFileKib"), footprint_mib: sum("footprintKib") };
+  let binary;
+  try {
+    binary = binaryResidentKib(pid) / 1024;
+  } catch {
+    // ended meanwhile
+  }
+  return {
+    processes, rss_mib: sum("rssKib"), pss_mib: sum("pssKib"), pss_file_mib: sum("pssFileKib"), footprint_mib: sum("footprintKib"),
+    // The root process's own binary (the app's backend, not WebKit's processes).
+    binary_rss_mib: binary,
+  };
 }
 
 /**
