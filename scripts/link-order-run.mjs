@@ -8,7 +8,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createContainers } from "../benches/ui/engine_api.mjs";
+import { appEnv, createContainers } from "../benches/ui/engine_api.mjs";
 import { tree } from "../benches/ui/procs.mjs";
 
 const root = resolve(import.meta.dirname, "..");
@@ -29,13 +29,7 @@ try {
   await createContainers(host.replace("unix://", ""), "order", N, ["sleep", "1"], log);
   const logFile = join(work, "app.log");
   const child = spawn(binary, [], {
-    env: {
-      ...process.env,
-      SKIFF_HOST: host,
-      SKIFF_CONFIG_DIR: join(work, "config"),
-      SKIFF_DATA_DIR: join(work, "data"),
-      KUBECONFIG: join(work, "no-kubeconfig"),
-    },
+    env: appEnv(work, { SKIFF_HOST: host }),
     stdio: ["ignore", "ignore", openSync(logFile, "w")],
   });
   const exited = new Promise((done) => child.on("exit", (code, signal) => done({ code, signal })));

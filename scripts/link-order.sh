@@ -47,9 +47,11 @@ npm --prefix ui run build >&2
 cargo rustc --quiet --release -p skiff-desktop --features custom-protocol --bin skiff-desktop -- \
   -C link-arg=-Wl,--emit-relocs -C strip=none
 cp "$target/release/skiff-desktop" "$work/app"
-# The names the binary defines: what the list may hold (BOLT's profile also names PLT stubs and
-# local symbols with a "/N" suffix).
-nm --defined-only "$work/app" | awk '{ print $3 }' | sort -u > "$work/names"
+# The symbols the binary defines, with their sizes where known ("addr size type name"): their
+# names are what the list may hold (BOLT's profile also names PLT stubs and local symbols with a
+# "/N" suffix).
+nm -S --defined-only "$work/app" > "$work/symbols"
+awk '{ print $NF }' "$work/symbols" | sort -u > "$work/names"
 if [ -f "$list" ]; then
   grep -v '^#' "$list" | sort -u > "$work/old"
   say "the committed list: $(comm -12 "$work/old" "$work/names" | wc -l) of $(wc -l < "$work/old") names still in this build"
@@ -77,8 +79,8 @@ count=$(wc -l < "$work/list")
   echo "# scripts/link-order.sh ($(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2)); read by src-tauri/build/link_order.rs."
   cat "$work/list"
 } > "$list"
-bytes=$(nm -S --defined-only "$work/app" | python3 -c '
+bytes=$(python3 -c '
 import sys
 want = set(open(sys.argv[1]).read().split())
-print(sum(int(f[1], 16) for f in map(str.split, sys.stdin) if len(f) == 4 and f[3] in want))' "$work/list")
+print(sum(int(f[1], 16) for f in map(str.split, sys.stdin) if len(f) == 4 and f[3] in want))' "$work/list" < "$work/symbols")
 say "wrote $list: $count functions, $bytes bytes of code of $(size -A "$work/app" | awk '$1 == ".text" { print $2 }')"

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { api, createContainers } from "./engine_api.mjs";
+import { api, appEnv, createContainers } from "./engine_api.mjs";
 import { tree, treeMemory } from "./procs.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -49,13 +49,7 @@ async function main() {
     const running = await createContainers(socket, "churn", RUNNING, ["sleep", "86400"], log);
     for (const id of running) await api(socket, "POST", `/containers/${id}/start`);
     child = spawn(app, [], {
-      env: {
-        ...process.env,
-        SKIFF_HOST: host,
-        SKIFF_CONFIG_DIR: join(work, "config"),
-        SKIFF_DATA_DIR: join(work, "data"),
-        KUBECONFIG: join(work, "no-kubeconfig"),
-      },
+      env: appEnv(work, { SKIFF_HOST: host }),
       stdio: ["ignore", "ignore", openSync(join(out, "churn-app.log"), "w")],
     });
     await sleep(20_000);

@@ -1,7 +1,24 @@
 // The engine's HTTP API over its unix socket, as the window benchmarks drive it (Docker's and
-// Podman's compat API, v1.41): one call, and containers created in bulk.
+// Podman's compat API, v1.41): one call, containers created in bulk, and the environment of an
+// app run against the engine alone.
 import http from "node:http";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * The environment of the app (or any Skiff binary) run against a throwaway engine alone: its
+ * settings and data under `work`, no Kubernetes context of this machine, plus `extra` (its
+ * `SKIFF_HOST`, …).
+ */
+export function appEnv(work, extra = {}) {
+  return {
+    ...process.env,
+    SKIFF_CONFIG_DIR: join(work, "config"),
+    SKIFF_DATA_DIR: join(work, "data"),
+    KUBECONFIG: join(work, "no-kubeconfig"),
+    ...extra,
+  };
+}
 
 /**
  * One API call; resolves with the response's text. A status of 300 or more rejects with the

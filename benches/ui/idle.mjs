@@ -30,7 +30,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Session, startDriver, stopDriver } from "../../tests/e2e/webdriver.mjs";
-import { createContainers } from "./engine_api.mjs";
+import { appEnv, createContainers } from "./engine_api.mjs";
 import { idleCost, tree, treeMemory } from "./procs.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -127,14 +127,9 @@ async function engineLists(socket) {
   return { containers_ms_median: pct(containers, 0.5), all_lists_ms_median: pct(all, 0.5) };
 }
 
-const env = (extra = {}) => ({
-  ...process.env,
-  SKIFF_CONFIG_DIR: join(work, "config"),
-  SKIFF_DATA_DIR: join(work, "data"),
-  // Only the engine under test: no Kubernetes context or other engine of this machine.
-  KUBECONFIG: join(work, "no-kubeconfig"),
-  ...extra,
-});
+// The app's settings and data under `work`; only the engine under test (no Kubernetes context or
+// other engine of this machine).
+const env = (extra = {}) => appEnv(work, extra);
 
 /**
  * `STARTS` cold starts of each of `apps`, taken in turn (A, B, A, B…: a change to start-up
