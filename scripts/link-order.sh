@@ -22,7 +22,12 @@
 # 3.3-4.9 without any list; profiled over 100 s, 3.7-4.0 (two starts of each, in turn).
 #
 # The build is a `cargo rustc` of the app in release with two extra flags; it replaces
-# $CARGO_TARGET_DIR/release/skiff-desktop, which the next release build links again.
+# $CARGO_TARGET_DIR/release/skiff-desktop, which the next release build links again. Its features
+# are the ones `tauri build` (scripts/bundle.sh, what the .deb ships) passes: `tauri/custom-protocol`,
+# not the crate's own `custom-protocol`. The two compile the same code, but cargo hashes the feature
+# list into every symbol name of the desktop crate and of the generic code it instantiates: a list
+# made from the other build matched only part of the package (its binary 10.6 MiB resident instead
+# of 6.4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -44,7 +49,7 @@ runtime=llvm-15/lib/libbolt_rt_instr.a
 
 say "building the app in release with its relocations and symbols kept"
 npm --prefix ui run build >&2
-cargo rustc --quiet --release -p skiff-desktop --features custom-protocol --bin skiff-desktop -- \
+cargo rustc --quiet --release -p skiff-desktop --features tauri/custom-protocol --bin skiff-desktop -- \
   -C link-arg=-Wl,--emit-relocs -C strip=none
 cp "$target/release/skiff-desktop" "$work/app"
 # The symbols the binary defines, with their sizes where known ("addr size type name"): their
