@@ -285,6 +285,18 @@ if (idle) {
       );
     }
   }
+  // Since 2026-12-06: the empty window after its page repainted 20 times, a second baseline.
+  const repainted = m.empty_window_repainted;
+  if (m.skiff && comparable && repainted) {
+    const added = m.skiff.pss_mib - repainted.pss_mib;
+    fig("memory.added_to_repainted_window_pss_mib", added, "MiB");
+    row(
+      `What Skiff adds to an empty window that has repainted (PSS), ${n} containers`,
+      `${f(added, 1)} MiB (that window ${f(repainted.pss_mib, 1)} MiB, the plain one's median ${f(m.empty_window.pss_mib, 1)}; private footprint ${f(m.skiff.footprint_mib - repainted.footprint_mib, 1)} / file pages ${f(m.skiff.pss_file_mib - repainted.pss_file_mib, 1)}); the median of ${m.starts.empty_window_repainted.length} starts (PSS ${m.starts.empty_window_repainted.map((x) => f(x, 0)).join(", ")})`,
+      "reference", null,
+      "the same empty window, its page changing its line 20 times (`SKIFF_EMPTY_WINDOW_REPAINTS=20`): from its second frame on, WebKit holds a second shared paint buffer and more of the web process's own memory (~10 MiB in all here), which any window that updates holds; the plain empty window paints a second frame in some starts and not in others, so its PSS moves by that much from one start to the next, where this one's does not. The goal's row above stays against the plain window",
+    );
+  }
   // Since 2026-12-05 (night): the backend's binary resident, which link-order.txt halves.
   if (m.skiff?.binary_rss_mib !== undefined && m.empty_window?.binary_rss_mib !== undefined) {
     fig("memory.binary_rss_mib", m.skiff.binary_rss_mib, "MiB");
