@@ -343,8 +343,9 @@ async function main() {
   // Memory: the empty window and the app on its own (no WebDriver), started in turn
   // MEMORY_STARTS times each, read 15 s after each start; the median start of each is the
   // figure. The same build's web process differs by up to ~15 MiB from one start to the next
-  // (it is flat within a start: 15, 30 and 45 s read alike), so one start of each could show a
-  // difference that is not there. The app's last start stays for the idle minutes.
+  // (it is flat within a start: 15, 30 and 45 s read alike; for the plain empty window ~10 MiB of
+  // it is whether its page painted a second frame, which the repainted one always has), so one
+  // start of each could show a difference that is not there. The app's last start stays for the idle minutes.
   const starts = { skiff: [], empty_window: [], empty_window_repainted: [] };
   let desktop;
   for (let i = 0; i < MEMORY_STARTS; i++) {
