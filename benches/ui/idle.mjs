@@ -345,19 +345,23 @@ async function main() {
   // figure. The same build's web process differs by up to ~15 MiB from one start to the next
   // (it is flat within a start: 15, 30 and 45 s read alike; for the plain empty window ~10 MiB of
   // it is whether its page painted a second frame, which the repainted one always has), so one
-  // start of each could show a difference that is not there. The app's last start stays for the idle minutes.
+  // start of each could show a difference that is not there. The app's last start stays for the
+  // idle minutes.
   const starts = { skiff: [], empty_window: [], empty_window_repainted: [] };
-  let desktop;
-  for (let i = 0; i < MEMORY_STARTS; i++) {
-    const empty = await started("empty-window", emptyWindow, [], {}, 15000);
-    starts.empty_window.push(treeMemory(empty.pid));
+  const emptyWindowMemory = async (label, extraEnv) => {
+    const empty = await started(label, emptyWindow, [], extraEnv, 15000);
+    const memory = treeMemory(empty.pid);
     stop(empty);
     await gone(emptyWindow);
+    return memory;
+  };
+  let desktop;
+  for (let i = 0; i < MEMORY_STARTS; i++) {
+    starts.empty_window.push(await emptyWindowMemory("empty-window", {}));
     // Its 20 repaints take 10 s: done before the reading.
-    const repainted = await started("empty-window-repainted", emptyWindow, [], { SKIFF_EMPTY_WINDOW_REPAINTS: "20" }, 15000);
-    starts.empty_window_repainted.push(treeMemory(repainted.pid));
-    stop(repainted);
-    await gone(emptyWindow);
+    starts.empty_window_repainted.push(
+      await emptyWindowMemory("empty-window-repainted", { SKIFF_EMPTY_WINDOW_REPAINTS: "20" }),
+    );
     desktop = await started("app", app, [], { SKIFF_HOST: viaProxy }, 15000);
     starts.skiff.push(treeMemory(desktop.pid));
     if (i < MEMORY_STARTS - 1) {
