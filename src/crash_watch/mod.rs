@@ -20,7 +20,7 @@
 //! | `kill` | `kill` 9, `die` 137 | `kill`, `died` 137, `cleanup` |
 //! | `restart` | `kill`…, `die`, `stop`, `start`, `restart` | `restart`, `stop`, `died`, `init`, `start` |
 //! | restart policy | `die`, `start` after 100 ms, 200 ms, 400 ms… | `died`, `restart` at once, `init`, `start` |
-//! | memory limit hit | `oom` (several), `die` 137; inspect `OOMKilled: true` | `died` 137 only; inspect `OOMKilled: false` (cgroupfs here): a plain crash |
+//! | memory limit hit | `oom` (several), `die` 137, in either order; inspect `OOMKilled: true` | `died` 137 only; inspect `OOMKilled: false` (cgroupfs here): a plain crash |
 //! | health check fails | `health_status: unhealthy` | `health_status` with attribute `health_status` (checks run from systemd timers, which this machine has not: none ran here) |
 //! | SIGKILL from outside while the service is down | — | replayed at reconnect: `died` 137, one `cleanup` |
 //!

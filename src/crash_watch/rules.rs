@@ -163,7 +163,15 @@ impl Rules {
                 track.stop_asked = true;
                 track.exit = None;
             }
-            "oom" => track.oom = true,
+            "oom" => {
+                track.oom = true;
+                // Docker's `oom` comes from the kernel's cgroup notice, its `die` from the
+                // process's exit: two sources, in no set order. An `oom` within the hold still
+                // names the exit it caused (CI saw such an exit raised as `crashed`, 137).
+                if let Some(exit) = &mut track.exit {
+                    exit.oom = true;
+                }
+            }
             "cleanup" => {
                 if let Some(exit) = &mut track.exit {
                     exit.cleanups += 1;

@@ -125,6 +125,13 @@ fn an_oom_exit_is_oom_killed_and_a_replayed_one_says_so() {
         false,
     );
     assert_eq!(rules_of(&found), [AlertRule::OomKilled]);
+    // The notice after the exit, within the hold: the same.
+    let late = run(
+        &mut started(),
+        &[("die", Some("137")), ("oom", None)],
+        false,
+    );
+    assert_eq!(rules_of(&late), [AlertRule::OomKilled]);
     let replayed = run(&mut started(), &[("die", Some("2"))], true);
     assert_eq!(replayed[0].detected, Detected::Replay);
     assert_eq!(replayed[0].at, Some(0));
