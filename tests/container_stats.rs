@@ -123,15 +123,14 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
     // was true at some moment between. One reading after was not enough: the busy loop, a moment
     // after its start, was 580 KiB in Skiff's sample and 336 KiB in the kernel's read just after
     // (a clean-clone CI run, 2026-12-05).
-    let cgroups: Vec<_> = ["busy", "idle"]
-        .map(|name| memory_cgroup(&engine, kind, name))
-        .into();
+    let names = ["busy", "idle"];
+    let cgroups = names.map(|name| memory_cgroup(&engine, kind, name));
     let read_all = || cgroups.iter().map(|d| kernel_memory(d)).collect::<Vec<_>>();
     let kernel_before = read_all();
     let samples = ours(&engine);
     let kernel_after = read_all();
     assert_eq!(samples.len(), 2, "every running container, once");
-    for name in ["busy", "idle"] {
+    for (i, name) in names.into_iter().enumerate() {
         let s = samples.iter().find(|s| s.name == name).unwrap();
         let t = theirs
             .iter()
@@ -171,7 +170,6 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
         // At the depth the figure comes from: the kernel's own counters, read just before and
         // just after. An idle container's stay put; the busy loop's move by a few pages.
         // On a cgroup v1 machine (this one) the counters must be found.
-        let i = usize::from(name == "idle");
         let kernel = kernel_before[i].zip(kernel_after[i]);
         if std::path::Path::new("/sys/fs/cgroup/memory").is_dir() {
             assert!(kernel.is_some(), "{name}: its cgroup's memory counters");
@@ -181,9 +179,9 @@ fn agrees_with_the_engines_own_stats(kind: Kind) {
             // `memory.usage_in_bytes` is fuzzy by design (the kernel's cgroup-v1 docs): each CPU
             // charges a cgroup a batch of pages ahead (`MEMCG_CHARGE_BATCH`: 64 pages in recent
             // kernels, 32 in older ones) and gives back what it did not use at a later moment, so
-            // two readings of an idle container differ by up to a batch per CPU. Seen: 712 KiB in Skiff's sample
-            // (Podman's reading) against 332 KiB in the kernel's (a clean-clone CI run,
-            // 2026-12-06).
+            // two readings of an idle container differ by up to a batch per CPU. Seen: 712 KiB
+            // in Skiff's sample (Podman's reading) against 332 KiB in the kernel's (a clean-clone
+            // CI run, 2026-12-06).
             let cpus = std::thread::available_parallelism().map_or(1, usize::from) as f64;
             let slack = cpus * 64.0 * 4096.0;
             assert!(

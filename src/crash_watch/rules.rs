@@ -167,7 +167,8 @@ impl Rules {
                 track.oom = true;
                 // Docker's `oom` comes from the kernel's cgroup notice, its `die` from the
                 // process's exit: two sources, in no set order. An `oom` within the hold still
-                // names the exit it caused (CI saw such an exit raised as `crashed`, 137).
+                // names the exit it caused (a CI run raised a memory-starved exit as `crashed`,
+                // 137; this order is one way that happens, not shown to be that run's).
                 if let Some(exit) = &mut track.exit {
                     exit.oom = true;
                 }
