@@ -159,7 +159,7 @@ fn docker_unhealthy_and_oom_killed_are_one_alert_each() {
         format!("{oom}\nDocker's events:\n{events}\ninspect: {state}")
     };
     assert_eq!(oom["rule"], "oom_killed", "{}", account());
-    assert_eq!(oom["exit_code"], 137);
+    assert_eq!(oom["exit_code"], 137, "{}", account());
     w.lines_for(Duration::from_secs(4));
     assert_eq!(alert_for(&w, "sickly").len(), 1, "{:#?}", w.seen);
     assert_eq!(alert_for(&w, "hungry").len(), 1);
