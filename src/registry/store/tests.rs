@@ -115,6 +115,26 @@ fn an_event_older_than_one_already_applied_is_counted_not_applied() {
 }
 
 #[test]
+fn a_row_keeps_its_last_event_time_across_a_relist_and_loses_it_with_the_row() {
+    let mut s = EngineStore::new("docker");
+    relist(&mut s, vec![listed("a", "created"), listed("b", "created")]);
+    assert!(s.apply(&event("a", "start", 10)).is_some());
+    assert!(s.apply(&event("b", "start", 10)).is_some());
+    relist(&mut s, vec![listed("a", "running"), listed("b", "running")]);
+    assert_eq!(s.ordering_entries(), 2);
+    assert!(
+        s.apply(&event("a", "die", 5)).is_none(),
+        "older than the start applied before the relist"
+    );
+    assert_eq!(s.stats.out_of_order, 1);
+    // A row the inspect fallback found gone takes its time with it, as a `destroy` does.
+    assert!(s.replace("b", None).is_some());
+    assert_eq!(s.ordering_entries(), 1);
+    assert!(s.apply(&event("a", "destroy", 11)).is_some());
+    assert_eq!(s.ordering_entries(), 0);
+}
+
+#[test]
 fn duplicate_events_are_dropped_and_counted() {
     let mut s = EngineStore::new("podman");
     assert!(s.apply(&event("a", "create", 1)).is_some());
@@ -386,14 +406,14 @@ fn a_delta_shares_the_stored_row_and_keeps_its_state_when_a_later_event_changes_
     relist(&mut s, vec![listed("a", "created")]);
     // Nobody else holds the row: the delta is the store's row, not a copy of it.
     let started = s.apply(&event("a", "start", 1)).expect("a change");
-    assert!(Arc::ptr_eq(upserted(&started), &s.containers["a"]));
+    assert!(Arc::ptr_eq(upserted(&started), &s.containers["a"].row));
     // A subscriber still holds `started` when the next event comes: the store changes a copy,
     // and what the subscriber holds is still the state it was told.
     let died = s.apply(&event("a", "die", 2)).expect("a change");
     assert_eq!(upserted(&started).state, "running");
     assert_eq!(upserted(&died).state, "exited");
     assert_eq!(s.get("a").map(|c| c.state.as_str()), Some("exited"));
-    assert!(Arc::ptr_eq(upserted(&died), &s.containers["a"]));
+    assert!(Arc::ptr_eq(upserted(&died), &s.containers["a"].row));
     // Pending marks and renames go through the same path.
     let pending = s.set_pending("a", true).expect("a change");
     assert!(upserted(&pending).pending && !upserted(&died).pending);

@@ -2,6 +2,8 @@
 //! doc for how Docker and Podman word them), and the row built from an event's attributes when
 //! its container was never listed.
 
+use std::fmt::{self, Write as _};
+
 use super::{
     changed, Change, Container, Delta, EngineStore, RawEvent, MAX_INVENTED, UNKNOWN_LOGGED,
 };
@@ -13,8 +15,7 @@ impl EngineStore {
             None => (event.action.as_str(), None),
         };
         match verb {
-            "destroy" | "remove" => self.containers.remove(&event.id).map(|_| ()).map(|()| {
-                self.last_time.remove(&event.id);
+            "destroy" | "remove" => self.containers.remove(&event.id).map(|_| {
                 self.delta(Change::Remove {
                     id: event.id.clone(),
                 })
@@ -28,14 +29,14 @@ impl EngineStore {
                 Some(self.upsert(container))
             }
             "start" | "restart" | "unpause" => {
-                self.set_state(event, "running", "Up Less than a second".to_owned())
+                self.set_state(event, "running", format_args!("Up Less than a second"))
             }
             "die" | "died" => {
                 let code = event.attribute("exitCode").unwrap_or("0");
                 self.set_state(
                     event,
                     "exited",
-                    format!("Exited ({code}) Less than a second ago"),
+                    format_args!("Exited ({code}) Less than a second ago"),
                 )
             }
             "stop" => {
@@ -44,14 +45,18 @@ impl EngineStore {
                 if self
                     .containers
                     .get(&event.id)
-                    .is_some_and(|c| c.state == "running")
+                    .is_some_and(|h| h.row.state == "running")
                 {
-                    self.set_state(event, "exited", "Exited Less than a second ago".to_owned())
+                    self.set_state(
+                        event,
+                        "exited",
+                        format_args!("Exited Less than a second ago"),
+                    )
                 } else {
                     None
                 }
             }
-            "pause" => self.set_state(event, "paused", "Up (Paused)".to_owned()),
+            "pause" => self.set_state(event, "paused", format_args!("Up (Paused)")),
             "rename" => {
                 let mut name = event.attribute("name")?.trim_start_matches('/').to_owned();
                 crate::container::cap_field(&mut name);
@@ -59,7 +64,7 @@ impl EngineStore {
             }
             "health_status" => {
                 let health = detail?.to_owned();
-                let row = self.containers.get_mut(&event.id)?;
+                let row = &mut self.containers.get_mut(&event.id)?.row;
                 let base = row.status.split(" (").next().unwrap_or_default();
                 let mut status = format!("{base} ({health})");
                 crate::container::cap_field(&mut status);
@@ -114,9 +119,17 @@ impl EngineStore {
         }
     }
 
-    fn set_state(&mut self, event: &RawEvent, state: &str, status: String) -> Option<Delta> {
+    fn set_state(
+        &mut self,
+        event: &RawEvent,
+        state: &str,
+        status: fmt::Arguments<'_>,
+    ) -> Option<Delta> {
+        self.status.clear();
+        // Writing into a String cannot fail.
+        let _ = self.status.write_fmt(status);
         // One lookup: start, die and pause are most of an engine's events.
-        let Some(row) = self.containers.get_mut(&event.id) else {
+        let Some(held) = self.containers.get_mut(&event.id) else {
             // An event for a container never listed nor created (its create was lost in a gap):
             // build it from the event's attributes rather than miss it, within a bound.
             if self.invented >= MAX_INVENTED {
@@ -124,16 +137,19 @@ impl EngineStore {
                 return None;
             }
             self.invented += 1;
-            let container = self.row_from_event(event, state, status);
+            let container = self.row_from_event(event, state, self.status.clone());
             return Some(self.upsert(container));
         };
+        // Copied into the row's own buffers rather than replacing them: once a row has been both
+        // up and exited its buffers fit every status, and an event neither allocates nor hands a
+        // row's old buffer back to the allocator (memory nothing else of the event touches).
         let container = changed(
-            row,
-            status,
+            &mut held.row,
+            self.status.as_str(),
             |c, s| c.state == state && c.status == *s,
             |c, s| {
                 state.clone_into(&mut c.state);
-                c.status = s;
+                s.clone_into(&mut c.status);
             },
         )?;
         Some(self.delta(Change::Upsert { container }))
