@@ -18,9 +18,10 @@
 //! Bounded memory: the set is O(containers); the de-duplication window and the count of unknown
 //! actions have fixed sizes.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use self::recent::Recent;
 use super::delta::{Change, Delta};
 use crate::container::Container;
 use crate::engine::events::RawEvent;
@@ -36,8 +37,6 @@ const UNKNOWN_LOGGED: usize = 64;
 /// a gap), kept at most until the next relist: the gap filler must not let a flood of `die`s for
 /// random ids grow the set without bound. Rows from `create` events are real and not counted.
 pub const MAX_INVENTED: usize = 1024;
-
-type EventKey = (i64, String, String);
 
 /// A container the store holds, with the engine time of the last event applied to it.
 ///
@@ -71,8 +70,8 @@ pub struct EngineStore {
     /// The set being filled between `Init` and `InitDone`.
     incoming: Option<HashMap<String, Container>>,
     rev: u64,
-    recent: VecDeque<EventKey>,
-    recent_set: HashSet<EventKey>,
+    /// The last [`DEDUP_WINDOW`] events applied or dropped as duplicates, by time, id and action.
+    recent: Recent,
     /// The status an event sets, written here first: compared with the row's and copied into the
     /// row's own buffer only when it differs, so a state change allocates nothing.
     status: String,
@@ -101,12 +100,7 @@ impl EngineStore {
             containers: HashMap::new(),
             incoming: None,
             rev: 0,
-            recent: VecDeque::with_capacity(DEDUP_WINDOW),
-            // Twice the window: the set churns (one insert and one remove per event), and a hash
-            // table fuller than half its capacity when its tombstones run out doubles instead
-            // of rehashing in place: a one-off ~0.5 MiB step in the soak's RSS curve, at a time
-            // that looked like a leak. Sized like this it never grows.
-            recent_set: HashSet::with_capacity(2 * DEDUP_WINDOW),
+            recent: Recent::with_capacity(DEDUP_WINDOW),
             status: String::new(),
             unknown_logged: HashSet::new(),
             invented: 0,
@@ -239,18 +233,8 @@ impl EngineStore {
 
     /// Whether this event was already applied (same time, container and action).
     fn is_duplicate(&mut self, event: &RawEvent) -> bool {
-        let key = (event.time_nano, event.id.clone(), event.action.clone());
-        if self.recent_set.contains(&key) {
-            return true;
-        }
-        if self.recent.len() == DEDUP_WINDOW {
-            if let Some(oldest) = self.recent.pop_front() {
-                self.recent_set.remove(&oldest);
-            }
-        }
-        self.recent.push_back(key.clone());
-        self.recent_set.insert(key);
-        false
+        self.recent
+            .seen_or_insert(event.time_nano, &event.id, &event.action)
     }
 
     /// Applies one engine event; returns the delta it caused, if any.
@@ -364,6 +348,7 @@ fn half_empty<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
     }
 }
 
+mod recent;
 #[cfg(test)]
 mod tests;
 mod verbs;
