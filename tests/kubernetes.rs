@@ -191,7 +191,7 @@ fn count_resyncs(rx: &mut tokio::sync::broadcast::Receiver<RegistryEvent>) -> us
     let mut n = 0;
     while let Ok(item) = rx.try_recv() {
         if let RegistryEvent::Delta(d) = item {
-            if d.engine == "k8s:admin" && matches!(d.change, Change::ResyncStart { .. }) {
+            if &*d.engine == "k8s:admin" && matches!(d.change, Change::ResyncStart { .. }) {
                 n += 1;
             }
         }

@@ -128,7 +128,7 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
         lines.push(resync_line(engine, "start", count));
         for c in rows {
             lines.push(delta_line(&Delta {
-                engine: engine.clone(),
+                engine: engine.as_str().into(),
                 rev: *rev,
                 change: Change::Upsert {
                     container: std::sync::Arc::new(c.clone()),
@@ -147,7 +147,7 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
         lines.push(object_resync_line(engine, "start", count));
         for o in objects {
             lines.push(object_line(&ObjectDelta {
-                engine: engine.clone(),
+                engine: engine.as_str().into(),
                 rev: *rev,
                 change: ObjectChange::Upsert {
                     kind: o.kind(),

@@ -14,7 +14,10 @@ use crate::container::Container;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export_to = "Delta.ts")]
 pub struct Delta {
-    pub engine: String,
+    // Shared with the store that made it: every subscriber's clone of a delta (see
+    // `Change::Upsert`) counts a reference instead of copying the name.
+    #[ts(type = "string")]
+    pub engine: Arc<str>,
     pub rev: u64,
     #[serde(flatten)]
     pub change: Change,

@@ -111,7 +111,7 @@ impl Revival {
             {
                 Some(Wake::Reopen)
             }
-            Ok(RegistryEvent::Delta(d)) if d.engine == self.engine => match &d.change {
+            Ok(RegistryEvent::Delta(d)) if *d.engine == *self.engine => match &d.change {
                 Change::Upsert { container }
                     if container.state == "running" && self.ids.contains(&container.id) =>
                 {

@@ -65,7 +65,8 @@ impl Held {
 /// The store of one engine.
 #[derive(Debug)]
 pub struct EngineStore {
-    engine: String,
+    /// Its name, shared with every delta the store makes.
+    engine: Arc<str>,
     containers: HashMap<String, Held>,
     /// The set being filled between `Init` and `InitDone`.
     incoming: Option<HashMap<String, Container>>,
@@ -96,7 +97,7 @@ impl EngineStore {
     #[must_use]
     pub fn new(engine: &str) -> Self {
         Self {
-            engine: engine.to_owned(),
+            engine: Arc::from(engine),
             containers: HashMap::new(),
             incoming: None,
             rev: 0,

@@ -109,7 +109,7 @@ impl EngineStore {
             networks: Vec::new(),
             state: state.to_owned(),
             status,
-            engine: self.engine.clone(),
+            engine: self.engine.to_string(),
             created: event.time_nano.div_euclid(1_000_000_000),
             ports: Vec::new(),
             pod: label("io.podman.pod.name"),
