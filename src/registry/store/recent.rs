@@ -13,6 +13,11 @@ use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 
+/// A slot keeps its buffer for the next key up to this size. A larger one (an `exec_start` with a
+/// long command) goes with its key: the window holds no more than its keys need, plus at most
+/// this much a slot.
+const KEPT_BUFFER: usize = 256;
+
 /// One remembered key. `text` is the id followed by the action, `id_len` where one ends: two
 /// keys with the same joined text (`ab` + `c`, `a` + `bc`) stay different.
 #[derive(Debug, Default)]
@@ -35,7 +40,12 @@ impl Slot {
         self.time = time;
         self.hash = hash;
         self.id_len = id.len();
-        self.text.clear();
+        let len = id.len() + action.len();
+        if self.text.capacity() > KEPT_BUFFER.max(len) {
+            self.text = String::with_capacity(len);
+        } else {
+            self.text.clear();
+        }
         self.text.push_str(id);
         self.text.push_str(action);
     }
@@ -158,6 +168,17 @@ mod tests {
         assert!(recent.seen_or_insert(5, "a", "die"));
         assert!(!recent.seen_or_insert(6, "a", "die"));
         assert_eq!(recent.len(), 4);
+    }
+
+    #[test]
+    fn a_long_key_does_not_leave_its_buffer_behind() {
+        let mut recent = Recent::with_capacity(1);
+        let long = "x".repeat(1 << 20);
+        assert!(!recent.seen_or_insert(1, "a", &long));
+        assert!(recent.slots[0].text.capacity() >= 1 << 20);
+        assert!(!recent.seen_or_insert(2, "a", "die"));
+        assert!(recent.slots[0].text.capacity() <= super::KEPT_BUFFER);
+        assert!(recent.seen_or_insert(2, "a", "die"));
     }
 
     /// Every key hashes alike.
