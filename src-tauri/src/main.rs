@@ -11,7 +11,6 @@ mod bridge;
 mod commands;
 mod details;
 mod history;
-mod malloc;
 mod notifications;
 mod objects;
 mod opened;
@@ -144,7 +143,6 @@ fn setup(
 }
 
 fn main() {
-    malloc::return_large_frees_to_the_kernel();
     webkit_env::set_up();
     // Settings first: they hold the log level. Their error is logged once the logger is up.
     let loaded = Settings::load();
