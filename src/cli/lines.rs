@@ -126,9 +126,10 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
             .collect();
         let count = rows.len() as u64;
         lines.push(resync_line(engine, "start", count));
+        let shared: std::sync::Arc<str> = engine.as_str().into();
         for c in rows {
             lines.push(delta_line(&Delta {
-                engine: engine.as_str().into(),
+                engine: std::sync::Arc::clone(&shared),
                 rev: *rev,
                 change: Change::Upsert {
                     container: std::sync::Arc::new(c.clone()),
@@ -147,7 +148,7 @@ pub fn snapshot_lines(snapshot: &Snapshot) -> Vec<Value> {
         lines.push(object_resync_line(engine, "start", count));
         for o in objects {
             lines.push(object_line(&ObjectDelta {
-                engine: engine.as_str().into(),
+                engine: engine.clone(),
                 rev: *rev,
                 change: ObjectChange::Upsert {
                     kind: o.kind(),
