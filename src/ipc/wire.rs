@@ -9,7 +9,7 @@
 //! `texts` and referred to by index. The UI's IPC layer turns it back into `Container`s
 //! (`ui/src/lib/ipc/wire.ts`); nothing past it sees this form.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -61,10 +61,12 @@ pub struct WireRow<'a>(
     Option<&'a PodInfo>,
 );
 
-/// Texts written once each, in the order first seen.
+/// Texts written once each, in the order first seen. hashbrown's default hasher (foldhash,
+/// randomly seeded, as std's is) rather than std's SipHash: a 10k-row snapshot looks up ~60k
+/// texts under the hub's lock.
 #[derive(Default)]
 struct Texts<'a> {
-    index: HashMap<&'a str, u32>,
+    index: hashbrown::HashMap<&'a str, u32>,
     list: Vec<&'a str>,
 }
 

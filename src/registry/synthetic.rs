@@ -93,4 +93,34 @@ mod tests {
             84
         );
     }
+
+    #[tokio::test]
+    async fn a_snapshot_lists_rows_by_engine_then_name() {
+        let registry = Registry::new();
+        fill(&registry, "podman", 300).await;
+        fill(&registry, "docker", 200).await;
+        settled(&registry, 500).await;
+        let order = |containers: Vec<(&str, &str)>| {
+            let mut sorted = containers.clone();
+            sorted.sort_unstable();
+            assert_eq!(containers, sorted);
+            assert_eq!(containers.first(), Some(&("docker", "synthetic-00000")));
+            assert_eq!(containers.last(), Some(&("podman", "synthetic-00299")));
+        };
+        let snap = registry.snapshot();
+        order(
+            snap.containers
+                .iter()
+                .map(|c| (c.engine.as_str(), c.name.as_str()))
+                .collect(),
+        );
+        registry.with_snapshot(|s| {
+            order(
+                s.containers
+                    .iter()
+                    .map(|c| (c.engine.as_str(), c.name.as_str()))
+                    .collect(),
+            );
+        });
+    }
 }
