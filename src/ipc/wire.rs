@@ -134,8 +134,9 @@ pub fn snapshot_json(registry: &Registry, order: Option<&NameOrder>) -> serde_js
 /// (`ui/src/lib/ipc/delivery.ts`, which takes it from the generated contract).
 pub const RECEIVER: &str = "__skiffSnapshot";
 
-/// The snapshot as a script for the webview to evaluate: `window.__skiffSnapshot=[token,"…"]`,
-/// the JSON of [`snapshot_json`] as a string literal, then `;window.__skiffSnapshotSent=0`.
+/// The snapshot as a script for the webview to evaluate: `window.__skiffSnapshot=[token,'…']`,
+/// the JSON of [`snapshot_json`] as a single-quoted string literal, then
+/// `;window.__skiffSnapshotSent=0`.
 ///
 /// Why a script and not the command's response: on Linux a response travels through WebKit's
 /// custom-protocol stream, read in small chunks on the UI process's main loop. Measured in the
@@ -151,6 +152,13 @@ pub const RECEIVER: &str = "__skiffSnapshot";
 /// snapshot took 330–390 ms from request to data as a literal against 70–170 ms as a string,
 /// although a WebDriver-evaluated probe had shown the literal parsed faster (9 against 21 ms).
 ///
+/// Why single quotes: JSON is full of `"` (two for every text of a row) and has next to no `'`
+/// or `\`. In double quotes every `"` is escaped, and JavaScriptCore reads a literal with escapes
+/// character by character into a new string; in single quotes the 1.4 MB of 10k rows have none,
+/// and it takes them as they are. Measured (release window, 10k rows, the same build switched
+/// between the two, two runs of 10 reloads each, medians): from the script handed to the webview
+/// to the page's receiver running 4.6–5.8 → 2.4–3.1 ms. And the script is ~3 % shorter.
+///
 /// Why the second assignment: WebKit sends a script's value back to the app's process (wry asks
 /// for it, and turns it into a JavaScriptCore value there), and a script's value is its last
 /// statement's. Ended by the snapshot's assignment it would be the snapshot, 1.4 MB at 10k rows,
@@ -165,10 +173,35 @@ pub fn snapshot_script(
 ) -> serde_json::Result<String> {
     // Written outside the hub's lock: the escaping is the script's cost, not the registry's.
     let json = snapshot_json(registry, order)?;
-    let literal = serde_json::to_string(&json)?;
-    Ok(format!(
-        "window.{RECEIVER}=[{token},{literal}];window.{RECEIVER}Sent=0"
-    ))
+    let head = format!("window.{RECEIVER}=[{token},'");
+    let tail = format!("'];window.{RECEIVER}Sent=0");
+    let mut script = String::with_capacity(head.len() + json.len() + json.len() / 64 + tail.len());
+    script.push_str(&head);
+    push_single_quoted(&mut script, &json);
+    script.push_str(&tail);
+    Ok(script)
+}
+
+/// Appends `text` as the inside of a single-quoted JavaScript string literal. JSON has no raw
+/// line breaks (they are escaped in its strings), so only `'` and `\` need escaping; U+2028 and
+/// U+2029, which JSON keeps raw and JavaScript allows in strings only since ES2019, are escaped
+/// too rather than trusted to the webview's reading.
+fn push_single_quoted(script: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['\'', '\\', '\u{2028}', '\u{2029}']) {
+        script.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
+        match c {
+            '\u{2028}' => script.push_str("\\u2028"),
+            '\u{2029}' => script.push_str("\\u2029"),
+            c => {
+                script.push('\\');
+                script.push(c);
+            }
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    script.push_str(rest);
 }
 
 #[cfg(test)]
@@ -319,16 +352,85 @@ mod tests {
             .expect("an assignment to the page's receiver")
             .strip_suffix(&format!(";window.{RECEIVER}Sent=0"))
             .expect("a small last value");
-        let [token, text]: [serde_json::Value; 2] = serde_json::from_str(value).unwrap();
-        assert_eq!(token, 4_000_000_000u32);
+        let (token, text) = value
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .and_then(|v| v.split_once(','))
+            .expect("[token,'…']");
+        assert_eq!(token, "4000000000");
         assert_eq!(
-            serde_json::from_str::<serde_json::Value>(text.as_str().unwrap()).unwrap(),
+            serde_json::from_str::<serde_json::Value>(&read_single_quoted(text)).unwrap(),
             json
         );
         assert_eq!(
             json["engines"],
             serde_json::to_value(&owned.engines).unwrap()
         );
+    }
+
+    /// Reads a single-quoted JavaScript string literal as a script would, refusing what
+    /// [`push_single_quoted`] never writes: a raw `'` or line break, an escape other than `\'`,
+    /// `\\`, `\u2028` and `\u2029`.
+    fn read_single_quoted(literal: &str) -> String {
+        let inner = literal
+            .strip_prefix('\'')
+            .and_then(|l| l.strip_suffix('\''))
+            .expect("in single quotes");
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(e @ ('\'' | '\\')) => out.push(e),
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        assert!(hex == "2028" || hex == "2029", "escape \\u{hex}");
+                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+                    }
+                    other => panic!("escape {other:?}"),
+                },
+                '\'' | '\n' | '\r' => panic!("{c:?} raw inside the literal"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn texts_with_quotes_backslashes_and_line_separators_arrive_as_they_were() {
+        use crate::watcher::{EngineState, EngineStatus, WatchEvent};
+        let hostile = "it's \"quoted\" C:\\path\\ \\' line\u{2028}para\u{2029}new\nline";
+        let container = Container {
+            status: hostile.into(),
+            ..row("podman", "a", "img'\\", Some("o'brien"))
+        };
+        let registry = Registry::new();
+        let tx = registry.attach("podman");
+        let status = EngineStatus::new("podman", "unix:///x", EngineState::Connected);
+        for item in [
+            WatchEvent::Status(status),
+            WatchEvent::Init,
+            WatchEvent::InitApply(container),
+            WatchEvent::InitDone,
+        ] {
+            tx.send(item).await.unwrap();
+        }
+        crate::registry::synthetic::settled(&registry, 1).await;
+        let script = snapshot_script(&registry, 1, None).unwrap();
+        let literal = script
+            .strip_prefix(&format!("window.{RECEIVER}=[1,"))
+            .and_then(|s| s.strip_suffix(&format!("];window.{RECEIVER}Sent=0")))
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&read_single_quoted(literal)).unwrap();
+        let texts: Vec<&str> = json["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        for text in [hostile, "img'\\", "o'brien"] {
+            assert!(texts.contains(&text), "{text:?} in {texts:?}");
+        }
     }
 
     #[test]
