@@ -8,8 +8,8 @@ describe("fromWire", () => {
       engines: [],
       texts: ["podman", "busybox", "", "running", "Up 1 hour", "web"],
       rows: [
-        ["a", "alpha", 0, 1, 2, 3, 4, 1700000000, ["8080/tcp"], null, 5, false, ["data"], ["net"], null],
-        ["b", "beta", 0, 1, 2, 3, 4, 1700000001, [], 5, null, true, [], [], null],
+        ["a", "alpha", 0, 1, 2, 3, 4, 1700000000, 5, ["net"], ["8080/tcp"], ["data"], null, false, null],
+        ["b", "beta", 0, 1, 2, 3, 4, 1700000001, null, [], [], [], 5, true],
       ],
       revs: { podman: 3 },
       objects: [],
@@ -23,11 +23,39 @@ describe("fromWire", () => {
     ]);
   });
 
+  it("fills in the columns a row leaves off its end with their defaults, each row its own arrays", () => {
+    const kube = { namespace: "default", phase: "Running", node: null, owner: null, restarts: 0, ready: "1/1", containers: [] };
+    const wire = {
+      engines: [],
+      texts: ["docker", "nginx", "", "running", "Up", "web"],
+      rows: [
+        ["a", "alpha", 0, 1, 2, 3, 4, 1],
+        ["b", "beta", 0, 1, 2, 3, 4, 2, 5],
+        ["c", "gamma", 0, 1, 2, 3, 4, 3, null, ["bridge"]],
+        ["d", "delta", 0, 1, 2, 3, 4, 4, null, [], [], [], null, false, kube],
+      ],
+      revs: {},
+      objects: [],
+      object_revs: {},
+    } as unknown as WireSnapshot;
+    const [a, b, c, d] = fromWire(wire).containers;
+    const defaults = { volumes: [], networks: [], ports: [], pod: null, project: null, pending: false, kube: null };
+    expect(a).toEqual({ id: "a", name: "alpha", image: "nginx", image_id: "", state: "running", status: "Up", engine: "docker", created: 1, ...defaults });
+    expect(b).toMatchObject({ ...defaults, project: "web" });
+    expect(c).toMatchObject({ ...defaults, networks: ["bridge"] });
+    expect(d).toMatchObject({ ...defaults, kube });
+    // Every row's arrays are its own: a change to one never shows in another.
+    expect(a?.ports).not.toBe(b?.ports);
+    expect(a?.volumes).not.toBe(a?.networks);
+    // The same field order (one object shape) whatever the row left off.
+    expect(Object.keys(a ?? {})).toEqual(Object.keys(d ?? {}));
+  });
+
   it("says so when a row refers to a text it was not sent", () => {
     const wire: WireSnapshot = {
       engines: [],
       texts: ["podman"],
-      rows: [["a", "alpha", 0, 7, 0, 0, 0, 1, [], null, null, false, [], [], null]],
+      rows: [["a", "alpha", 0, 7, 0, 0, 0, 1]],
       revs: {},
       objects: [],
       object_revs: {},

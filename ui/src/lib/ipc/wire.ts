@@ -13,28 +13,30 @@ export function fromWire(w: WireSnapshot): Snapshot {
     return text;
   };
   // A plain loop with indexed reads: this runs once per row over 10k rows in a page just loaded,
-  // where the code is not yet compiled, and destructuring an array walks its iterator.
+  // where the code is not yet compiled, and destructuring an array walks its iterator. The
+  // columns after `created` may be left off a row's end, at their defaults (`WireRow`): each
+  // array is the row's own, as `JSON.parse` would have made it.
   const containers: Container[] = [];
   for (const r of w.rows) {
-    const pod = r[9];
-    const project = r[10];
+    const project = r[8] ?? null;
+    const pod = r[12] ?? null;
     // Same field order as `Container`: one object shape for every row.
     containers.push({
       id: r[0],
       name: r[1],
       image: t(r[3]),
       image_id: t(r[4]),
-      volumes: r[12],
-      networks: r[13],
+      volumes: r[11] ?? [],
+      networks: r[9] ?? [],
       state: t(r[5]),
       status: t(r[6]),
       engine: t(r[2]),
       created: r[7],
-      ports: r[8],
+      ports: r[10] ?? [],
       pod: pod === null ? null : t(pod),
       project: project === null ? null : t(project),
-      pending: r[11],
-      kube: r[14],
+      pending: r[13] ?? false,
+      kube: r[14] ?? null,
     });
   }
   return { engines: w.engines, containers, revs: w.revs, objects: w.objects, object_revs: w.object_revs };
