@@ -11,7 +11,7 @@
  * container) or its project. The page fills them back in (`ui/src/lib/ipc/wire.ts`). Why:
  * `JSON.parse` makes an array of each `[]` and reads every value; 10k rows of the benchmark's
  * synthetic engine (a project each, a port on every 7th) are 9 values instead of 15, and
- * JavaScriptCore 2.50 parses their 1.18 MB in 4.1 ms against 7.0 for the full 1.42 MB (`jsc`,
- * medians of 15 parses of each in turn, three runs of four agreeing).
+ * JavaScriptCore 2.50 parses their 1.18 MB in 4.2 ms against 7.0–7.1 for the full 1.42 MB
+ * (`jsc`, medians of 15 parses of each in turn, three runs).
  */
 export type WireRow = [string, string, number, number, number, number, number, number, (number | null)?, Array<string>?, Array<string>?, Array<string>?, (number | null)?, boolean?, (import("./PodInfo").PodInfo | null)?];
