@@ -443,12 +443,7 @@ mod tests {
         assert_eq!(owned.containers.len(), 320);
         let json: serde_json::Value =
             serde_json::from_str(&snapshot_json(&registry, None).unwrap()).unwrap();
-        let texts: Vec<&str> = json["texts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let texts = texts_of(&json);
         let rows = json["rows"].as_array().unwrap();
         assert_eq!(rows.len(), owned.containers.len());
         // Row by row, in the snapshot's order (engine, then name).
@@ -468,25 +463,39 @@ mod tests {
         assert_eq!(json["revs"], serde_json::to_value(&owned.revs).unwrap());
         // The script carries the same JSON, whole, as a string beside the page's token.
         let script = snapshot_script(&registry, 4_000_000_000, None).unwrap();
-        let value = script
-            .strip_prefix(&format!("window.{RECEIVER}="))
-            .expect("an assignment to the page's receiver")
-            .strip_suffix(&format!(";window.{RECEIVER}Sent=0"))
-            .expect("a small last value");
-        let (token, text) = value
-            .strip_prefix('[')
-            .and_then(|v| v.strip_suffix(']'))
-            .and_then(|v| v.split_once(','))
-            .expect("[token,'…']");
+        let (token, sent) = read_script(&script);
         assert_eq!(token, "4000000000");
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&read_single_quoted(text)).unwrap(),
-            json
-        );
+        assert_eq!(sent, json);
         assert_eq!(
             json["engines"],
             serde_json::to_value(&owned.engines).unwrap()
         );
+    }
+
+    /// A snapshot's shared texts, from its JSON.
+    fn texts_of(json: &serde_json::Value) -> Vec<&str> {
+        json["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect()
+    }
+
+    /// The token and the JSON a snapshot script carries: `window.<receiver>=[token,'…']`, then
+    /// the small last value.
+    fn read_script(script: &str) -> (&str, serde_json::Value) {
+        let (token, literal) = script
+            .strip_prefix(&format!("window.{RECEIVER}=["))
+            .expect("an assignment to the page's receiver")
+            .strip_suffix(&format!("];window.{RECEIVER}Sent=0"))
+            .expect("a small last value")
+            .split_once(',')
+            .expect("[token,'…']");
+        (
+            token,
+            serde_json::from_str(&read_single_quoted(literal)).unwrap(),
+        )
     }
 
     /// Reads a single-quoted JavaScript string literal as a script would, refusing what
@@ -538,17 +547,9 @@ mod tests {
         }
         crate::registry::synthetic::settled(&registry, 1).await;
         let script = snapshot_script(&registry, 1, None).unwrap();
-        let literal = script
-            .strip_prefix(&format!("window.{RECEIVER}=[1,"))
-            .and_then(|s| s.strip_suffix(&format!("];window.{RECEIVER}Sent=0")))
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_str(&read_single_quoted(literal)).unwrap();
-        let texts: Vec<&str> = json["texts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let (token, json) = read_script(&script);
+        assert_eq!(token, "1");
+        let texts = texts_of(&json);
         for text in [hostile, "img'\\", "o'brien"] {
             assert!(texts.contains(&text), "{text:?} in {texts:?}");
         }
