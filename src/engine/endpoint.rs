@@ -195,10 +195,13 @@ impl Endpoint {
     ///
     /// The kind is only known after `/version` answers, but the id must exist before the first
     /// attempt (it names the engine in logs, state lines and the UI while it is still down), so it
-    /// is guessed from words in the address.
+    /// is guessed from words in the address. Rancher Desktop's word is its `.rd` directory
+    /// (`~/.rd/docker.sock`), matched as a whole path component: the text `rd/docker` is also in
+    /// `/home/ford/docker.sock`, or in a temporary directory whose random name ends in "rd".
     #[must_use]
     pub fn guess_id(&self) -> &'static str {
         let text = self.to_string().to_lowercase();
+        let rancher_dir = text.split('/').any(|component| component == ".rd");
         if text.contains("podman") {
             if text == "unix:///run/podman/podman.sock"
                 || text == "unix:///var/run/podman/podman.sock"
@@ -211,7 +214,7 @@ impl Endpoint {
             "colima"
         } else if text.contains("orbstack") {
             "orbstack"
-        } else if text.contains("rd/docker") || text.contains("rancher") {
+        } else if rancher_dir || text.contains("rancher") {
             "rancher-desktop"
         } else if text.contains("docker") {
             "docker"
@@ -303,6 +306,10 @@ mod tests {
         assert_eq!(id("unix:///run/user/1000/podman/podman.sock"), "podman");
         assert_eq!(id("unix:///run/podman/podman.sock"), "podman-rootful");
         assert_eq!(id("unix:///var/run/docker.sock"), "docker");
+        assert_eq!(id("unix:///Users/me/.rd/docker.sock"), "rancher-desktop");
+        assert_eq!(id("unix:///home/ford/docker.sock"), "docker");
+        // A test engine's temporary directory whose random name happened to end in "Rd" (CI).
+        assert_eq!(id("unix:///tmp/skiff-engine-x4kbRd/docker.sock"), "docker");
         assert_eq!(id("npipe:////./pipe/docker_engine"), "docker");
         assert_eq!(id("tcp://10.0.0.1:2375"), "engine");
         assert_eq!(
