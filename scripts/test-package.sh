@@ -35,7 +35,7 @@ echo "test-package: installed $app, /usr/bin/skiff, $desktop, icons at $sizes si
 /usr/bin/skiff --version | grep -q '^skiff ' || fail "/usr/bin/skiff --version did not answer"
 [ "$(ar t "$deb" | grep '^data\.tar')" = data.tar.xz ] || fail "the package is not xz-compressed"
 
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
   node tests/package/window.mjs "$app" "$target/e2e/package-window.png" 2>/dev/null
 
 $sudo apt-get remove -y -qq "$pkg" >/dev/null
