@@ -10,6 +10,7 @@
 mod bridge;
 mod commands;
 mod details;
+mod display;
 mod history;
 mod notifications;
 mod objects;
@@ -156,6 +157,11 @@ fn main() {
         Settings::default()
     });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), logs = ?logging.dir(), "skiff-desktop starting");
+    if let Err(e) = display::open() {
+        tracing::error!(error = %e, "no display");
+        eprintln!("skiff-desktop: {e}");
+        std::process::exit(1);
+    }
 
     let result = tauri::Builder::default()
         // Registered first, as the plugin requires: a second launch focuses this window and
