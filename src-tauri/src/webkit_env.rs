@@ -25,17 +25,17 @@
 ///   compositing off was measured and reverted for that). With a GPU, WebKit's default stays. A
 ///   user who wants it either way sets `WEBKIT_SKIA_ENABLE_CPU_RENDERING` themselves (`0` keeps
 ///   the GPU painter).
-/// - **JavaScriptCore's optimizing tier (DFG) for code that runs a lot**, not for code that
-///   runs a little. By default a function or loop is compiled again by the DFG JIT once its
-///   execution count reaches ~1,000 (a loop over 1,000 rows, once); here at 100,000, which
-///   what keeps running still reaches soon (a `cat` in the terminal, a sort of every row after
-///   each change at 10k rows). What the page does once or now and then stays in the baseline
-///   JIT, without the DFG's compiled code and its compiler's memory. Measured (release, 1,000
-///   containers on Podman, read 20 s after start, three starts of each in turn, 2026-12-06):
-///   the app 295.8 → 291.3 MiB PSS (the DFG tier off altogether: 290.9; at 10,000: 294.4), and
-///   with a fresh link order 290.7 → 285.9; the terminal's 20 MB `cat` 2.30 → 2.55 s (medians
-///   of 6 runs; the DFG off: ~3×); the 10k snapshot and event → pixel the same within their
-///   noise. A user's own `JSC_` setting wins. `docs/benchmarks.md` has the runs.
+/// - **JavaScriptCore's optimizing tier (DFG) for code that runs a lot**, not for code that runs a
+///   little. By default a function or loop is compiled again by the DFG JIT once its execution
+///   count reaches ~1,000 (a loop over 1,000 rows, once); here at 100,000, a count that code which
+///   keeps running still reaches soon (a `cat` in the terminal, a sort of every row after each
+///   change at 10k rows). What the page does once or now and then stays in the baseline JIT,
+///   without the DFG's compiled code and its compiler's memory. Measured (release, 1,000 containers
+///   on Podman, read 20 s after start, three starts of each in turn, 2026-12-06): the app 295.8 →
+///   291.3 MiB PSS (the DFG tier off altogether: 290.9; at 10,000: 294.4), and with a fresh link
+///   order 290.7 → 285.9; the terminal's 20 MB `cat` 2.30 → 2.55 s (medians of 6 runs; the DFG off:
+///   ~3×); the 10k snapshot and event → pixel the same within their noise. A user's own `JSC_`
+///   setting wins. `docs/benchmarks.md` has the runs.
 #[cfg(target_os = "linux")]
 pub fn set_up() {
     for (name, value) in webkit_env(has_gpu()) {
