@@ -201,7 +201,6 @@ impl Endpoint {
     #[must_use]
     pub fn guess_id(&self) -> &'static str {
         let text = self.to_string().to_lowercase();
-        let rancher_dir = text.split('/').any(|component| component == ".rd");
         if text.contains("podman") {
             if text == "unix:///run/podman/podman.sock"
                 || text == "unix:///var/run/podman/podman.sock"
@@ -214,7 +213,7 @@ impl Endpoint {
             "colima"
         } else if text.contains("orbstack") {
             "orbstack"
-        } else if rancher_dir || text.contains("rancher") {
+        } else if text.split('/').any(|component| component == ".rd") || text.contains("rancher") {
             "rancher-desktop"
         } else if text.contains("docker") {
             "docker"
