@@ -85,7 +85,7 @@ measure() {
 
   if want pixel; then
     step "event → pixel and first paint of 10k rows in the real window"
-    SKIFF_APP_PROFILE=release dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node benches/ui/pixel.mjs 2>/dev/null | tee "$out/pixel.log"
+    SKIFF_APP_PROFILE=release scripts/headless.sh node benches/ui/pixel.mjs 2>/dev/null | tee "$out/pixel.log"
   fi
 
   if want stats; then
@@ -95,17 +95,17 @@ measure() {
 
   if want logs-window; then
     step "log view in the real window: 1M-line first paint, write → pixel at ~10k lines/s, RSS"
-    SKIFF_APP_PROFILE=release dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node benches/ui/logs.mjs 2>/dev/null | tee "$out/logs-window.log"
+    SKIFF_APP_PROFILE=release scripts/headless.sh node benches/ui/logs.mjs 2>/dev/null | tee "$out/logs-window.log"
   fi
 
   if want terminal; then
     step "terminal in the real window: keystroke → echo, cat of 20 MB, beside docker exec -it"
-    SKIFF_APP_PROFILE=release dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node benches/ui/terminal.mjs 2>/dev/null | tee "$out/terminal-window.log"
+    SKIFF_APP_PROFILE=release scripts/headless.sh node benches/ui/terminal.mjs 2>/dev/null | tee "$out/terminal-window.log"
   fi
 
   if want idle; then
     step "idle: cold start, memory, idle CPU and engine requests with ${SKIFF_IDLE_CONTAINERS:-1000} containers, beside lazydocker and an empty Tauri window"
-    SKIFF_LAZYDOCKER="$lazydocker" dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node benches/ui/idle.mjs 2>"$out/idle.err" | tee "$out/idle.log"
+    SKIFF_LAZYDOCKER="$lazydocker" scripts/headless.sh node benches/ui/idle.mjs 2>"$out/idle.err" | tee "$out/idle.log"
   fi
 }
 
@@ -121,7 +121,7 @@ out=$base
 # Memory under churn through the window takes the hour (SKIFF_CHURN_MINUTES): once, not per run.
 if want churn; then
   step "churn through the window: ${SKIFF_CHURN_MINUTES:-60} min of pause/unpause on 1,000 containers, PSS every 30 s"
-  SKIFF_BENCH_OUT="$base/run1" dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node benches/ui/churn.mjs 2>"$base/run1/churn.err" | tee "$base/run1/churn.log"
+  SKIFF_BENCH_OUT="$base/run1" scripts/headless.sh node benches/ui/churn.mjs 2>"$base/run1/churn.err" | tee "$base/run1/churn.log"
 fi
 
 step "report"

@@ -19,7 +19,12 @@ command -v rpmbuild >/dev/null && bundles=deb,rpm
 # given at build time rather than in tauri.conf.json.
 extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/skiff":"%s"}},"rpm":{"files":{"/usr/bin/skiff":"%s"}}}}}' \
   "$target/release/skiff" "$target/release/skiff")
+# The linker writes its map of the app there (src-tauri/build/link_order.rs): the binary is
+# stripped, and the map is how scripts/link-order-check.sh sees whether the link order still
+# matches the code. `make test-package` fails when it does not; here it is only said.
+export SKIFF_LINK_MAP="$target/release/skiff-desktop.map"
 (cd src-tauri && "$root/scripts/tauri.sh" build --ci --bundles "$bundles" --config "$extra") >&2
+scripts/link-order-check.sh "$SKIFF_LINK_MAP" >&2 || true
 
 # The .deb is xz-compressed, as Debian's own packages are (Tauri writes gzip): a third smaller.
 # At -9 (64 MiB window) xz finds what the app and the CLI share (the same core, Tokio, serde,

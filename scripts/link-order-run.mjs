@@ -2,7 +2,7 @@
 // start `make bench` times and weighs), the window shown, SECONDS of idle (its rows painted in
 // the first one), then the quit a session's end sends (SIGTERM, which the app handles:
 // quit.rs), so an instrumented binary writes its profile on the way out.
-// Usage: node scripts/link-order-run.mjs <binary> [seconds]   (under dbus-run-session + xvfb-run)
+// Usage: node scripts/link-order-run.mjs <binary> [seconds]   (under scripts/headless.sh)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -68,8 +68,7 @@ llvm-bolt-15 "$work/app" -instrument -o "$work/app-instrumented" \
   || { cat "$work/bolt.log" >&2; exit 1; }
 
 say "one start, 1,000 containers"
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
-  node scripts/link-order-run.mjs "$work/app-instrumented" "${SKIFF_LINK_ORDER_SECONDS:-100}"
+scripts/headless.sh node scripts/link-order-run.mjs "$work/app-instrumented" "${SKIFF_LINK_ORDER_SECONDS:-100}"
 [ -s "$work/profile.fdata" ] || { say "the instrumented app wrote no profile"; exit 1; }
 
 # Each line of the profile is a branch: `1 <from> <offset> 1 <to> <offset> <mispredicted> <count>`

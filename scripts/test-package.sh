@@ -10,6 +10,8 @@ target=$(mkdir -p "${CARGO_TARGET_DIR:-target}" && cd "${CARGO_TARGET_DIR:-targe
 
 deb=$(scripts/bundle.sh | grep '\.deb$' | head -1)
 [ -n "$deb" ] || { echo "test-package: no .deb was built" >&2; exit 1; }
+# The code a start runs still laid out together (the memory goal's ~5 MiB depend on it).
+scripts/link-order-check.sh "$target/release/skiff-desktop.map"
 pkg=$(dpkg-deb -f "$deb" Package)
 echo "test-package: $deb ($(du -h "$deb" | cut -f1), $(stat -c %s "$deb") bytes, package $pkg)"
 if dpkg -s "$pkg" >/dev/null 2>&1; then
@@ -35,8 +37,7 @@ echo "test-package: installed $app, /usr/bin/skiff, $desktop, icons at $sizes si
 /usr/bin/skiff --version | grep -q '^skiff ' || fail "/usr/bin/skiff --version did not answer"
 [ "$(ar t "$deb" | grep '^data\.tar')" = data.tar.xz ] || fail "the package is not xz-compressed"
 
-dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -noreset" \
-  node tests/package/window.mjs "$app" "$target/e2e/package-window.png" 2>/dev/null
+scripts/headless.sh node tests/package/window.mjs "$app" "$target/e2e/package-window.png" 2>/dev/null
 
 $sudo apt-get remove -y -qq "$pkg" >/dev/null
 trap - EXIT

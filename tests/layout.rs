@@ -364,3 +364,52 @@ fn the_link_order_list_holds_linker_symbol_names() {
     sorted.dedup();
     assert_eq!(sorted.len(), names.len(), "a name is listed twice");
 }
+
+/// `scripts/link-order-check.sh` (run by `make test-package` on the linker's map of the package)
+/// passes a map that holds the committed list's names and fails one that holds only half of
+/// them, the way the stale list of 6 December did (1,325 of 2,390), saying what to run.
+#[test]
+fn the_link_order_check_fails_a_list_the_build_has_left_behind() {
+    use std::fmt::Write as _;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("src-tauri/link-order.txt")).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    // Lines as lld writes them: the input section, then the symbol.
+    let map = |names: &[&str]| {
+        let path = dir.path().join(format!("{}.map", names.len()));
+        let mut lines = String::new();
+        for n in names {
+            writeln!(lines, "  1000  1000  10  16  app.o:(.text.{n})").unwrap();
+            writeln!(lines, "  1000  1000  10  1  {n}").unwrap();
+        }
+        std::fs::write(&path, lines).unwrap();
+        path
+    };
+    let check = |map: &std::path::Path| {
+        Command::new(root.join("scripts/link-order-check.sh"))
+            .arg(map)
+            .env_remove("SKIFF_LINK_ORDER_FLOOR")
+            .output()
+            .unwrap()
+    };
+
+    let whole = check(&map(&names));
+    let said = String::from_utf8_lossy(&whole.stdout);
+    assert!(whole.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("{0} of the list's {0} names", names.len())),
+        "{said}"
+    );
+
+    let half = check(&map(&names[..names.len() / 2]));
+    assert_eq!(half.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&half.stderr);
+    assert!(said.contains("scripts/link-order.sh"), "{said}");
+
+    let none = check(&dir.path().join("absent.map"));
+    assert_eq!(none.status.code(), Some(1));
+}

@@ -8,7 +8,7 @@
 // a row repainted. Growth is measured from the end of the first quarter (the warm-up: WebKit's
 // caches and the JIT fill) to the end, each the median of its last three samples. Goal: < 5 %.
 //
-// Run by `make bench` (scripts/bench.sh) under dbus-run-session + xvfb-run, once (not per run):
+// Run by `make bench` (scripts/bench.sh) under scripts/headless.sh, once (not per run):
 // it takes the hour. Writes $SKIFF_BENCH_OUT/churn.json and churn.csv.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";

@@ -19,7 +19,7 @@
 // 4. Engine load: every request each of them sends the engine in that minute, counted at a
 //    proxy socket they all reach the engine through.
 //
-// Run by `make bench` under dbus-run-session + xvfb-run. Writes $SKIFF_BENCH_OUT/idle.json.
+// Run by `make bench` under scripts/headless.sh. Writes $SKIFF_BENCH_OUT/idle.json.
 // Environment: SKIFF_IDLE_CONTAINERS (1000), SKIFF_IDLE_SECONDS (60), SKIFF_IDLE_STARTS (10),
 // SKIFF_LAZYDOCKER (path; the peer is skipped without it), SKIFF_IDLE_COLD_ONLY=1 (the cold starts
 // only, to try a change to start-up), with SKIFF_IDLE_COMPARE=<another skiff-desktop> (the build

@@ -9,7 +9,7 @@
 //    Goal: < 200 ms from the snapshot in hand to painted rows (the snapshot request is reported
 //    apart: it is the IPC of 10k rows).
 //
-// Run by `make bench` (scripts/bench.sh) under dbus-run-session + xvfb-run. Writes
+// Run by `make bench` (scripts/bench.sh) under scripts/headless.sh. Writes
 // $SKIFF_BENCH_OUT/pixel.json and pixel.csv.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

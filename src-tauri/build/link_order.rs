@@ -12,6 +12,11 @@
 //! A name the list holds and the binary lacks (a function renamed, a dependency upgraded: the
 //! names carry hashes) is skipped silently (`--no-warn-symbol-ordering`): a stale list only loses
 //! its effect, never breaks a build. `SKIFF_LINK_ORDER=0` leaves it out, for A/B measurements.
+//!
+//! That loss is checked where the package is built: `scripts/bundle.sh` sets `SKIFF_LINK_MAP` to
+//! a path, and the linker writes its map of the app there (every input section and symbol by
+//! name); `scripts/link-order-check.sh` counts the list's names the map holds, since the
+//! package's own binary is stripped of them.
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +24,7 @@ use std::process::Command;
 pub fn apply(bin: &str) {
     println!("cargo:rerun-if-changed=link-order.txt");
     println!("cargo:rerun-if-env-changed=SKIFF_LINK_ORDER");
+    println!("cargo:rerun-if-env-changed=SKIFF_LINK_MAP");
     // Debug builds are not what users run, and their names differ from release ones anyway.
     if env::var("PROFILE").as_deref() != Ok("release")
         || env::var("SKIFF_LINK_ORDER").as_deref() == Ok("0")
@@ -40,6 +46,11 @@ pub fn apply(bin: &str) {
         Ok(()) => {
             for arg in args {
                 println!("cargo:rustc-link-arg-bin={bin}={arg}");
+            }
+            // Written only when asked: the map of the whole app is ~20 MB.
+            if let Some(map) = env::var_os("SKIFF_LINK_MAP").filter(|m| !m.is_empty()) {
+                let map = map.to_string_lossy();
+                println!("cargo:rustc-link-arg-bin={bin}=-Wl,--Map={map}");
             }
         }
         Err(why) => println!(

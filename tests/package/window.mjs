@@ -1,6 +1,6 @@
 // The installed Skiff under Xvfb: its window loads the UI (nav and brand present), driven by
 // WebDriver through tauri-driver like the end-to-end tests, but on the packaged binary.
-// Usage (inside dbus-run-session + xvfb-run): node tests/package/window.mjs /usr/bin/skiff-desktop SCREENSHOT
+// Usage (under scripts/headless.sh): node tests/package/window.mjs /usr/bin/skiff-desktop SCREENSHOT
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
