@@ -11,6 +11,8 @@
 //!
 //! No polling and no re-list per event: the UI applies deltas and asks for a snapshot only after
 //! a gap or a reload.
+//!
+//! Each run sent pokes the [`Trimmer`]: what it took to make is given back once things go quiet.
 
 use skiff::ipc::contract::events;
 use skiff::registry::batch::{Batch, Batching};
@@ -18,10 +20,13 @@ use skiff::registry::{Handled, Registry};
 use skiff::shutdown::Shutdown;
 use tauri::{AppHandle, Emitter};
 
+use crate::trim::Trimmer;
+
 /// Forwards until `shutdown`. Subscribes at once (before the future is first polled).
 pub fn forward(
     app: AppHandle,
     registry: &Registry,
+    trimmer: Trimmer,
     shutdown: &Shutdown,
 ) -> impl std::future::Future<Output = ()> + Send {
     let bridge = Batching::new(move |batch| {
@@ -33,6 +38,7 @@ pub fn forward(
             // The window resyncs from a snapshot of its own (the UI's gap handling).
             Batch::Lagged { missed } => app.emit(events::CONTAINERS_LAGGED, missed),
         };
+        trimmer.poke();
         Ok::<_, std::convert::Infallible>(match sent {
             Ok(()) => Handled::Ok,
             Err(e) => {

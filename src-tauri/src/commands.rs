@@ -9,6 +9,8 @@ use skiff::ipc::IpcError;
 use skiff::registry::{Action, ActionError, ActionOutcome, Registry};
 use tauri::State;
 
+use crate::trim::Trimmer;
+
 use skiff::settings::Settings;
 use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 
@@ -24,6 +26,7 @@ use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 pub fn snapshot<R: tauri::Runtime>(
     webview: tauri::Webview<R>,
     registry: State<'_, Registry>,
+    trimmer: State<'_, Trimmer>,
     token: u32,
     places: Option<Vec<u8>>,
 ) -> Result<(), IpcError> {
@@ -33,9 +36,11 @@ pub fn snapshot<R: tauri::Runtime>(
         .map_err(|e| IpcError::invalid_argument(e.to_string()))?;
     let script = wire::snapshot_script(&registry, token, order.as_ref())
         .map_err(|e| IpcError::unavailable(format!("the snapshot could not be written: {e}")))?;
-    webview.eval(script).map_err(|e| {
+    let sent = webview.eval(script).map_err(|e| {
         IpcError::unavailable(format!("the snapshot could not be sent to the window: {e}"))
-    })
+    });
+    trimmer.poke();
+    sent
 }
 
 /// "Retry now": skips the reconnect timer of one engine, or of all with `null`.

@@ -20,6 +20,7 @@ mod relaunch;
 mod stats;
 mod terminal;
 mod tray;
+mod trim;
 mod webkit_env;
 mod webkit_features;
 mod window;
@@ -109,9 +110,13 @@ fn setup(
         &core.registry,
         &shutdown,
     ));
+    // Free heap memory goes back to the system once the window has been sent nothing for a while.
+    let trimmer = trim::Trimmer::start(&shutdown);
+    app.manage(trimmer.clone());
     tauri::async_runtime::spawn(bridge::forward(
         app.handle().clone(),
         &core.registry,
+        trimmer,
         &shutdown,
     ));
     core.start(&plan.targets);

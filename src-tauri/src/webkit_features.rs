@@ -14,7 +14,8 @@
 //! WebKitGTK names its features since 2.42 (`webkit_settings_get_all_features`). webkit2gtk-rs
 //! 2.0 does not bind that API, so its six functions are looked up in the loaded library at run
 //! time: with an older WebKitGTK, or a feature it renamed, nothing changes and the app runs as
-//! before. This is the shell's only `unsafe` code (the workspace denies it everywhere else).
+//! before. With `trim.rs`'s one call, this is the shell's only `unsafe` code (the workspace
+//! denies it everywhere else).
 #![allow(unsafe_code)]
 
 #[cfg(target_os = "linux")]

@@ -77,10 +77,14 @@ pub fn show(app: &AppHandle) {
     let _ = window.set_focus();
 }
 
-/// The window's events: its destruction ends what its page followed.
+/// The window's events: its destruction ends what its page followed, and what they and the
+/// webview held is given back once things are quiet.
 pub fn on_event(window: &tauri::Window, event: &WindowEvent) {
     if let WindowEvent::Destroyed = event {
         end_follows(window.app_handle());
+        if let Some(trimmer) = window.app_handle().try_state::<crate::trim::Trimmer>() {
+            trimmer.poke();
+        }
     }
 }
 
