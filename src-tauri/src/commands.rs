@@ -324,6 +324,7 @@ mod tests {
             tauri::async_runtime::handle().inner(),
         ));
         app.manage(Notifications::detached(true));
+        app.manage(crate::trim::Trimmer::start(&shutdown));
         // A logger that is not installed: its level switch and folder work the same. The level
         // switch needs its subscriber alive (else "the logger is gone"): it lives as long as
         // this test process.
