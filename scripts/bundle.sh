@@ -21,10 +21,9 @@ extra=$(printf '{"bundle":{"linux":{"deb":{"files":{"/usr/bin/skiff":"%s"}},"rpm
   "$target/release/skiff" "$target/release/skiff")
 # The linker writes its map of the app there (src-tauri/build/link_order.rs): the binary is
 # stripped, and the map is how scripts/link-order-check.sh sees whether the link order still
-# matches the code. `make test-package` fails when it does not; here it is only said.
+# matches the code (`make test-package` fails when it does not; `make bench` says it).
 export SKIFF_LINK_MAP="$target/release/skiff-desktop.map"
 (cd src-tauri && "$root/scripts/tauri.sh" build --ci --bundles "$bundles" --config "$extra") >&2
-scripts/link-order-check.sh "$SKIFF_LINK_MAP" >&2 || true
 
 # The .deb is xz-compressed, as Debian's own packages are (Tauri writes gzip): a third smaller.
 # At -9 (64 MiB window) xz finds what the app and the CLI share (the same core, Tokio, serde,

@@ -329,17 +329,24 @@ fn only_the_supervisor_backs_off_or_waits_to_retry() {
     assert!(offenders.is_empty(), "{offenders:?}");
 }
 
+/// The names `src-tauri/link-order.txt` lists (its comment lines and blank lines left out).
+fn link_order_names() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(root.join("src-tauri/link-order.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The linker matches `src-tauri/link-order.txt` name by name and skips, silently, what it does
 /// not find: a list of demangled names (`tokio::runtime::…`) or of BOLT's local names
 /// (`foo/1`) would build fine and order nothing. So the list holds mangled names only.
 #[test]
 fn the_link_order_list_holds_linker_symbol_names() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("src-tauri/link-order.txt")).unwrap();
-    let names: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .collect();
+    let names = link_order_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     // A start runs ~2,300 functions; a list of a few is a profile that did not run.
     assert!(names.len() > 1000, "only {} names", names.len());
     let symbol = |n: &str| {
@@ -373,11 +380,8 @@ fn the_link_order_list_holds_linker_symbol_names() {
 fn the_link_order_check_fails_a_list_the_build_has_left_behind() {
     use std::fmt::Write as _;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("src-tauri/link-order.txt")).unwrap();
-    let names: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .collect();
+    let names = link_order_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let dir = tempfile::tempdir().unwrap();
     // Lines as lld writes them: the input section, then the symbol.
     let map = |names: &[&str]| {

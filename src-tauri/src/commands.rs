@@ -9,10 +9,10 @@ use skiff::ipc::IpcError;
 use skiff::registry::{Action, ActionError, ActionOutcome, Registry};
 use tauri::State;
 
-use crate::trim::Trimmer;
-
 use skiff::settings::Settings;
 use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
+
+use crate::trim::Trimmer;
 
 /// The whole registry, for first paint, reloads and after a gap in deltas: sent to the page
 /// that asked as a script its receiver takes, with the page's `token` (`skiff::ipc::wire`
