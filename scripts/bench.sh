@@ -36,9 +36,10 @@ if want streams || want logs || want reconnect || want store || want soak || wan
 fi
 # The package's build leaves the binaries it ships in $target/release: the window benchmarks run
 # those. The empty window gets the same features (custom-protocol, as `tauri build` sets).
-deb=$(scripts/bundle.sh | grep '\.deb$' | head -1)
+built=$(scripts/bundle.sh)
+deb=$(grep '\.deb$' <<<"$built" | head -1 || true)
 # Said, not enforced (make test-package enforces it): a stale list shows in the memory rows.
-scripts/link-order-check.sh "$target/release/skiff-desktop.map" || true
+scripts/link-order-check.sh "$(grep '\.map$' <<<"$built" || true)" || true
 cargo build --quiet --release -p skiff-desktop --features custom-protocol --example empty_window
 mkdir -p "$base/run1"
 stat -c %s "$deb" "$target/release/skiff-desktop" "$target/release/skiff" | xargs > "$base/run1/package.txt"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bundle: the installable .deb of Skiff (desktop app + `skiff` CLI + desktop entry + icons),
 # built with `tauri build` from the npm registry's prebuilt Tauri CLI: no download at build time
-# beyond npm. Honours CARGO_TARGET_DIR; prints the path of the package it built.
+# beyond npm. Honours CARGO_TARGET_DIR; prints the paths of the packages it built, then of the
+# linker's map of the app (the one place that names it: its callers take the `.map` line).
 #
 # AppImage needs linuxdeploy, downloaded from GitHub at build time: a release-pipeline-only format
 # (.github/workflows/release.yml). An .rpm needs rpmbuild, which this bundler drives offline when
@@ -39,4 +40,5 @@ done
 for f in "$target"/release/bundle/deb/*.deb "$target"/release/bundle/rpm/*.rpm; do
   [ -f "$f" ] && echo "$f"
 done
+[ -f "$SKIFF_LINK_MAP" ] && echo "$SKIFF_LINK_MAP"
 true

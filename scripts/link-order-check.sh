@@ -17,12 +17,13 @@
 # which lists every section and symbol the link put in it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-map=${1:?usage: scripts/link-order-check.sh MAP}
+[ $# -eq 1 ] || { echo "usage: scripts/link-order-check.sh MAP" >&2; exit 2; }
+map=$1
 floor=${SKIFF_LINK_ORDER_FLOOR:-99}
 list=src-tauri/link-order.txt
 say() { echo "link-order-check: $*" >&2; }
 
-[ -s "$map" ] || { say "no linker map at $map: the list was not given to the linker (not lld?)"; exit 1; }
+[ -s "$map" ] || { say "no linker map${map:+ at $map}: the list was not given to the linker (not lld?)"; exit 1; }
 names=$(mktemp)
 trap 'rm -f "$names"' EXIT
 grep -v '^#' "$list" | grep -v '^$' | sort -u > "$names"

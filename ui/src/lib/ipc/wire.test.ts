@@ -23,7 +23,7 @@ describe("fromWire", () => {
     ]);
   });
 
-  it("fills in the columns a row leaves off its end with their defaults, each row its own arrays", () => {
+  it("fills in the columns a row leaves off its end with their defaults, one frozen empty list for all", () => {
     const kube = { namespace: "default", phase: "Running", node: null, owner: null, restarts: 0, ready: "1/1", containers: [] };
     const wire = {
       engines: [],
@@ -44,9 +44,13 @@ describe("fromWire", () => {
     expect(b).toMatchObject({ ...defaults, project: "web" });
     expect(c).toMatchObject({ ...defaults, networks: ["bridge"] });
     expect(d).toMatchObject({ ...defaults, kube });
-    // Every row's arrays are its own: a change to one never shows in another.
-    expect(a?.ports).not.toBe(b?.ports);
-    expect(a?.volumes).not.toBe(a?.networks);
+    // The lists left off are one empty list, which nothing can change for every row at once:
+    // a change in place throws. A list the row was sent is its own.
+    expect(a?.ports).toBe(b?.volumes);
+    expect(Object.isFrozen(a?.ports)).toBe(true);
+    expect(() => a?.ports.push("0.0.0.0:80->80/tcp")).toThrow(TypeError);
+    expect(b?.ports).toEqual([]);
+    expect(Object.isFrozen(c?.networks)).toBe(false);
     // The same field order (one object shape) whatever the row left off.
     expect(Object.keys(a ?? {})).toEqual(Object.keys(d ?? {}));
   });

@@ -5,6 +5,14 @@ import type { Container } from "./bindings/Container";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { WireSnapshot } from "./bindings/WireSnapshot";
 
+/**
+ * The empty list of every row that has no volumes, networks or ports: one array for all of
+ * them instead of one each (10k rows of the benchmark made 30k, ~1.6 ms of a cold page's
+ * `fromWire`, `jsc`, medians of 15). Frozen, so that code that ever changed a row's list in
+ * place would throw instead of changing every row's; none does (rows are replaced, not edited).
+ */
+const NONE = Object.freeze([]) as unknown as string[];
+
 export function fromWire(w: WireSnapshot): Snapshot {
   const texts = w.texts;
   const t = (i: number): string => {
@@ -14,8 +22,8 @@ export function fromWire(w: WireSnapshot): Snapshot {
   };
   // A plain loop with indexed reads: this runs once per row over 10k rows in a page just loaded,
   // where the code is not yet compiled, and destructuring an array walks its iterator. The
-  // columns after `created` may be left off a row's end, at their defaults (`WireRow`): each
-  // array is the row's own, as `JSON.parse` would have made it.
+  // columns after `created` may be left off a row's end, at their defaults (`WireRow`): an empty
+  // list is then `NONE`, shared.
   const containers: Container[] = [];
   for (const r of w.rows) {
     const project = r[8] ?? null;
@@ -26,13 +34,13 @@ export function fromWire(w: WireSnapshot): Snapshot {
       name: r[1],
       image: t(r[3]),
       image_id: t(r[4]),
-      volumes: r[11] ?? [],
-      networks: r[9] ?? [],
+      volumes: r[11] ?? NONE,
+      networks: r[9] ?? NONE,
       state: t(r[5]),
       status: t(r[6]),
       engine: t(r[2]),
       created: r[7],
-      ports: r[10] ?? [],
+      ports: r[10] ?? NONE,
       pod: pod === null ? null : t(pod),
       project: project === null ? null : t(project),
       pending: r[13] ?? false,
