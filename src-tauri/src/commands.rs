@@ -12,6 +12,7 @@ use tauri::State;
 use skiff::settings::Settings;
 use skiff::telemetry::{TelemetryReport, TelemetrySwitch};
 
+use crate::prepared::Prepared;
 use crate::trim::Trimmer;
 
 /// The whole registry, for first paint, reloads and after a gap in deltas: sent to the page
@@ -21,12 +22,14 @@ use crate::trim::Trimmer;
 ///
 /// On the command thread pool, not the main thread (where sync commands run): copying and
 /// serializing 10k rows takes milliseconds the main thread needs for painting, above all while
-/// the window starts. The JSON is written once, from the stores.
+/// the window starts. The JSON is written once, from the stores, or was written while the page
+/// loaded and is sent when it still holds (`crate::prepared`).
 #[tauri::command(async)]
 pub fn snapshot<R: tauri::Runtime>(
     webview: tauri::Webview<R>,
     registry: State<'_, Registry>,
     trimmer: State<'_, Trimmer>,
+    prepared: State<'_, Prepared>,
     token: u32,
     places: Option<Vec<u8>>,
 ) -> Result<(), IpcError> {
@@ -34,7 +37,8 @@ pub fn snapshot<R: tauri::Runtime>(
         .map(|p| NameOrder::new(&p))
         .transpose()
         .map_err(|e| IpcError::invalid_argument(e.to_string()))?;
-    let script = wire::snapshot_script(&registry, token, order.as_ref())
+    let ready = prepared.take(order.as_ref());
+    let script = wire::snapshot_script(&registry, token, order.as_ref(), ready)
         .map_err(|e| IpcError::unavailable(format!("the snapshot could not be written: {e}")))?;
     let sent = webview.eval(script).map_err(|e| {
         IpcError::unavailable(format!("the snapshot could not be sent to the window: {e}"))
@@ -325,6 +329,7 @@ mod tests {
         ));
         app.manage(Notifications::detached(true));
         app.manage(crate::trim::Trimmer::start(&shutdown));
+        app.manage(crate::prepared::Prepared::default());
         // A logger that is not installed: its level switch and folder work the same. The level
         // switch needs its subscriber alive (else "the logger is gone"): it lives as long as
         // this test process.

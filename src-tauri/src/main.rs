@@ -15,6 +15,7 @@ mod history;
 mod notifications;
 mod objects;
 mod opened;
+mod prepared;
 mod quit;
 mod relaunch;
 mod stats;
@@ -113,6 +114,7 @@ fn setup(
     // Free heap memory goes back to the system once the window has been sent nothing for a while.
     let trimmer = trim::Trimmer::start(&shutdown);
     app.manage(trimmer.clone());
+    app.manage(prepared::Prepared::default());
     tauri::async_runtime::spawn(bridge::forward(
         app.handle().clone(),
         &core.registry,
@@ -177,6 +179,17 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| Ok(setup(app, logging, settings)?))
+        // The page's first request, its snapshot, is written while the page loads.
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Started {
+                if let (Some(prepared), Some(registry)) = (
+                    webview.try_state::<prepared::Prepared>(),
+                    webview.try_state::<Registry>(),
+                ) {
+                    prepared.on_navigation(&registry);
+                }
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::snapshot,
             commands::retry_now,

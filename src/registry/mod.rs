@@ -73,5 +73,5 @@ pub use history::{HistoryPage, HISTORY};
 pub use hub::{EventRecord, Ports, Registry, RegistryEvent, Snapshot};
 pub use metrics::{HandlerMetrics, HandlerReport};
 pub use revival::{reread, Ended, Reread, Revival, Step, Wake};
-pub use snapshot::SnapshotRef;
+pub use snapshot::{SnapshotRef, SnapshotStamp};
 pub use store::EngineStore;

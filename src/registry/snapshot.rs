@@ -21,7 +21,55 @@ pub struct SnapshotRef<'a> {
     pub object_revs: BTreeMap<String, u64>,
 }
 
+/// What a snapshot was taken of, as far as telling whether it still holds: each store's and
+/// object store's rev (every change of a row or an object takes its store's rev one further)
+/// and each engine's status, which has no rev. Two snapshots with equal stamps are equal; a
+/// snapshot written ahead of its request is sent only while the registry's stamp still equals
+/// its own (`crate::ipc::wire::PreparedSnapshot`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotStamp {
+    revs: BTreeMap<String, u64>,
+    object_revs: BTreeMap<String, u64>,
+    engines: Vec<EngineStatus>,
+}
+
+impl SnapshotStamp {
+    fn of(state: &State) -> Self {
+        Self {
+            revs: revs(state),
+            object_revs: object_revs(state),
+            engines: state.statuses.values().cloned().collect(),
+        }
+    }
+}
+
+fn revs(state: &State) -> BTreeMap<String, u64> {
+    state
+        .stores
+        .iter()
+        .map(|(k, s)| (k.clone(), s.rev()))
+        .collect()
+}
+
+fn object_revs(state: &State) -> BTreeMap<String, u64> {
+    state
+        .objects
+        .iter()
+        .map(|(k, s)| (k.clone(), s.rev()))
+        .collect()
+}
+
 impl<'a> SnapshotRef<'a> {
+    /// What this snapshot was taken of.
+    #[must_use]
+    pub fn stamp(&self) -> SnapshotStamp {
+        SnapshotStamp {
+            revs: self.revs.clone(),
+            object_revs: self.object_revs.clone(),
+            engines: self.engines.iter().map(|&e| e.clone()).collect(),
+        }
+    }
+
     fn of(state: &'a State) -> Self {
         // The stores come in engine order (a `BTreeMap`): each store's rows are sorted by name
         // on their own and appended. Sorting all rows by (engine, name) compared two engine
@@ -55,17 +103,9 @@ impl<'a> SnapshotRef<'a> {
         Self {
             engines: state.statuses.values().collect(),
             containers,
-            revs: state
-                .stores
-                .iter()
-                .map(|(k, s)| (k.clone(), s.rev()))
-                .collect(),
+            revs: revs(state),
             objects,
-            object_revs: state
-                .objects
-                .iter()
-                .map(|(k, s)| (k.clone(), s.rev()))
-                .collect(),
+            object_revs: object_revs(state),
         }
     }
 
@@ -90,5 +130,12 @@ impl Registry {
     pub fn with_snapshot<R>(&self, f: impl FnOnce(&SnapshotRef<'_>) -> R) -> R {
         let state = self.lock();
         f(&SnapshotRef::of(&state))
+    }
+
+    /// The stamp a snapshot taken now would have, without its rows: a few engines' revs and
+    /// statuses, copied under the lock.
+    #[must_use]
+    pub fn stamp(&self) -> SnapshotStamp {
+        SnapshotStamp::of(&self.lock())
     }
 }
