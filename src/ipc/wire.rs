@@ -252,8 +252,8 @@ pub fn snapshot_script(
 /// A snapshot's script written ahead of the page's request, while the page loads: the shell
 /// starts it when a navigation starts, in the order the page sent last. Measured in the release
 /// window (10k rows, reloads): the page asks ~20 ms after the navigation starts, and writing the
-/// script took 10-20 ms of the ~30-45 from its request to its rows applied, on two cores that
-/// the page's own start keeps busy. Written ahead, it is ready when asked for, and the request
+/// script took 7-20 ms of the 23-48 from its request to its rows applied, on two cores that the
+/// page's own start keeps busy (5-10 ms alone). Written ahead, it is ready when asked for, and the request
 /// only checks that it still holds: equal stamps (`SnapshotStamp`) are equal snapshots, so a
 /// script sent this way is the one a request would have written, never an older one. When a
 /// row changed meanwhile, the request writes the snapshot as it would have without it.
