@@ -191,18 +191,13 @@ impl<'a> WireSnapshot<'a> {
     }
 }
 
-/// The registry's snapshot as the window receives it, serialized once, straight from the
-/// stores under the hub's lock (10k rows: ~1.4 MB in a few milliseconds).
-pub fn snapshot_json(registry: &Registry, order: Option<&NameOrder>) -> serde_json::Result<String> {
-    registry.with_snapshot(|snapshot| serde_json::to_string(&WireSnapshot::of(snapshot, order)))
-}
-
 /// The name of the page's setter that snapshots arrive through, a property of `window`
 /// (`ui/src/lib/ipc/delivery.ts`, which takes it from the generated contract).
 pub const RECEIVER: &str = "__skiffSnapshot";
 
 /// The snapshot as a script for the webview to evaluate: `window.__skiffSnapshot=[token,'…']`,
-/// the JSON of [`snapshot_json`] as a single-quoted string literal, then
+/// the JSON of the registry's [`WireSnapshot`], written under the hub's lock straight from the
+/// stores (10k rows: ~1.2 MB in a few milliseconds), as a single-quoted string literal, then
 /// `;window.__skiffSnapshotSent=0`. The token takes ten characters, spaces before its digits.
 ///
 /// `prepared`, when it still holds (taken in the same order, and the registry's stamp still its
@@ -373,6 +368,37 @@ fn push_single_quoted(script: &mut String, text: &str) {
 mod tests {
     use super::*;
     use crate::registry::Snapshot;
+    use crate::watcher::{EngineState, WatchEvent};
+
+    /// The registry's snapshot as JSON alone, written apart from any script: what a script's
+    /// literal must read back as.
+    fn snapshot_json(registry: &Registry, order: Option<&NameOrder>) -> serde_json::Result<String> {
+        registry.with_snapshot(|snapshot| serde_json::to_string(&WireSnapshot::of(snapshot, order)))
+    }
+
+    /// The status of the one engine of [`listed`].
+    fn podman_status() -> EngineStatus {
+        EngineStatus::new("podman", "unix:///x", EngineState::Connected)
+    }
+
+    /// A registry whose one engine, `podman`, is connected and has listed `containers`, and
+    /// its sender, for what changes after.
+    async fn listed(
+        containers: Vec<Container>,
+    ) -> (Registry, tokio::sync::mpsc::Sender<WatchEvent>) {
+        let registry = Registry::new();
+        let tx = registry.attach("podman");
+        let rows = containers.len();
+        let items = [WatchEvent::Status(podman_status()), WatchEvent::Init]
+            .into_iter()
+            .chain(containers.into_iter().map(WatchEvent::InitApply))
+            .chain([WatchEvent::InitDone]);
+        for item in items {
+            tx.send(item).await.unwrap();
+        }
+        crate::registry::synthetic::settled(&registry, rows).await;
+        (registry, tx)
+    }
 
     fn row(engine: &str, id: &str, image: &str, project: Option<&str>) -> Container {
         Container {
@@ -627,24 +653,12 @@ mod tests {
 
     #[tokio::test]
     async fn texts_with_quotes_backslashes_and_line_separators_arrive_as_they_were() {
-        use crate::watcher::{EngineState, EngineStatus, WatchEvent};
         let hostile = "it's \"quoted\" C:\\path\\ \\' line\u{2028}para\u{2029}new\nline";
         let container = Container {
             status: hostile.into(),
             ..row("podman", "a", "img'\\", Some("o'brien"))
         };
-        let registry = Registry::new();
-        let tx = registry.attach("podman");
-        let status = EngineStatus::new("podman", "unix:///x", EngineState::Connected);
-        for item in [
-            WatchEvent::Status(status),
-            WatchEvent::Init,
-            WatchEvent::InitApply(container),
-            WatchEvent::InitDone,
-        ] {
-            tx.send(item).await.unwrap();
-        }
-        crate::registry::synthetic::settled(&registry, 1).await;
+        let (registry, _tx) = listed(vec![container]).await;
         let script = snapshot_script(&registry, 1, None, None).unwrap();
         let (token, json) = read_script(&script);
         assert_eq!(token, "1");
@@ -669,23 +683,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_snapshot_with_nothing_to_escape_is_its_json_as_it_was_written() {
-        use crate::watcher::{EngineState, EngineStatus, WatchEvent};
-        let registry = Registry::new();
-        let tx = registry.attach("podman");
-        let status = EngineStatus::new("podman", "unix:///x", EngineState::Connected);
         let container = Container {
             status: "Up 1 hour → healthy…".into(),
             ..row("podman", "a", "busybox", None)
         };
-        for item in [
-            WatchEvent::Status(status),
-            WatchEvent::Init,
-            WatchEvent::InitApply(container),
-            WatchEvent::InitDone,
-        ] {
-            tx.send(item).await.unwrap();
-        }
-        crate::registry::synthetic::settled(&registry, 1).await;
+        let (registry, _tx) = listed(vec![container]).await;
         let script = snapshot_script(&registry, 9, None, None).unwrap();
         let json = snapshot_json(&registry, None).unwrap();
         assert_eq!(
@@ -708,19 +710,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_prepared_snapshot_is_sent_only_while_it_is_the_snapshot_a_request_would_write() {
-        use crate::watcher::{EngineState, EngineStatus, WatchEvent};
-        let registry = Registry::new();
-        let tx = registry.attach("podman");
-        let status = EngineStatus::new("podman", "unix:///x", EngineState::Connected);
         let rows = (0..30).map(|i| row("podman", &format!("{i:02x}"), "busybox", None));
-        let items = [WatchEvent::Status(status.clone()), WatchEvent::Init]
-            .into_iter()
-            .chain(rows.map(WatchEvent::InitApply))
-            .chain([WatchEvent::InitDone]);
-        for item in items {
-            tx.send(item).await.unwrap();
-        }
-        crate::registry::synthetic::settled(&registry, 30).await;
+        let (registry, tx) = listed(rows.collect()).await;
         let order = super::super::order::tests::root();
         // Written ahead, it is the script the request would have written, token and all.
         let prepared = PreparedSnapshot::write(&registry, Some(order.clone())).unwrap();
@@ -752,7 +743,7 @@ mod tests {
         let before = marked(Some(&order));
         tx.send(WatchEvent::Status(EngineStatus {
             reconnects: 41,
-            ..status
+            ..podman_status()
         }))
         .await
         .unwrap();
