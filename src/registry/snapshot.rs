@@ -43,20 +43,17 @@ impl SnapshotStamp {
     }
 }
 
+/// Each engine's rev in `stores`: its containers' store or its objects' store.
+fn revs_of<S>(stores: &BTreeMap<String, S>, rev: impl Fn(&S) -> u64) -> BTreeMap<String, u64> {
+    stores.iter().map(|(k, s)| (k.clone(), rev(s))).collect()
+}
+
 fn revs(state: &State) -> BTreeMap<String, u64> {
-    state
-        .stores
-        .iter()
-        .map(|(k, s)| (k.clone(), s.rev()))
-        .collect()
+    revs_of(&state.stores, super::store::EngineStore::rev)
 }
 
 fn object_revs(state: &State) -> BTreeMap<String, u64> {
-    state
-        .objects
-        .iter()
-        .map(|(k, s)| (k.clone(), s.rev()))
-        .collect()
+    revs_of(&state.objects, super::objects::ObjectStore::rev)
 }
 
 impl<'a> SnapshotRef<'a> {
